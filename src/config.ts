@@ -1,0 +1,94 @@
+// Environment → one typed, frozen Config, parsed once at start; a bad value names its variable.
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string;
+  readonly dbPoolSize: number;
+  readonly jwtSecret: string;
+  readonly jwtTtlSeconds: number;
+  readonly adminToken: string | null;
+  readonly telegramBotToken: string | null;
+  readonly unlockThresholds: readonly [number, number, number, number];
+  readonly dailyMatchLimit: number;
+  readonly matchLifetimeHours: number;
+}
+
+/** Thrown for the first bad variable; its message is the one line printed before exiting. */
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function optional(env: Env, name: string): string | null {
+  const raw = env[name]?.trim();
+  return raw ? raw : null;
+}
+
+function required(env: Env, name: string, hint: string): string {
+  const raw = optional(env, name);
+  if (raw === null) throw new ConfigError(`${name} is required: ${hint}`);
+  return raw;
+}
+
+function thresholds(env: Env): Config["unlockThresholds"] {
+  const name = "UNLOCK_THRESHOLDS";
+  const raw = env[name];
+  if (raw === undefined || raw === "") return [20, 60, 100, 150];
+  const parts = raw.split(",").map((part) => part.trim());
+  const values = parts.map(Number);
+  const valid =
+    values.length === 4 &&
+    parts.every((part) => /^\d+$/.test(part)) &&
+    values[0]! >= 1 &&
+    values.every((value, i) => i === 0 || value > values[i - 1]!);
+  if (!valid) {
+    throw new ConfigError(`${name} must be four increasing positive integers like "20,60,100,150", got "${raw}"`);
+  }
+  return values as unknown as Config["unlockThresholds"];
+}
+
+function databaseUrl(env: Env): string {
+  const raw = required(env, "DATABASE_URL", "a PostgreSQL URL like postgres://user@127.0.0.1:5432/db");
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError("DATABASE_URL is not a valid URL");
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, got "${url.protocol}//"`);
+  }
+  return raw;
+}
+
+function jwtSecret(env: Env): string {
+  const secret = required(env, "JWT_SECRET", "at least 32 characters used to sign HS256 tokens");
+  if (secret.length < 32) throw new ConfigError("JWT_SECRET must be at least 32 characters long");
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  return Object.freeze({
+    port: integer(env, "PORT", 3000, 0, 65535),
+    host: optional(env, "HOST") ?? "0.0.0.0",
+    databaseUrl: databaseUrl(env),
+    dbPoolSize: integer(env, "DB_POOL_SIZE", 10, 1, 1000),
+    jwtSecret: jwtSecret(env),
+    jwtTtlSeconds: integer(env, "JWT_TTL_SECONDS", 24 * 3600, 60, 365 * 24 * 3600),
+    adminToken: optional(env, "ADMIN_TOKEN"),
+    telegramBotToken: optional(env, "TELEGRAM_BOT_TOKEN"),
+    unlockThresholds: Object.freeze(thresholds(env)),
+    dailyMatchLimit: integer(env, "DAILY_MATCH_LIMIT", 3, 1, 1000),
+    matchLifetimeHours: integer(env, "MATCH_LIFETIME_HOURS", 48, 1, 24 * 365),
+  });
+}

@@ -1,0 +1,5 @@
+// Every drizzle table, for the client, the migrator and drizzle-kit.
+export * from "./chat";
+export * from "./matches";
+export * from "./safety";
+export * from "./users";

@@ -1,0 +1,51 @@
+// Users and their profiles: one row per Telegram user, profile columns null until the first PUT.
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
+
+export const GENDERS = ["male", "female", "other"] as const;
+export type Gender = (typeof GENDERS)[number];
+
+export const users = pgTable(
+  "users",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey(),
+    gender: text("gender").$type<Gender>(),
+    age: smallint("age"),
+    city: text("city"),
+    bio: text("bio"),
+    interests: text("interests").array().notNull().default(sql`'{}'::text[]`),
+    photoUrl: text("photo_url"),
+    /** Uniform random position used by the random pick's index scan; redrawn on every profile update. */
+    randomKey: doublePrecision("random_key").notNull().default(sql`random()`),
+    premiumUntil: timestamp("premium_until", { withTimezone: true, mode: "date" }),
+    coins: integer("coins").notNull().default(0),
+    banUntil: timestamp("ban_until", { withTimezone: true, mode: "date" }),
+    banReason: text("ban_reason"),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("users_id_positive", sql`${t.id} > 0`),
+    check("users_gender_valid", sql`${t.gender} IN ('male', 'female', 'other')`),
+    check("users_age_range", sql`${t.age} BETWEEN 18 AND 100`),
+    check("users_profile_complete", sql`(${t.gender} IS NULL) = (${t.age} IS NULL)`),
+    check("users_city_length", sql`char_length(${t.city}) <= 100`),
+    check("users_bio_length", sql`char_length(${t.bio}) <= 500`),
+    check("users_interests_count", sql`cardinality(${t.interests}) <= 10`),
+    check("users_photo_url_length", sql`char_length(${t.photoUrl}) <= 2048`),
+    check("users_coins_non_negative", sql`${t.coins} >= 0`),
+    // The random pick walks one of these in random_key order and stops at the first fit.
+    index("users_pick_idx").on(t.randomKey).where(sql`${t.age} IS NOT NULL`),
+    index("users_pick_gender_idx").on(t.gender, t.randomKey).where(sql`${t.age} IS NOT NULL`),
+  ],
+);

@@ -1,0 +1,89 @@
+// createApp(deps): the whole HTTP surface — body limits, errors, OpenAPI, service routes and modules.
+import { swagger } from "@elysiajs/swagger";
+import { sql } from "drizzle-orm";
+import { Elysia, t } from "elysia";
+import type { Config } from "../config";
+import type { Db } from "../db/client";
+import { authRoutes } from "../modules/auth/routes";
+import { chatRoutes } from "../modules/chat/routes";
+import { matchRoutes } from "../modules/matches/routes";
+import { profileRoutes } from "../modules/profiles/routes";
+import { AppError, ErrorBody, errorHandler, MAX_BODY_BYTES } from "./errors";
+import { errors } from "./schemas";
+
+export interface AppDeps {
+  db: Db;
+  config: Config;
+}
+
+const tooLarge = () =>
+  new AppError(413, "payload_too_large", `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
+
+// Every body is read as JSON whatever its content type, after the size check; empty means {}.
+async function parseJsonBody(request: Request): Promise<unknown> {
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge();
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError(400, "invalid_json", "The request body is not valid JSON");
+  }
+}
+
+const documentation = {
+  info: {
+    title: "Mystery Match API",
+    version: "0.1.0",
+    description: "Anonymous-dating chat: random matches whose profiles unlock as the conversation grows.",
+  },
+  components: {
+    securitySchemes: {
+      bearer: { type: "http" as const, scheme: "bearer", bearerFormat: "JWT", description: "HS256 JWT, sub = user id" },
+      telegram: {
+        type: "apiKey" as const,
+        in: "header" as const,
+        name: "Authorization",
+        description: "`tma <initData>`: Telegram Mini App init data signed with the bot token",
+      },
+      admin: { type: "http" as const, scheme: "bearer", description: "ADMIN_TOKEN, for /api/admin routes" },
+    },
+  },
+};
+
+export function createApp({ db, config }: AppDeps) {
+  const secrets = { jwtSecret: config.jwtSecret, telegramBotToken: config.telegramBotToken };
+  return new Elysia()
+    .use(errorHandler)
+    .onRequest(({ request }) => {
+      if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
+    })
+    .onParse({ as: "global" }, ({ request }) => parseJsonBody(request))
+    .model({ Error: ErrorBody })
+    .use(swagger({ path: "/swagger", documentation, exclude: ["/swagger", "/swagger/json"] }))
+    .get("/health", () => ({ success: true as const, status: "ok" as const }), {
+      response: { 200: t.Object({ success: t.Literal(true), status: t.Literal("ok") }) },
+      detail: { tags: ["service"], summary: "The process is up" },
+    })
+    .get(
+      "/ready",
+      async () => {
+        try {
+          await db.execute(sql`SELECT 1`);
+        } catch {
+          throw new AppError(503, "not_ready", "The database is unreachable");
+        }
+        return { success: true as const, status: "ready" as const };
+      },
+      {
+        response: { 200: t.Object({ success: t.Literal(true), status: t.Literal("ready") }), ...errors(503) },
+        detail: { tags: ["service"], summary: "The database is reachable" },
+      },
+    )
+    .use(authRoutes(config))
+    .use(profileRoutes(db, secrets))
+    .use(matchRoutes(db, config, secrets))
+    .use(chatRoutes(db, config, secrets));
+}
+
+export type App = ReturnType<typeof createApp>;

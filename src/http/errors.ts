@@ -1,0 +1,113 @@
+// AppError and the one onError hook that turns every failure into the contract's error body.
+import { Elysia, t } from "elysia";
+
+/** A failure the client should see: HTTP status, stable `code`, human `message`. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    readonly details?: FieldDetail[],
+  ) {
+    super(message);
+  }
+}
+
+export interface FieldDetail {
+  field: string;
+  message: string;
+}
+
+/** A 422 for a rule the schema cannot express (e.g. "not only whitespace"). */
+export function invalidField(field: string, message: string): AppError {
+  return new AppError(422, "validation_failed", `Invalid body: ${field}`, {}, [{ field, message }]);
+}
+
+export const ErrorBody = t.Object(
+  {
+    success: t.Literal(false),
+    error: t.String({ description: "Stable machine-readable code, e.g. match_not_found" }),
+    message: t.String({ description: "Human-readable sentence" }),
+    details: t.Optional(
+      t.Array(t.Object({ field: t.String(), message: t.String() }), {
+        description: "Present on 422 validation_failed: one entry per bad field",
+      }),
+    ),
+  },
+  { $id: "#/components/schemas/Error", title: "Error" },
+);
+export type ErrorBody = typeof ErrorBody.static;
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+interface FieldIssue {
+  path?: string;
+  message?: string;
+  summary?: string;
+}
+
+function fieldName(path: string | undefined, where: string): string {
+  const trimmed = (path ?? "").replace(/^\//, "").replaceAll("/", ".");
+  return trimmed || where;
+}
+
+function errorResponse(status: number, body: ErrorBody, headers: Record<string, string> = {}): Response {
+  return Response.json(body, { status, headers });
+}
+
+function validationDetails(where: string, issues: FieldIssue[]): FieldDetail[] {
+  const seen = new Set<string>();
+  const details: FieldDetail[] = [];
+  for (const issue of issues) {
+    const field = fieldName(issue.path, where);
+    if (seen.has(field)) continue;
+    seen.add(field);
+    details.push({ field, message: issue.summary ?? issue.message ?? "is invalid" });
+  }
+  return details;
+}
+
+/**
+ * The single error hook: AppError → its status and code; validation → 422 with details;
+ * malformed JSON → 400; unknown routes → 404; anything else → 500 "internal error",
+ * with the cause logged, never sent.
+ */
+export const errorHandler = new Elysia({ name: "errors" }).onError({ as: "global" }, ({ code, error, request }) => {
+  if (error instanceof AppError) {
+    const body: ErrorBody = { success: false, error: error.code, message: error.message };
+    if (error.details) body.details = error.details;
+    return errorResponse(error.status, body, error.headers);
+  }
+  switch (code) {
+    case "VALIDATION": {
+      const details = validationDetails(error.type, error.all as FieldIssue[]);
+      return errorResponse(422, {
+        success: false,
+        error: "validation_failed",
+        message: `Invalid ${error.type}: ${details.map((d) => d.field).join(", ")}`,
+        details,
+      });
+    }
+    case "PARSE":
+      return errorResponse(400, {
+        success: false,
+        error: "invalid_json",
+        message: "The request body is not valid JSON",
+      });
+    case "NOT_FOUND":
+      return errorResponse(404, { success: false, error: "not_found", message: "No such route" });
+    default: {
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "unhandled error",
+          method: request.method,
+          url: request.url,
+          error: String(error),
+        }),
+      );
+      return errorResponse(500, { success: false, error: "internal_error", message: "internal error" });
+    }
+  }
+});

@@ -1,0 +1,68 @@
+// Chat request and response schemas: send-message and history pages.
+import { t } from "elysia";
+import { CallerId, Id, NullableTimestamp, SafeString, Timestamp } from "../../http/schemas";
+import { PartnerProfile } from "../profiles/model";
+
+export const MAX_MESSAGE_CHARS = 2000;
+
+export const SendMessageInput = t.Object({
+  match_id: Id("The match to write in"),
+  sender_id: CallerId(),
+  // UTF-16 bound here; the 2000-character rule (code points, not only whitespace) is checked in the route.
+  message_text: SafeString({
+    minLength: 1,
+    maxLength: MAX_MESSAGE_CHARS * 2,
+    description: "1..2000 characters, not only whitespace",
+  }),
+  client_msg_id: t.Optional(
+    SafeString({
+      minLength: 1,
+      maxLength: 64,
+      description: "Makes the send idempotent: a retry returns the first reply",
+    }),
+  ),
+});
+export type SendMessageInput = typeof SendMessageInput.static;
+
+export const SentMessage = t.Object({
+  success: t.Literal(true),
+  message_id: Id("The stored message"),
+  message_count: t.Integer({ minimum: 1 }),
+  unlock_level: t.Integer({ minimum: 0, maximum: 4 }),
+  unlocked: t.Nullable(t.Integer({ minimum: 1, maximum: 4, description: "Level this message reached, else null" })),
+});
+export type SentMessage = typeof SentMessage.static;
+
+export const ChatMessage = t.Object({
+  id: Id("Message id; ids grow with time"),
+  is_me: t.Boolean(),
+  message: t.String(),
+  timestamp: Timestamp(),
+  is_secret: t.Boolean(),
+  self_destruct_at: NullableTimestamp(),
+});
+export type ChatMessage = typeof ChatMessage.static;
+
+export const HistoryParams = t.Object({ match_id: Id("Match id") });
+export const HistoryQuery = t.Object({
+  user_id: CallerId(),
+  before_id: t.Optional(Id("Return messages older than this id (the first id of the page you have)")),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 200, default: 50 })),
+});
+export type HistoryQuery = typeof HistoryQuery.static;
+
+export const HistoryPage = t.Object({
+  success: t.Literal(true),
+  match_id: Id("Match id"),
+  partner: PartnerProfile,
+  messages: t.Array(ChatMessage, { description: "Oldest first within the page" }),
+  message_count: t.Integer({ minimum: 0 }),
+  unlock_level: t.Integer({ minimum: 0, maximum: 4 }),
+  next_unlock_at: t.Nullable(t.Integer()),
+  expires_at: Timestamp(),
+  is_active: t.Boolean({ description: "False once the match ended or expired" }),
+  secret_chat_active: t.Boolean(),
+  secret_chat_expires_at: NullableTimestamp(),
+  has_more: t.Boolean({ description: "Older messages exist: ask again with before_id" }),
+});
+export type HistoryPage = typeof HistoryPage.static;

@@ -1,0 +1,79 @@
+// send-message and chat history routes.
+import { Elysia } from "elysia";
+import type { Config } from "../../config";
+import type { Db } from "../../db/client";
+import { invalidField } from "../../http/errors";
+import { errors } from "../../http/schemas";
+import { type AuthSecrets, assertCaller, authPlugin } from "../auth/plugin";
+import { levelReachedAt, viewerLevel } from "../profiles/unlock";
+import { HistoryPage, HistoryParams, HistoryQuery, MAX_MESSAGE_CHARS, SendMessageInput, SentMessage } from "./model";
+import { getHistory, sendMessage } from "./service";
+
+/** The message rules a schema cannot say: at most 2000 characters (code points), not only whitespace. */
+function checkMessageText(text: string): void {
+  if (text.trim() === "") throw invalidField("message_text", "must not be only whitespace");
+  if ([...text].length > MAX_MESSAGE_CHARS) {
+    throw invalidField("message_text", `must be at most ${MAX_MESSAGE_CHARS} characters`);
+  }
+}
+
+export const chatRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
+  new Elysia({ name: "chat", prefix: "/api/mystery" })
+    .use(authPlugin(secrets))
+    .post(
+      "/send-message",
+      async ({ userId, body }) => {
+        assertCaller(userId, body.sender_id);
+        checkMessageText(body.message_text);
+        const { message, senderIsPremium } = await sendMessage(db, {
+          matchId: body.match_id,
+          senderId: userId,
+          text: body.message_text,
+          clientMsgId: body.client_msg_id,
+        });
+        return {
+          success: true as const,
+          message_id: message.id,
+          message_count: message.seq,
+          unlock_level: viewerLevel(message.seq, config.unlockThresholds, senderIsPremium),
+          unlocked: levelReachedAt(message.seq, config.unlockThresholds),
+        };
+      },
+      {
+        auth: true,
+        body: SendMessageInput,
+        response: { 200: SentMessage, ...errors(400, 401, 403, 404, 409, 410, 413, 422) },
+        detail: {
+          tags: ["chat"],
+          summary: "Send a message into one of your matches",
+          description:
+            "The message and the match's count commit together. 410 is match_ended or match_expired. " +
+            "During a secret chat the message is stored secret and self-destructs when it ends.",
+        },
+      },
+    )
+    .get(
+      "/chat/:match_id",
+      ({ userId, params, query }) => {
+        assertCaller(userId, query.user_id);
+        return getHistory(db, config.unlockThresholds, {
+          matchId: params.match_id,
+          userId,
+          beforeId: query.before_id,
+          limit: query.limit ?? 50,
+        });
+      },
+      {
+        auth: true,
+        params: HistoryParams,
+        query: HistoryQuery,
+        response: { 200: HistoryPage, ...errors(401, 403, 404, 422) },
+        detail: {
+          tags: ["chat"],
+          summary: "One page of a match's history",
+          description:
+            "Newest page first; pass the first id you hold as before_id for older ones. Readable by both users " +
+            "after the match ended or expired; self-destructed messages are never returned.",
+        },
+      },
+    );

@@ -1,0 +1,60 @@
+// Match request and response schemas: find-match, my-matches, stats.
+import { t } from "elysia";
+import { CallerId, Id, NullableTimestamp, SafeString, Timestamp } from "../../http/schemas";
+import { Gender, PartnerProfile } from "../profiles/model";
+
+export const FindMatchInput = t.Object({
+  user_id: CallerId(),
+  preferred_gender: t.Optional(t.Nullable(Gender)),
+  preferred_age_min: t.Optional(t.Integer({ minimum: 18, maximum: 100, default: 18 })),
+  preferred_age_max: t.Optional(t.Integer({ minimum: 18, maximum: 100, default: 100 })),
+  preferred_city: t.Optional(t.Nullable(SafeString({ minLength: 1, maxLength: 100 }))),
+});
+export type FindMatchInput = typeof FindMatchInput.static;
+
+const UnlockState = {
+  message_count: t.Integer({ minimum: 0 }),
+  unlock_level: t.Integer({ minimum: 0, maximum: 4 }),
+  next_unlock_at: t.Nullable(t.Integer({ description: "Message count of the next level; null at level 4" })),
+};
+
+export const FoundMatch = t.Object({
+  success: t.Literal(true),
+  match_id: Id("The new match"),
+  expires_at: Timestamp(),
+  is_premium: t.Boolean(),
+  ...UnlockState,
+  partner: PartnerProfile,
+});
+export type FoundMatch = typeof FoundMatch.static;
+
+export const MatchListItem = t.Object({
+  match_id: Id("Match id"),
+  partner: PartnerProfile,
+  ...UnlockState,
+  expires_at: Timestamp(),
+  secret_chat_active: t.Boolean(),
+  last_message_at: NullableTimestamp(),
+  unread_count: t.Integer({ minimum: 0, description: "Partner's messages after your read marker" }),
+});
+export type MatchListItem = typeof MatchListItem.static;
+
+export const MyMatches = t.Object({
+  success: t.Literal(true),
+  is_premium: t.Boolean(),
+  matches: t.Array(MatchListItem),
+});
+
+export const Stats = t.Object({
+  success: t.Literal(true),
+  user_id: Id("Your user id"),
+  is_premium: t.Boolean(),
+  total_matches: t.Integer(),
+  active_matches: t.Integer(),
+  today_matches: t.Integer({ description: "Matches you asked for today (UTC)" }),
+  daily_limit: t.Nullable(t.Integer({ description: "Free daily limit; null for premium" })),
+  messages_sent: t.Integer(),
+});
+export type Stats = typeof Stats.static;
+
+export const UserIdParams = t.Object({ user_id: Id("Your own user id") });

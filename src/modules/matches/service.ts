@@ -1,0 +1,301 @@
+// Matching: the atomic daily quota, the random pick, the caller's match list and stats.
+import { eq, sql } from "drizzle-orm";
+import { at, type Db, type RawTimestamp, rows, toDate, toDateOrNull } from "../../db/client";
+import { dailyMatchCounts, matches, users } from "../../db/schema";
+import { AppError, invalidField } from "../../http/errors";
+import { userNotFound } from "../profiles/service";
+import { isPremium, type ProfileRow, partnerView, type Thresholds, unlockState } from "../profiles/unlock";
+import type { FindMatchInput, FoundMatch, MatchListItem, Stats } from "./model";
+
+export interface MatchRules {
+  readonly dailyMatchLimit: number;
+  readonly matchLifetimeHours: number;
+  readonly unlockThresholds: Thresholds;
+}
+
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+export const banned = () => new AppError(403, "banned", "Your account is suspended");
+
+/** The UTC calendar day of `now`, as the daily limit counts it. */
+export const utcDay = (now: Date) => now.toISOString().slice(0, 10);
+
+// Rows of the partner's profile, aliased to ProfileRow's names.
+const partnerColumns = (alias: string) =>
+  sql.raw(
+    `${alias}.id, ${alias}.gender, ${alias}.age, ${alias}.city, ${alias}.bio, ${alias}.interests, ${alias}.photo_url AS "photoUrl"`,
+  );
+
+/**
+ * Takes one match from today's quota, or throws 429 when a free user has none left. The upsert
+ * locks the (user, day) row until the transaction ends, so concurrent requests by one user queue
+ * here and can never exceed the limit; a rolled-back transaction (no candidate) gives it back.
+ */
+async function takeDailyQuota(tx: Tx, userId: number, limit: number | null, now: Date): Promise<void> {
+  const taken = await tx
+    .insert(dailyMatchCounts)
+    .values({ userId, day: utcDay(now), count: 1 })
+    .onConflictDoUpdate({
+      target: [dailyMatchCounts.userId, dailyMatchCounts.day],
+      set: { count: sql`${dailyMatchCounts.count} + 1` },
+      setWhere: limit === null ? undefined : sql`${dailyMatchCounts.count} < ${limit}`,
+    })
+    .returning({ count: dailyMatchCounts.count });
+  if (taken.length === 0) {
+    throw new AppError(
+      429,
+      "daily_limit_reached",
+      `You've reached your daily limit of ${limit} matches. Upgrade to Premium!`,
+    );
+  }
+}
+
+interface PickFilters {
+  ageMin: number;
+  ageMax: number;
+  gender: string | null;
+  city: string | null;
+}
+
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, "\\$&")}%`;
+
+/**
+ * One random eligible candidate, without reading the users table: the index on random_key is
+ * walked from a random point (then from the start, wrapping around) and the walk stops at the
+ * first row that passes every rule. Eligible: has a profile, is not the caller, not banned, age in
+ * range, not blocked in either direction, never matched with the caller before.
+ */
+async function pickCandidate(tx: Tx, userId: number, filters: PickFilters, now: Date): Promise<ProfileRow | null> {
+  const start = Math.random();
+  const eligible = sql`
+    u.age IS NOT NULL
+    AND u.id <> ${userId}
+    AND u.age BETWEEN ${filters.ageMin} AND ${filters.ageMax}
+    ${filters.gender === null ? sql`` : sql`AND u.gender = ${filters.gender}`}
+    ${filters.city === null ? sql`` : sql`AND u.city ILIKE ${likePattern(filters.city)}`}
+    AND (u.ban_until IS NULL OR u.ban_until <= ${at(now)})
+    AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ${userId} AND b.blocked_id = u.id)
+    AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = ${userId})
+    AND NOT EXISTS (
+      SELECT 1 FROM matches m
+      WHERE least(m.user_a, m.user_b) = least(${userId}::bigint, u.id)
+        AND greatest(m.user_a, m.user_b) = greatest(${userId}::bigint, u.id)
+    )`;
+  const [candidate] = await rows<ProfileRow>(
+    tx,
+    sql`(SELECT ${partnerColumns("u")} FROM users u WHERE u.random_key >= ${start} AND ${eligible} ORDER BY u.random_key LIMIT 1)
+        UNION ALL
+        (SELECT ${partnerColumns("u")} FROM users u WHERE u.random_key < ${start} AND ${eligible} ORDER BY u.random_key LIMIT 1)
+        LIMIT 1`,
+  );
+  return candidate ?? null;
+}
+
+const noMatches = () =>
+  new AppError(404, "no_matches_found", "No matches found. Try again later or widen your filters.");
+
+// A pair that another request matched a moment ago makes us pick again, a few times at most.
+const PICK_ATTEMPTS = 3;
+
+export async function findMatch(
+  db: Db,
+  rules: MatchRules,
+  userId: number,
+  input: FindMatchInput,
+  now = new Date(),
+): Promise<FoundMatch> {
+  const ageMin = input.preferred_age_min ?? 18;
+  const ageMax = input.preferred_age_max ?? 100;
+  if (ageMin > ageMax) throw invalidField("preferred_age_min", "must not be greater than preferred_age_max");
+
+  return db.transaction(async (tx) => {
+    const [caller] = await tx
+      .select({ age: users.age, premiumUntil: users.premiumUntil, banUntil: users.banUntil })
+      .from(users)
+      .where(eq(users.id, userId));
+    if (!caller || caller.age === null) throw userNotFound();
+    if (caller.banUntil !== null && caller.banUntil > now) throw banned();
+    const premium = isPremium(caller.premiumUntil, now);
+
+    await takeDailyQuota(tx, userId, premium ? null : rules.dailyMatchLimit, now);
+
+    // Gender and city filters are a premium feature; everyone may narrow the age range.
+    const filters: PickFilters = {
+      ageMin,
+      ageMax,
+      gender: premium ? (input.preferred_gender ?? null) : null,
+      city: premium ? (input.preferred_city ?? null) : null,
+    };
+    const expiresAt = new Date(now.getTime() + rules.matchLifetimeHours * 3600_000);
+    for (let attempt = 0; attempt < PICK_ATTEMPTS; attempt++) {
+      const partner = await pickCandidate(tx, userId, filters, now);
+      if (!partner) break;
+      // The pair's unique index turns a concurrent duplicate into "no row", never a second match.
+      const [created] = await tx
+        .insert(matches)
+        .values({ userA: userId, userB: partner.id, createdAt: now, expiresAt })
+        .onConflictDoNothing()
+        .returning({ id: matches.id });
+      if (!created) continue;
+      const state = unlockState(0, rules.unlockThresholds, premium);
+      return {
+        success: true as const,
+        match_id: created.id,
+        expires_at: expiresAt.toISOString(),
+        is_premium: premium,
+        ...state,
+        partner: partnerView(partner, state.unlock_level),
+      };
+    }
+    throw noMatches();
+  });
+}
+
+interface MatchListRow extends ProfileRow {
+  matchId: number;
+  messageCount: number;
+  expiresAt: RawTimestamp;
+  secretChatExpiresAt: RawTimestamp | null;
+  lastMessageAt: RawTimestamp | null;
+  unreadCount: number;
+}
+
+/** Whether the caller is premium now; false for a user without a row. */
+export async function callerIsPremium(db: Db, userId: number, now: Date): Promise<boolean> {
+  const [row] = await db.select({ premiumUntil: users.premiumUntil }).from(users).where(eq(users.id, userId));
+  return isPremium(row?.premiumUntil ?? null, now);
+}
+
+/** The caller's active, unexpired matches, most recent activity first. */
+export async function listMatches(
+  db: Db,
+  thresholds: Thresholds,
+  userId: number,
+  now = new Date(),
+): Promise<{ isPremium: boolean; matches: MatchListItem[] }> {
+  const premium = await callerIsPremium(db, userId, now);
+  const list = await rows<MatchListRow>(
+    db,
+    sql`SELECT m.id AS "matchId", m.message_count AS "messageCount", m.expires_at AS "expiresAt",
+          m.secret_chat_expires_at AS "secretChatExpiresAt", m.last_message_at AS "lastMessageAt",
+          ${partnerColumns("p")},
+          (SELECT count(*) FROM messages msg
+            WHERE msg.match_id = m.id AND msg.sender_id <> ${userId}
+              AND msg.id > coalesce(rm.last_read_id, 0)
+              AND (msg.self_destruct_at IS NULL OR msg.self_destruct_at > ${at(now)})) AS "unreadCount"
+        FROM matches m
+        JOIN users p ON p.id = CASE WHEN m.user_a = ${userId} THEN m.user_b ELSE m.user_a END
+        LEFT JOIN read_markers rm ON rm.match_id = m.id AND rm.user_id = ${userId}
+        WHERE (m.user_a = ${userId} OR m.user_b = ${userId}) AND m.is_active AND m.expires_at > ${at(now)}
+        ORDER BY coalesce(m.last_message_at, m.created_at) DESC, m.id DESC`,
+  );
+  return {
+    isPremium: premium,
+    matches: list.map((row) => {
+      const state = unlockState(row.messageCount, thresholds, premium);
+      const secretChatEnds = toDateOrNull(row.secretChatExpiresAt);
+      return {
+        match_id: row.matchId,
+        partner: partnerView(row, state.unlock_level),
+        ...state,
+        expires_at: toDate(row.expiresAt).toISOString(),
+        secret_chat_active: secretChatEnds !== null && secretChatEnds > now,
+        last_message_at: toDateOrNull(row.lastMessageAt)?.toISOString() ?? null,
+        unread_count: row.unreadCount,
+      };
+    }),
+  };
+}
+
+export async function getStats(db: Db, dailyLimit: number, userId: number, now = new Date()): Promise<Stats> {
+  const [row] = await rows<{
+    premiumUntil: RawTimestamp | null;
+    total: number;
+    active: number;
+    today: number | null;
+    sent: number;
+  }>(
+    db,
+    sql`SELECT u.premium_until AS "premiumUntil",
+          (SELECT count(*) FROM matches m WHERE m.user_a = u.id OR m.user_b = u.id) AS total,
+          (SELECT count(*) FROM matches m
+            WHERE (m.user_a = u.id OR m.user_b = u.id) AND m.is_active AND m.expires_at > ${at(now)}) AS active,
+          (SELECT d.count FROM daily_match_counts d WHERE d.user_id = u.id AND d.day = ${utcDay(now)}) AS today,
+          (SELECT count(*) FROM messages msg WHERE msg.sender_id = u.id) AS sent
+        FROM users u WHERE u.id = ${userId}`,
+  );
+  if (!row) throw userNotFound();
+  const premium = isPremium(toDateOrNull(row.premiumUntil), now);
+  return {
+    success: true,
+    user_id: userId,
+    is_premium: premium,
+    total_matches: row.total,
+    active_matches: row.active,
+    today_matches: row.today ?? 0,
+    daily_limit: premium ? null : dailyLimit,
+    messages_sent: row.sent,
+  };
+}
+
+/** A match as one of its two users sees it, with the partner's profile row. */
+export interface ParticipantMatch {
+  id: number;
+  messageCount: number;
+  expiresAt: Date;
+  isActive: boolean;
+  secretChatExpiresAt: Date | null;
+  partner: ProfileRow;
+  viewerIsPremium: boolean;
+}
+
+export const matchNotFound = () => new AppError(404, "match_not_found", "Match not found");
+
+/**
+ * Loads the match for one of its participants. Anyone else gets the same 404 as for a match that
+ * does not exist, so ids reveal nothing.
+ */
+export async function loadParticipantMatch(
+  db: Db,
+  matchId: number,
+  userId: number,
+  now: Date,
+): Promise<ParticipantMatch> {
+  const [row] = await rows<
+    ProfileRow & {
+      matchId: number;
+      messageCount: number;
+      expiresAt: RawTimestamp;
+      isActive: boolean;
+      secretChatExpiresAt: RawTimestamp | null;
+      viewerPremiumUntil: RawTimestamp | null;
+    }
+  >(
+    db,
+    sql`SELECT m.id AS "matchId", m.message_count AS "messageCount", m.expires_at AS "expiresAt",
+          m.is_active AS "isActive", m.secret_chat_expires_at AS "secretChatExpiresAt",
+          ${partnerColumns("p")},
+          (SELECT v.premium_until FROM users v WHERE v.id = ${userId}) AS "viewerPremiumUntil"
+        FROM matches m
+        JOIN users p ON p.id = CASE WHEN m.user_a = ${userId} THEN m.user_b ELSE m.user_a END
+        WHERE m.id = ${matchId} AND (m.user_a = ${userId} OR m.user_b = ${userId})`,
+  );
+  if (!row) throw matchNotFound();
+  return {
+    id: row.matchId,
+    messageCount: row.messageCount,
+    expiresAt: toDate(row.expiresAt),
+    isActive: row.isActive,
+    secretChatExpiresAt: toDateOrNull(row.secretChatExpiresAt),
+    partner: {
+      id: row.id,
+      gender: row.gender,
+      age: row.age,
+      city: row.city,
+      bio: row.bio,
+      interests: row.interests,
+      photoUrl: row.photoUrl,
+    },
+    viewerIsPremium: isPremium(toDateOrNull(row.viewerPremiumUntil), now),
+  };
+}

@@ -1,0 +1,26 @@
+// PUT/GET /api/mystery/profile: the caller's own profile.
+import { Elysia } from "elysia";
+import type { Db } from "../../db/client";
+import { errors } from "../../http/schemas";
+import { type AuthSecrets, authPlugin } from "../auth/plugin";
+import { ProfileInput, ProfileReply } from "./model";
+import { getProfile, saveProfile } from "./service";
+
+export const profileRoutes = (db: Db, secrets: AuthSecrets) =>
+  new Elysia({ name: "profiles", prefix: "/api/mystery" })
+    .use(authPlugin(secrets))
+    .put(
+      "/profile",
+      async ({ userId, body }) => ({ success: true as const, profile: await saveProfile(db, userId, body) }),
+      {
+        auth: true,
+        body: ProfileInput,
+        response: { 200: ProfileReply, ...errors(400, 401, 413, 422) },
+        detail: { tags: ["profile"], summary: "Create or replace your profile" },
+      },
+    )
+    .get("/profile", async ({ userId }) => ({ success: true as const, profile: await getProfile(db, userId) }), {
+      auth: true,
+      response: { 200: ProfileReply, ...errors(401, 404) },
+      detail: { tags: ["profile"], summary: "Your own full profile and account state" },
+    });

@@ -1,0 +1,56 @@
+// Profile persistence: create or replace the caller's profile, and read it back with account state.
+import { eq } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { users } from "../../db/schema";
+import { AppError } from "../../http/errors";
+import type { OwnProfile, ProfileInput } from "./model";
+import { isPremium } from "./unlock";
+
+type UserRow = typeof users.$inferSelect;
+
+export const userNotFound = () => new AppError(404, "user_not_found", "User not found. Please register first.");
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+function ownProfile(row: UserRow, now: Date): OwnProfile {
+  if (row.gender === null || row.age === null) throw userNotFound();
+  return {
+    user_id: row.id,
+    gender: row.gender,
+    age: row.age,
+    city: row.city,
+    bio: row.bio,
+    interests: row.interests,
+    photo_url: row.photoUrl,
+    is_premium: isPremium(row.premiumUntil, now),
+    premium_until: iso(row.premiumUntil),
+    coins: row.coins,
+    is_banned: row.banUntil !== null && row.banUntil > now,
+    ban_until: iso(row.banUntil),
+  };
+}
+
+/** PUT semantics: the body replaces the whole profile; optional fields left out are cleared. */
+export async function saveProfile(db: Db, userId: number, input: ProfileInput, now = new Date()): Promise<OwnProfile> {
+  const profile = {
+    gender: input.gender,
+    age: input.age,
+    city: input.city ?? null,
+    bio: input.bio ?? null,
+    interests: input.interests ?? [],
+    photoUrl: input.photo_url ?? null,
+    updatedAt: now,
+  };
+  const [row] = await db
+    .insert(users)
+    .values({ id: userId, createdAt: now, ...profile })
+    .onConflictDoUpdate({ target: users.id, set: profile })
+    .returning();
+  return ownProfile(row!, now);
+}
+
+export async function getProfile(db: Db, userId: number, now = new Date()): Promise<OwnProfile> {
+  const [row] = await db.select().from(users).where(eq(users.id, userId));
+  if (!row) throw userNotFound();
+  return ownProfile(row, now);
+}

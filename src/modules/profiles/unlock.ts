@@ -1,0 +1,79 @@
+// Unlock levels: how much of the partner's profile a viewer sees at a given message count.
+import type { Gender } from "../../db/schema";
+
+export type Thresholds = readonly [number, number, number, number];
+export type UnlockLevel = 0 | 1 | 2 | 3 | 4;
+
+export const MAX_LEVEL: UnlockLevel = 4;
+
+/** The profile columns the partner view may draw from. */
+export interface ProfileRow {
+  id: number;
+  gender: Gender | null;
+  age: number | null;
+  city: string | null;
+  bio: string | null;
+  interests: string[];
+  photoUrl: string | null;
+}
+
+export interface PartnerView {
+  user_id: number | "Mystery User";
+  unlock_level: UnlockLevel;
+  age?: number | null;
+  city?: string | null;
+  photo_url?: string | null;
+  photo_blur?: number;
+  interests?: string[];
+  bio?: string | null;
+  gender?: Gender | null;
+}
+
+/** The level a message count reaches: the number of thresholds at or below it. */
+export function levelForCount(count: number, thresholds: Thresholds): UnlockLevel {
+  return thresholds.filter((threshold) => count >= threshold).length as UnlockLevel;
+}
+
+/** A premium viewer sees everything at once; everyone else sees what the count has unlocked. */
+export function viewerLevel(count: number, thresholds: Thresholds, viewerIsPremium: boolean): UnlockLevel {
+  return viewerIsPremium ? MAX_LEVEL : levelForCount(count, thresholds);
+}
+
+export function nextUnlockAt(level: UnlockLevel, thresholds: Thresholds): number | null {
+  return level >= MAX_LEVEL ? null : thresholds[level as 0 | 1 | 2 | 3];
+}
+
+/** The level this message count has just reached, or null when it crossed no threshold. */
+export function levelReachedAt(count: number, thresholds: Thresholds): UnlockLevel | null {
+  const index = thresholds.indexOf(count);
+  return index === -1 ? null : ((index + 1) as UnlockLevel);
+}
+
+/**
+ * The partner as the viewer may see them. The real id and the gender appear only at level 4;
+ * this is the single place that decides which field is revealed when.
+ */
+export function partnerView(profile: ProfileRow, level: UnlockLevel): PartnerView {
+  const view: PartnerView = { user_id: "Mystery User", unlock_level: level };
+  if (level >= 1) Object.assign(view, { age: profile.age, city: profile.city });
+  if (level >= 2) Object.assign(view, { photo_url: profile.photoUrl, photo_blur: 50 });
+  if (level >= 3) Object.assign(view, { interests: profile.interests, bio: profile.bio, photo_blur: 25 });
+  if (level >= 4) Object.assign(view, { user_id: profile.id, gender: profile.gender, photo_blur: 0 });
+  return view;
+}
+
+export function isPremium(premiumUntil: Date | null, now: Date): boolean {
+  return premiumUntil !== null && premiumUntil > now;
+}
+
+export interface UnlockState {
+  message_count: number;
+  unlock_level: UnlockLevel;
+  next_unlock_at: number | null;
+}
+
+/** The counters every match reply carries, as seen by one viewer. */
+export function unlockState(count: number, thresholds: Thresholds, viewerIsPremium: boolean): UnlockState {
+  const level = viewerLevel(count, thresholds, viewerIsPremium);
+  return { message_count: count, unlock_level: level, next_unlock_at: nextUnlockAt(level, thresholds) };
+}
