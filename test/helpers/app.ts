@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { type Config, loadConfig } from "../../src/config";
 import { connectPostgres, type Database, type Db } from "../../src/db/client";
-import { users } from "../../src/db/schema";
+import { matches, users } from "../../src/db/schema";
 import { type App, createApp } from "../../src/http/app";
 import { signToken } from "../../src/modules/auth/jwt";
 
@@ -35,6 +35,8 @@ export interface TestContext {
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<Reply<T>>;
   /** Inserts users with complete profiles straight into the database. */
   addUsers(...rows: Array<Partial<typeof users.$inferInsert> & { id: number }>): Promise<void>;
+  /** Inserts a match straight into the database (active, expiring in 48 h unless overridden). */
+  addMatch(userA: number, userB: number, overrides?: Partial<typeof matches.$inferInsert>): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,14 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
     },
     async addUsers(...rows) {
       await database.db.insert(users).values(rows.map((row) => ({ gender: "female" as const, age: 25, ...row })));
+    },
+    async addMatch(userA, userB, overrides = {}) {
+      const now = new Date();
+      const [row] = await database.db
+        .insert(matches)
+        .values({ userA, userB, createdAt: now, expiresAt: new Date(now.getTime() + 48 * 3600_000), ...overrides })
+        .returning({ id: matches.id });
+      return row!.id;
     },
     async close() {
       await database.close(1);

@@ -3,7 +3,10 @@ import { t } from "elysia";
 import { GENDERS } from "../../db/schema";
 import { Id, NullableTimestamp, SafeString } from "../../http/schemas";
 
-export const Gender = t.UnionEnum(GENDERS, { description: "male, female or other" });
+// Not t.UnionEnum: it gives the schema a default (its first value), which would fill optional fields.
+export const Gender = t.Union([t.Literal(GENDERS[0]), t.Literal(GENDERS[1]), t.Literal(GENDERS[2])], {
+  description: "male, female or other",
+});
 
 export const ProfileInput = t.Object({
   gender: Gender,

@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { sql } from "drizzle-orm";
+import { countRows, createTestContext, type TestContext } from "../../helpers/app";
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+afterAll(() => ctx.close());
+
+// Each test uses its own id range so the pool of candidates is under its control.
+let nextId = 10_000_000;
+const freshIds = (n: number) => Array.from({ length: n }, () => nextId++);
+const future = () => new Date(Date.now() + 86_400_000);
+
+const findMatch = (as: number, body: object = {}) => ctx.request("POST", "/api/mystery/find-match", { as, body });
+
+async function matchedPartners(userId: number): Promise<number[]> {
+  const result: any = await ctx.db.execute(
+    sql`SELECT CASE WHEN user_a = ${userId} THEN user_b ELSE user_a END AS partner FROM matches
+        WHERE user_a = ${userId} OR user_b = ${userId} ORDER BY id`,
+  );
+  return result.map((row: { partner: number }) => row.partner);
+}
+
+/** Marks `ids` as the only eligible strangers: everyone else in the table is banned for the test. */
+async function isolate(...ids: number[]) {
+  await ctx.db.execute(sql`UPDATE users SET ban_until = now() + interval '1 day' WHERE ban_until IS NULL`);
+  await ctx.db.execute(sql`UPDATE users SET ban_until = NULL WHERE id IN ${sql.raw(`(${ids.join(",")})`)}`);
+}
+
+describe("POST /api/mystery/find-match", () => {
+  test("pairs the caller with a stranger and shows only the level-0 partner", async () => {
+    const [me, partner] = freshIds(2) as [number, number];
+    await ctx.addUsers({ id: me, gender: "male" }, { id: partner, gender: "female", city: "Oslo", bio: "secret" });
+    await isolate(me, partner);
+    const before = Date.now();
+    const reply = await findMatch(me);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({
+      success: true,
+      match_id: expect.any(Number),
+      expires_at: expect.any(String),
+      is_premium: false,
+      message_count: 0,
+      unlock_level: 0,
+      next_unlock_at: 20,
+      partner: { user_id: "Mystery User", unlock_level: 0 },
+    });
+    const lifetime = Date.parse(reply.body.expires_at) - before;
+    expect(lifetime).toBeGreaterThanOrEqual(48 * 3600_000 - 1000);
+    expect(lifetime).toBeLessThanOrEqual(48 * 3600_000 + 5000);
+    expect(JSON.stringify(reply.body)).not.toContain(String(partner));
+    expect(await matchedPartners(me)).toEqual([partner]);
+  });
+
+  test("a user without a profile gets 404 user_not_found", async () => {
+    const reply = await findMatch(freshIds(1)[0]!);
+    expect(reply.status).toBe(404);
+    expect(reply.body.error).toBe("user_not_found");
+    expect(reply.body.message).toBe("User not found. Please register first.");
+  });
+
+  test("a banned caller gets 403 banned", async () => {
+    const [me, partner] = freshIds(2) as [number, number];
+    await ctx.addUsers({ id: me }, { id: partner });
+    await isolate(me, partner);
+    await ctx.db.execute(sql`UPDATE users SET ban_until = now() + interval '1 hour' WHERE id = ${me}`);
+    const reply = await findMatch(me);
+    expect(reply.status).toBe(403);
+    expect(reply.body.error).toBe("banned");
+    expect(await matchedPartners(me)).toEqual([]);
+  });
+
+  test("no candidate is 404 no_matches_found and uses none of the daily quota", async () => {
+    const [me, a, b, c] = freshIds(4) as [number, number, number, number];
+    await ctx.addUsers({ id: me });
+    await isolate(me);
+    for (let i = 0; i < 5; i++) {
+      const reply = await findMatch(me);
+      expect(reply.status).toBe(404);
+      expect(reply.body.error).toBe("no_matches_found");
+    }
+    await ctx.addUsers({ id: a }, { id: b }, { id: c });
+    for (let i = 0; i < 3; i++) expect((await findMatch(me)).status).toBe(200);
+    expect((await findMatch(me)).status).toBe(429);
+  });
+
+  test("free users get three matches a day, then 429 daily_limit_reached", async () => {
+    const ids = freshIds(6);
+    const me = ids[0]!;
+    await ctx.addUsers(...ids.map((id) => ({ id })));
+    await isolate(...ids);
+    for (let i = 0; i < 3; i++) expect((await findMatch(me)).status).toBe(200);
+    const reply = await findMatch(me);
+    expect(reply.status).toBe(429);
+    expect(reply.body).toEqual({
+      success: false,
+      error: "daily_limit_reached",
+      message: "You've reached your daily limit of 3 matches. Upgrade to Premium!",
+    });
+    expect(await matchedPartners(me)).toHaveLength(3);
+  });
+
+  test("20 concurrent requests from one free user create exactly 3 matches", async () => {
+    const ids = freshIds(31);
+    const me = ids[0]!;
+    await ctx.addUsers(...ids.map((id) => ({ id })));
+    await isolate(...ids);
+    const replies = await Promise.all(Array.from({ length: 20 }, () => findMatch(me)));
+    const statuses = replies.map((reply) => reply.status).sort();
+    expect(statuses).toEqual([...Array(3).fill(200), ...Array(17).fill(429)]);
+    expect(await matchedPartners(me)).toHaveLength(3);
+  });
+
+  test("premium users have no daily limit", async () => {
+    const ids = freshIds(6);
+    const me = ids[0]!;
+    await ctx.addUsers(...ids.map((id) => ({ id, premiumUntil: id === me ? future() : null })));
+    await isolate(...ids);
+    for (let i = 0; i < 5; i++) expect((await findMatch(me)).status).toBe(200);
+    expect(new Set(await matchedPartners(me)).size).toBe(5);
+  });
+
+  test("a pair is matched at most once, whichever side asks", async () => {
+    const [me, partner] = freshIds(2) as [number, number];
+    await ctx.addUsers({ id: me }, { id: partner });
+    await isolate(me, partner);
+    expect((await findMatch(me)).status).toBe(200);
+    expect((await findMatch(me)).body.error).toBe("no_matches_found");
+    expect((await findMatch(partner)).body.error).toBe("no_matches_found");
+    expect(await countRows(ctx.db, `matches WHERE least(user_a, user_b) = ${Math.min(me, partner)}`)).toBe(1);
+  });
+
+  test("two users asking at once cannot be matched twice", async () => {
+    const [a, b] = freshIds(2) as [number, number];
+    await ctx.addUsers({ id: a }, { id: b });
+    await isolate(a, b);
+    const replies = await Promise.all([findMatch(a), findMatch(b)]);
+    expect(replies.map((reply) => reply.status).sort()).toEqual([200, 404]);
+    expect(await matchedPartners(a)).toEqual([b]);
+  });
+
+  test("blocked pairs are never candidates, in either direction", async () => {
+    const [me, blockedByMe, blockingMe, free] = freshIds(4) as [number, number, number, number];
+    await ctx.addUsers({ id: me }, { id: blockedByMe }, { id: blockingMe }, { id: free });
+    await isolate(me, blockedByMe, blockingMe, free);
+    await ctx.db.execute(
+      sql`INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES
+          (${me}, ${blockedByMe}, now()), (${blockingMe}, ${me}, now())`,
+    );
+    expect((await findMatch(me)).status).toBe(200);
+    expect((await findMatch(me)).body.error).toBe("no_matches_found");
+    expect(await matchedPartners(me)).toEqual([free]);
+  });
+
+  test("banned users and users without a profile are never candidates", async () => {
+    const [me, bannedUser, noProfile] = freshIds(3) as [number, number, number];
+    await ctx.addUsers({ id: me }, { id: bannedUser });
+    await ctx.db.execute(sql`INSERT INTO users (id) VALUES (${noProfile})`);
+    await isolate(me, noProfile);
+    expect((await findMatch(me)).body.error).toBe("no_matches_found");
+  });
+
+  test("the age range applies to every caller; min above max is 422", async () => {
+    const [me, young, old] = freshIds(3) as [number, number, number];
+    await ctx.addUsers({ id: me }, { id: young, age: 20 }, { id: old, age: 60 });
+    await isolate(me, young, old);
+    const reply = await findMatch(me, { preferred_age_min: 50, preferred_age_max: 70 });
+    expect(reply.status).toBe(200);
+    expect(await matchedPartners(me)).toEqual([old]);
+    const bad = await findMatch(me, { preferred_age_min: 40, preferred_age_max: 30 });
+    expect(bad.status).toBe(422);
+    expect(bad.body.details).toEqual([
+      { field: "preferred_age_min", message: "must not be greater than preferred_age_max" },
+    ]);
+  });
+
+  test("gender and city filters apply to premium callers", async () => {
+    const [me, wrongGender, wrongCity, right] = freshIds(4) as [number, number, number, number];
+    await ctx.addUsers(
+      { id: me, premiumUntil: future() },
+      { id: wrongGender, gender: "male", city: "Berlin" },
+      { id: wrongCity, gender: "female", city: "Paris" },
+      { id: right, gender: "female", city: "West Berlin" },
+    );
+    await isolate(me, wrongGender, wrongCity, right);
+    const reply = await findMatch(me, { preferred_gender: "female", preferred_city: "berlin" });
+    expect(reply.status).toBe(200);
+    expect(reply.body.is_premium).toBe(true);
+    // A premium viewer sees the whole profile at once.
+    expect(reply.body.partner).toMatchObject({ user_id: right, unlock_level: 4, gender: "female", photo_blur: 0 });
+    expect((await findMatch(me, { preferred_gender: "female", preferred_city: "berlin" })).body.error).toBe(
+      "no_matches_found",
+    );
+  });
+
+  test("a city filter treats % and _ literally", async () => {
+    const [me, other] = freshIds(2) as [number, number];
+    await ctx.addUsers({ id: me, premiumUntil: future() }, { id: other, city: "Rome" });
+    await isolate(me, other);
+    expect((await findMatch(me, { preferred_city: "%" })).body.error).toBe("no_matches_found");
+  });
+
+  test("free callers' gender and city filters are ignored", async () => {
+    const [me, other] = freshIds(2) as [number, number];
+    await ctx.addUsers({ id: me }, { id: other, gender: "male", city: "Rome" });
+    await isolate(me, other);
+    const reply = await findMatch(me, { preferred_gender: "female", preferred_city: "Tokyo" });
+    expect(reply.status).toBe(200);
+    expect(await matchedPartners(me)).toEqual([other]);
+  });
+});
