@@ -1,0 +1,386 @@
+// Seeding command: bulk-loads realistic users, and optionally matches and messages, generated inside PostgreSQL.
+import { availableParallelism } from "node:os";
+import { parseArgs } from "node:util";
+import { type SQL, sql } from "drizzle-orm";
+import { at, connectPostgres, type Db, rows } from "../db/client";
+
+const USAGE = "usage: bun run seed -- --users N [--matches M] [--messages K]";
+const BATCH_ROWS = 100_000;
+const MATCH_LIFETIME = sql.raw("interval '48 hours'");
+
+const CITIES = [
+  "Berlin",
+  "Hamburg",
+  "Munich",
+  "Cologne",
+  "Frankfurt",
+  "Vienna",
+  "Zurich",
+  "Amsterdam",
+  "Rotterdam",
+  "Brussels",
+  "Paris",
+  "Lyon",
+  "Marseille",
+  "London",
+  "Manchester",
+  "Dublin",
+  "Madrid",
+  "Barcelona",
+  "Valencia",
+  "Lisbon",
+  "Porto",
+  "Rome",
+  "Milan",
+  "Naples",
+  "Prague",
+  "Warsaw",
+  "Krakow",
+  "Budapest",
+  "Bucharest",
+  "Sofia",
+  "Belgrade",
+  "Athens",
+  "Istanbul",
+  "Kyiv",
+  "Lviv",
+  "Tbilisi",
+  "Yerevan",
+  "Almaty",
+  "Tashkent",
+  "Riga",
+  "Vilnius",
+  "Tallinn",
+  "Helsinki",
+  "Stockholm",
+  "Oslo",
+  "Copenhagen",
+  "Dubai",
+  "Tel Aviv",
+  "New York",
+  "Los Angeles",
+  "Toronto",
+  "Buenos Aires",
+  "São Paulo",
+  "Mexico City",
+  "Bangkok",
+  "Bali",
+  "Singapore",
+  "Tokyo",
+  "Seoul",
+  "Sydney",
+];
+
+const INTERESTS = [
+  "music",
+  "movies",
+  "travel",
+  "hiking",
+  "cooking",
+  "photography",
+  "reading",
+  "gaming",
+  "yoga",
+  "running",
+  "cycling",
+  "swimming",
+  "dancing",
+  "art",
+  "fashion",
+  "coffee",
+  "wine",
+  "craft beer",
+  "board games",
+  "anime",
+  "football",
+  "basketball",
+  "tennis",
+  "climbing",
+  "surfing",
+  "skiing",
+  "meditation",
+  "podcasts",
+  "startups",
+  "programming",
+  "astronomy",
+  "history",
+  "languages",
+  "volunteering",
+  "dogs",
+  "cats",
+  "gardening",
+  "theatre",
+  "stand-up comedy",
+  "concerts",
+];
+
+const BIO_OPENERS = [
+  "Coffee first, questions later.",
+  "Just moved here and looking for someone to explore the city with.",
+  "Engineer by day, amateur chef by night.",
+  "Part-time traveller, full-time dreamer.",
+  "I laugh at my own jokes so you don't have to.",
+  "Bookworm with a soft spot for bad movies.",
+  "Weekend hiker, weekday overthinker.",
+  "Looking for a partner in crime for spontaneous road trips.",
+  "Dog person, but cats seem to like me anyway.",
+  "I make a mean lasagna and an even meaner playlist.",
+  "Trying every ramen place in town, one bowl at a time.",
+  "Introvert who loves a good long conversation.",
+];
+
+const BIO_CLOSERS = [
+  "Tell me your favourite song.",
+  "Let's grab a drink and see where it goes.",
+  "Swipe on if you like sunsets and bad puns.",
+  "Bonus points if you can recommend a good book.",
+  "Looking for something real.",
+  "Open to friendship and more.",
+  "Ask me about my last trip.",
+  "Here for good chats and better company.",
+  "Must love dogs.",
+  "Not here for small talk — ask me something weird.",
+];
+
+const BAN_REASONS = ["spam", "harassment", "fake profile", "scam links", "underage"];
+
+const CHAT_LINES = [
+  "Hey! How's your day going?",
+  "Hi there :)",
+  "Pretty good, thanks! Yours?",
+  "What are you up to this weekend?",
+  "I love that you're into hiking, any favourite trails?",
+  "Haha that's hilarious",
+  "Have you been here long?",
+  "What kind of music do you listen to?",
+  "I'm more of a coffee person, honestly",
+  "We should grab a drink sometime",
+  "That sounds amazing!",
+  "Wait, really? Tell me more",
+  "Just got back from work, so tired",
+  "What's the best trip you've ever taken?",
+  "I've never tried that, is it good?",
+  "Okay you win this one 😄",
+  "Do you have any pets?",
+  "Sorry, was busy, I'm back now",
+  "Good night! Talk tomorrow?",
+  "Good morning ☀️",
+];
+
+interface Options {
+  users: number;
+  matches: number;
+  messages: number;
+}
+
+function fail(message: string): never {
+  console.error(`seed: ${message}`);
+  process.exit(1);
+}
+
+function count(values: Record<string, string | undefined>, name: keyof Options, min: number): number {
+  const raw = values[name];
+  if (raw === undefined) return 0;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) {
+    fail(`--${name} must be an integer ≥ ${min}, got "${raw}"\n${USAGE}`);
+  }
+  return Number(raw);
+}
+
+function parseOptions(argv: string[]): Options {
+  const options = { type: "string" } as const;
+  const args = argv[0] === "--" ? argv.slice(1) : argv; // `bun src/cli/seed.ts -- --users N` works too
+  let parsed: ReturnType<typeof parseArgs<{ options: Record<keyof Options, typeof options> }>>;
+  try {
+    parsed = parseArgs({ args, options: { users: options, matches: options, messages: options } });
+  } catch (error) {
+    fail(`${(error as Error).message}\n${USAGE}`);
+  }
+  if (parsed.values.users === undefined) fail(USAGE);
+  const result = {
+    users: count(parsed.values, "users", 1),
+    matches: count(parsed.values, "matches", 0),
+    messages: count(parsed.values, "messages", 0),
+  };
+  if (result.matches > (result.users * (result.users - 1)) / 2) {
+    fail(`--matches ${result.matches} is more than the ${result.users} new users have distinct pairs`);
+  }
+  if (result.messages > 0 && result.matches === 0) fail("--messages needs --matches");
+  return result;
+}
+
+/** A constant text[] literal (our own word lists, so inlining them is safe). */
+const textArray = (values: readonly string[]): SQL =>
+  sql.raw(`ARRAY[${values.map((value) => `'${value.replaceAll("'", "''")}'`).join(", ")}]::text[]`);
+
+/** One element of `values`, drawn anew for every row. */
+const pick = (values: readonly string[]): SQL =>
+  sql`(${textArray(values)})[1 + floor(random() * ${sql.raw(String(values.length))})::int]`;
+
+/** Runs `task` over `items`, `concurrency` at a time. */
+async function runPool<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await task(item);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+/** Splits [first, last] into consecutive ranges of at most `size`. */
+function ranges(first: number, last: number, size: number): Array<[number, number]> {
+  const result: Array<[number, number]> = [];
+  for (let from = first; from <= last; from += size) result.push([from, Math.min(from + size - 1, last)]);
+  return result;
+}
+
+function progress(label: string, done: number, total: number, startedAt: number): void {
+  const seconds = (performance.now() - startedAt) / 1000;
+  const rate = Math.round(done / seconds).toLocaleString("en-US");
+  console.log(`  ${label} ${done.toLocaleString("en-US")} / ${total.toLocaleString("en-US")}  (${rate} rows/s)`);
+}
+
+async function scalar(db: Db, query: SQL): Promise<number> {
+  const [row] = await rows<{ value: number }>(db, query);
+  return Number(row?.value ?? 0);
+}
+
+/** Users base+from .. base+to: mostly male/female, ages leaning 18–45, ~5% premium, ~0.3% banned. */
+function insertUsers(base: number, from: number, to: number, now: Date): SQL {
+  return sql`
+    INSERT INTO users (id, gender, age, city, bio, interests, photo_url,
+                       premium_until, coins, ban_until, ban_reason, created_at, updated_at)
+    SELECT ${base}::bigint + g,
+           CASE WHEN random() < 0.04 THEN 'other' WHEN random() < 0.5 THEN 'male' ELSE 'female' END,
+           CASE WHEN random() < 0.85 THEN 18 + floor(power(random(), 1.5) * 28)
+                ELSE 46 + floor(power(random(), 2) * 55) END,
+           ${pick(CITIES)},
+           ${pick(BIO_OPENERS)} || ' ' || ${pick(BIO_CLOSERS)},
+           -- mentions g so the subquery runs once per row, not once per statement
+           ARRAY(SELECT i FROM unnest(${textArray(INTERESTS)}) i WHERE random() < 0.1 + 0 * g LIMIT 10),
+           CASE WHEN random() < 0.85 THEN 'https://picsum.photos/seed/mm' || (${base}::bigint + g) || '/600/800' END,
+           CASE WHEN premium THEN ${at(now)} + random() * interval '90 days' END,
+           CASE WHEN random() < 0.3 THEN floor(random() * 500) ELSE 0 END,
+           CASE WHEN banned THEN ${at(now)} + random() * interval '30 days' END,
+           CASE WHEN banned THEN ${pick(BAN_REASONS)} END,
+           created_at,
+           created_at + random() * (${at(now)} - created_at)
+    FROM (SELECT g, random() < 0.05 AS premium, random() < 0.003 AS banned,
+                 ${at(now)} - random() * interval '365 days' AS created_at
+          FROM generate_series(${from}::bigint, ${to}::bigint) g) drawn`;
+}
+
+async function seedUsers(db: Db, total: number, concurrency: number, now: Date): Promise<{ first: number }> {
+  const base = await scalar(db, sql`SELECT coalesce(max(id), 0) AS value FROM users`);
+  console.log(`users: ${total.toLocaleString("en-US")} new, ids ${base + 1} .. ${base + total}`);
+  const startedAt = performance.now();
+  let done = 0;
+  await runPool(ranges(1, total, BATCH_ROWS), concurrency, async ([from, to]) => {
+    await db.execute(insertUsers(base, from, to, now));
+    done += to - from + 1;
+    progress("users", done, total, startedAt);
+  });
+  return { first: base + 1 };
+}
+
+/** Up to `total` random pairs among users first .. first+n-1, made in the last 47 hours; repeated pairs are skipped. */
+function insertMatches(first: number, n: number, total: number, now: Date): SQL {
+  return sql`
+    WITH inserted AS (
+      INSERT INTO matches (user_a, user_b, created_at, expires_at)
+      SELECT ${first}::bigint + x,
+             ${first}::bigint + (x + 1 + floor(random() * (${n}::bigint - 1))::bigint) % ${n}::bigint,
+             created_at,
+             created_at + ${MATCH_LIFETIME}
+      FROM (SELECT floor(random() * ${n}::bigint)::bigint AS x,
+                   ${at(now)} - random() * interval '47 hours' AS created_at
+            FROM generate_series(1, ${total}::int)) drawn
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    )
+    SELECT count(*)::int AS value FROM inserted`;
+}
+
+/** Returns the id range of the new matches (ids skipped by repeated pairs leave gaps). */
+async function seedMatches(db: Db, first: number, users: number, total: number, now: Date): Promise<[number, number]> {
+  const lastBefore = await scalar(db, sql`SELECT coalesce(max(id), 0) AS value FROM matches`);
+  console.log(`matches: ${total.toLocaleString("en-US")} between the new users`);
+  const startedAt = performance.now();
+  let done = 0;
+  while (done < total) {
+    done += await scalar(db, insertMatches(first, users, Math.min(total - done, BATCH_ROWS), now));
+    progress("matches", done, total, startedAt);
+  }
+  const last = await scalar(db, sql`SELECT coalesce(max(id), 0) AS value FROM matches`);
+  return [lastBefore + 1, last];
+}
+
+/** `k` alternating messages in each match with id in [from, to], spread evenly between its start and now. */
+function insertMessages(from: number, to: number, k: number, now: Date): SQL {
+  const spacing = sql`(${at(now)} - m.created_at) / ${k + 1}::int`;
+  return sql`
+    WITH batch AS (
+      UPDATE matches m SET message_count = ${k}::int, last_message_at = m.created_at + ${k}::int * ${spacing}
+      WHERE m.id BETWEEN ${from}::bigint AND ${to}::bigint
+      RETURNING m.id, m.user_a, m.user_b, m.created_at
+    ), inserted AS (
+      INSERT INTO messages (match_id, sender_id, text, seq, created_at)
+      SELECT m.id, CASE WHEN seq % 2 = 1 THEN m.user_a ELSE m.user_b END, ${pick(CHAT_LINES)}, seq,
+             m.created_at + seq * ${spacing}
+      FROM batch m CROSS JOIN generate_series(1, ${k}::int) seq
+      RETURNING 1
+    )
+    SELECT count(*)::int AS value FROM inserted`;
+}
+
+async function seedMessages(db: Db, ids: [number, number], k: number, concurrency: number, now: Date): Promise<number> {
+  console.log(`messages: ${k} in each new match`);
+  const total = await scalar(
+    db,
+    sql`SELECT count(*)::int * ${k}::int AS value FROM matches WHERE id BETWEEN ${ids[0]}::bigint AND ${ids[1]}::bigint`,
+  );
+  const startedAt = performance.now();
+  let done = 0;
+  await runPool(ranges(ids[0], ids[1], Math.max(1, Math.floor(BATCH_ROWS / k))), concurrency, async ([from, to]) => {
+    done += await scalar(db, insertMessages(from, to, k, now));
+    progress("messages", done, total, startedAt);
+  });
+  return done;
+}
+
+function databaseUrl(): string {
+  const url = process.env.DATABASE_URL?.trim();
+  if (!url) fail("DATABASE_URL is not set (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/mystery_match)");
+  return url;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const concurrency = Math.min(availableParallelism(), 4);
+  const database = connectPostgres(databaseUrl(), concurrency);
+  try {
+    await database.migrate();
+    const { db } = database;
+    const now = new Date();
+    const startedAt = performance.now();
+    const { first } = await seedUsers(db, options.users, concurrency, now);
+    let matches = 0;
+    let messages = 0;
+    if (options.matches > 0) {
+      const ids = await seedMatches(db, first, options.users, options.matches, now);
+      matches = options.matches;
+      if (options.messages > 0) messages = await seedMessages(db, ids, options.messages, concurrency, now);
+    }
+    console.log("analyze: refreshing planner statistics");
+    await db.execute(sql`ANALYZE users, matches, messages`);
+    const seconds = (performance.now() - startedAt) / 1000;
+    const total = options.users + matches + messages;
+    console.log(
+      `done: ${options.users} users, ${matches} matches, ${messages} messages in ${seconds.toFixed(1)} s ` +
+        `(${Math.round(total / seconds).toLocaleString("en-US")} rows/s)`,
+    );
+  } finally {
+    await database.close();
+  }
+}
+
+await main();

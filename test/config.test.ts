@@ -1,0 +1,151 @@
+// Unit tests of loadConfig: defaults, every rejected value naming its variable, and immutability.
+import { describe, expect, test } from "bun:test";
+import { ConfigError, loadConfig } from "../src/config";
+
+const BASE = {
+  DATABASE_URL: "postgres://user@127.0.0.1:5432/db",
+  JWT_SECRET: "a-secret-of-at-least-32-characters!!",
+};
+
+/** The error loadConfig throws for this environment (fails the test when it does not throw). */
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe("loadConfig: defaults", () => {
+  test("only the required variables give the documented defaults", () => {
+    expect(loadConfig({ ...BASE })).toEqual({
+      port: 3000,
+      host: "0.0.0.0",
+      databaseUrl: BASE.DATABASE_URL,
+      dbPoolSize: 10,
+      jwtSecret: BASE.JWT_SECRET,
+      jwtTtlSeconds: 86400,
+      adminToken: null,
+      telegramBotToken: null,
+      unlockThresholds: [20, 60, 100, 150],
+      dailyMatchLimit: 3,
+      matchLifetimeHours: 48,
+    });
+  });
+
+  test("empty strings count as unset", () => {
+    const config = loadConfig({
+      ...BASE,
+      PORT: "",
+      HOST: "",
+      DB_POOL_SIZE: "",
+      UNLOCK_THRESHOLDS: "",
+      DAILY_MATCH_LIMIT: "",
+      MATCH_LIFETIME_HOURS: "",
+      ADMIN_TOKEN: "",
+      TELEGRAM_BOT_TOKEN: "   ",
+    });
+    expect(config).toEqual(loadConfig({ ...BASE }));
+  });
+});
+
+describe("loadConfig: explicit values", () => {
+  test("every variable is read", () => {
+    expect(
+      loadConfig({
+        ...BASE,
+        DATABASE_URL: "postgresql://u:p@db.example:6543/mm?sslmode=require",
+        PORT: "8080",
+        HOST: "127.0.0.1",
+        DB_POOL_SIZE: "25",
+        JWT_TTL_SECONDS: "600",
+        ADMIN_TOKEN: " admin ",
+        TELEGRAM_BOT_TOKEN: "123:abc",
+        UNLOCK_THRESHOLDS: "5, 10, 15, 20",
+        DAILY_MATCH_LIMIT: "7",
+        MATCH_LIFETIME_HOURS: "72",
+      }),
+    ).toEqual({
+      port: 8080,
+      host: "127.0.0.1",
+      databaseUrl: "postgresql://u:p@db.example:6543/mm?sslmode=require",
+      dbPoolSize: 25,
+      jwtSecret: BASE.JWT_SECRET,
+      jwtTtlSeconds: 600,
+      adminToken: "admin",
+      telegramBotToken: "123:abc",
+      unlockThresholds: [5, 10, 15, 20],
+      dailyMatchLimit: 7,
+      matchLifetimeHours: 72,
+    });
+  });
+
+  test("integer bounds are inclusive", () => {
+    expect(loadConfig({ ...BASE, PORT: "65535", DB_POOL_SIZE: "1" })).toMatchObject({ port: 65535, dbPoolSize: 1 });
+    expect(loadConfig({ ...BASE, PORT: "0", DB_POOL_SIZE: "1000" })).toMatchObject({ port: 0, dbPoolSize: 1000 });
+  });
+});
+
+describe("loadConfig: bad values throw a ConfigError naming the variable", () => {
+  test.each([
+    ["PORT", { PORT: "abc" }],
+    ["PORT", { PORT: "70000" }],
+    ["PORT", { PORT: "-1" }],
+    ["PORT", { PORT: "80.5" }],
+    ["PORT", { PORT: "1e3" }],
+    ["DB_POOL_SIZE", { DB_POOL_SIZE: "0" }],
+    ["DB_POOL_SIZE", { DB_POOL_SIZE: "1001" }],
+    ["JWT_TTL_SECONDS", { JWT_TTL_SECONDS: "59" }],
+    ["DAILY_MATCH_LIMIT", { DAILY_MATCH_LIMIT: "0" }],
+    ["MATCH_LIFETIME_HOURS", { MATCH_LIFETIME_HOURS: "x" }],
+    ["UNLOCK_THRESHOLDS", { UNLOCK_THRESHOLDS: "20,10,100,150" }],
+    ["UNLOCK_THRESHOLDS", { UNLOCK_THRESHOLDS: "20,20,100,150" }],
+    ["UNLOCK_THRESHOLDS", { UNLOCK_THRESHOLDS: "0,60,100,150" }],
+    ["UNLOCK_THRESHOLDS", { UNLOCK_THRESHOLDS: "20,60,100" }],
+    ["UNLOCK_THRESHOLDS", { UNLOCK_THRESHOLDS: "20,60,100,150,200" }],
+    ["UNLOCK_THRESHOLDS", { UNLOCK_THRESHOLDS: "20,60,abc,150" }],
+    ["UNLOCK_THRESHOLDS", { UNLOCK_THRESHOLDS: "20,60,,150" }],
+    ["JWT_SECRET", { JWT_SECRET: "too-short" }],
+    ["JWT_SECRET", { JWT_SECRET: "x".repeat(31) }],
+    ["JWT_SECRET", { JWT_SECRET: undefined }],
+    ["JWT_SECRET", { JWT_SECRET: "   " }],
+    ["DATABASE_URL", { DATABASE_URL: undefined }],
+    ["DATABASE_URL", { DATABASE_URL: "" }],
+    ["DATABASE_URL", { DATABASE_URL: "mysql://x" }],
+    ["DATABASE_URL", { DATABASE_URL: "not a url" }],
+  ] as Array<[string, Record<string, string | undefined>]>)("%s: %j", (name, bad) => {
+    const env: Record<string, string | undefined> = { ...BASE, ...bad };
+    for (const [key, value] of Object.entries(bad)) if (value === undefined) delete env[key];
+    expect(configError(env).message).toContain(name);
+  });
+
+  test("a JWT_SECRET of exactly 32 characters is accepted", () => {
+    expect(loadConfig({ ...BASE, JWT_SECRET: "y".repeat(32) }).jwtSecret).toBe("y".repeat(32));
+  });
+});
+
+describe("loadConfig: immutability", () => {
+  test("the config and its thresholds are frozen", () => {
+    const config = loadConfig({ ...BASE });
+    expect([Object.isFrozen(config), Object.isFrozen(config.unlockThresholds)]).toEqual([true, true]);
+  });
+
+  test("assigning to the config throws in strict mode and changes nothing", () => {
+    const config = loadConfig({ ...BASE });
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.unlockThresholds as unknown as number[])[0] = 1;
+    }).toThrow(TypeError);
+    expect([config.port, config.unlockThresholds[0]]).toEqual([3000, 20]);
+  });
+
+  test("each call returns a new object read from the given environment, not process.env", () => {
+    const a = loadConfig({ ...BASE, PORT: "1111" });
+    const b = loadConfig({ ...BASE, PORT: "2222" });
+    expect([a.port, b.port]).toEqual([1111, 2222]);
+  });
+});

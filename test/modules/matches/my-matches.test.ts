@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { sql } from "drizzle-orm";
+import { createTestContext, type TestContext } from "../../helpers/app";
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+afterAll(() => ctx.close());
+
+const hoursFromNow = (hours: number) => new Date(Date.now() + hours * 3600_000);
+const send = (as: number, matchId: number, text: string) =>
+  ctx.request("POST", "/api/mystery/send-message", { as, body: { match_id: matchId, message_text: text } });
+
+describe("GET /api/mystery/my-matches/{user_id}", () => {
+  test("lists active, unexpired matches by latest activity with unlock state and unread counts", async () => {
+    const me = 2_000_001;
+    const [quiet, chatty, ended, expired] = [2_000_002, 2_000_003, 2_000_004, 2_000_005];
+    await ctx.addUsers(
+      { id: me },
+      { id: quiet, age: 33, city: "Riga" },
+      { id: chatty, age: 41, city: "Kyiv" },
+      { id: ended },
+      { id: expired },
+    );
+    const quietMatch = await ctx.addMatch(me, quiet);
+    const chattyMatch = await ctx.addMatch(chatty, me, { messageCount: 19 });
+    await ctx.addMatch(me, ended, { isActive: false, endReason: "unmatched" });
+    await ctx.addMatch(expired, me, { expiresAt: hoursFromNow(-1) });
+
+    // The 20th message unlocks level 1; I have read the first of the partner's two.
+    const first = await send(chatty, chattyMatch, "one");
+    await send(chatty, chattyMatch, "two");
+    await ctx.db.execute(
+      sql`INSERT INTO read_markers (match_id, user_id, last_read_id, updated_at)
+          VALUES (${chattyMatch}, ${me}, ${first.body.message_id}, now())`,
+    );
+    await send(me, chattyMatch, "mine does not count as unread");
+
+    const reply = await ctx.request("GET", `/api/mystery/my-matches/${me}`, { as: me });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({
+      success: true,
+      is_premium: false,
+      matches: [
+        {
+          match_id: chattyMatch,
+          partner: { user_id: "Mystery User", unlock_level: 1, age: 41, city: "Kyiv" },
+          message_count: 22,
+          unlock_level: 1,
+          next_unlock_at: 60,
+          expires_at: expect.any(String),
+          secret_chat_active: false,
+          last_message_at: expect.any(String),
+          unread_count: 1,
+        },
+        {
+          match_id: quietMatch,
+          partner: { user_id: "Mystery User", unlock_level: 0 },
+          message_count: 0,
+          unlock_level: 0,
+          next_unlock_at: 20,
+          expires_at: expect.any(String),
+          secret_chat_active: false,
+          last_message_at: null,
+          unread_count: 0,
+        },
+      ],
+    });
+    for (const id of [quiet, chatty, ended, expired]) expect(JSON.stringify(reply.body)).not.toContain(String(id));
+  });
+
+  test("someone else's list is 403", async () => {
+    const reply = await ctx.request("GET", "/api/mystery/my-matches/2000002", { as: 2_000_001 });
+    expect(reply.status).toBe(403);
+    expect(reply.body.error).toBe("forbidden");
+  });
+
+  test("a user with no matches gets an empty list", async () => {
+    const reply = await ctx.request("GET", "/api/mystery/my-matches/2000099", { as: 2_000_099 });
+    expect(reply.body).toEqual({ success: true, is_premium: false, matches: [] });
+  });
+});
+
+describe("GET /api/mystery/stats/{user_id}", () => {
+  test("counts matches, today's requests and messages sent", async () => {
+    const me = 3_000_001;
+    const others = [3_000_002, 3_000_003, 3_000_004];
+    await ctx.addUsers({ id: me }, ...others.map((id) => ({ id })));
+    // Only this test's users are eligible.
+    await ctx.db.execute(sql`UPDATE users SET ban_until = now() + interval '1 day' WHERE id < 3000000`);
+    const found = await ctx.request("POST", "/api/mystery/find-match", { as: me, body: {} });
+    expect(found.status).toBe(200);
+    await ctx.addMatch(others[2]!, me, { isActive: false, endReason: "unmatched" });
+    await send(me, found.body.match_id, "hello");
+    await send(me, found.body.match_id, "again");
+
+    const reply = await ctx.request("GET", `/api/mystery/stats/${me}`, { as: me });
+    expect(reply.body).toEqual({
+      success: true,
+      user_id: me,
+      is_premium: false,
+      total_matches: 2,
+      active_matches: 1,
+      today_matches: 1,
+      daily_limit: 3,
+      messages_sent: 2,
+    });
+  });
+
+  test("premium users have no daily limit", async () => {
+    await ctx.addUsers({ id: 3_000_010, premiumUntil: hoursFromNow(24) });
+    const reply = await ctx.request("GET", "/api/mystery/stats/3000010", { as: 3_000_010 });
+    expect(reply.body).toMatchObject({ is_premium: true, daily_limit: null, total_matches: 0, today_matches: 0 });
+  });
+
+  test("someone else's stats are 403; a user never seen is 404", async () => {
+    expect((await ctx.request("GET", "/api/mystery/stats/3000002", { as: 3_000_001 })).status).toBe(403);
+    const unknown = await ctx.request("GET", "/api/mystery/stats/3000999", { as: 3_000_999 });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toBe("user_not_found");
+  });
+});
