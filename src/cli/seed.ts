@@ -307,7 +307,8 @@ async function seedMatches(db: Db, first: number, users: number, total: number, 
   const startedAt = performance.now();
   let done = 0;
   while (done < total) {
-    done += await scalar(db, insertMatches(first, users, Math.min(total - done, BATCH_ROWS), now));
+    const inserted = await scalar(db, insertMatches(first, users, Math.min(total - done, BATCH_ROWS), now));
+    done += inserted;
     progress("matches", done, total, startedAt);
   }
   const last = await scalar(db, sql`SELECT coalesce(max(id), 0) AS value FROM matches`);
@@ -341,7 +342,8 @@ async function seedMessages(db: Db, ids: [number, number], k: number, concurrenc
   const startedAt = performance.now();
   let done = 0;
   await runPool(ranges(ids[0], ids[1], Math.max(1, Math.floor(BATCH_ROWS / k))), concurrency, async ([from, to]) => {
-    done += await scalar(db, insertMessages(from, to, k, now));
+    const inserted = await scalar(db, insertMessages(from, to, k, now));
+    done += inserted;
     progress("messages", done, total, startedAt);
   });
   return done;

@@ -23,11 +23,15 @@ export function parseUserId(value: unknown): number | null {
   return Number.isSafeInteger(id) ? id : null;
 }
 
+/** The `exp` claim (whole seconds) of a token signed at `now`. */
+export function tokenExpiry(now: Date, ttlSeconds: number): Date {
+  return new Date((Math.floor(now.getTime() / 1000) + ttlSeconds) * 1000);
+}
+
 export function signToken(secret: string, userId: number, ttlSeconds: number, now = new Date()): string {
   const iat = Math.floor(now.getTime() / 1000);
-  const payload = Buffer.from(JSON.stringify({ sub: String(userId), iat, exp: iat + ttlSeconds })).toString(
-    "base64url",
-  );
+  const exp = tokenExpiry(now, ttlSeconds).getTime() / 1000;
+  const payload = Buffer.from(JSON.stringify({ sub: String(userId), iat, exp })).toString("base64url");
   const signingInput = `${HEADER}.${payload}`;
   return `${signingInput}.${signature(secret, signingInput).toString("base64url")}`;
 }

@@ -3,7 +3,7 @@ import { Elysia, t } from "elysia";
 import type { Config } from "../../config";
 import { AppError } from "../../http/errors";
 import { errors, Id, SafeString, Timestamp } from "../../http/schemas";
-import { signToken } from "./jwt";
+import { signToken, tokenExpiry } from "./jwt";
 import { verifyInitData } from "./telegram";
 
 export const authRoutes = (config: Config) =>
@@ -17,7 +17,7 @@ export const authRoutes = (config: Config) =>
         success: true as const,
         token: signToken(config.jwtSecret, userId, config.jwtTtlSeconds, now),
         user_id: userId,
-        expires_at: new Date(now.getTime() + config.jwtTtlSeconds * 1000).toISOString(),
+        expires_at: tokenExpiry(now, config.jwtTtlSeconds).toISOString(),
       };
     },
     {

@@ -87,8 +87,10 @@ describe("GET /api/mystery/stats/{user_id}", () => {
     const me = 3_000_001;
     const others = [3_000_002, 3_000_003, 3_000_004];
     await ctx.addUsers({ id: me }, ...others.map((id) => ({ id })));
-    // Only this test's users are eligible.
-    await ctx.db.execute(sql`UPDATE users SET ban_until = now() + interval '1 day' WHERE id < 3000000`);
+    // Only this test's first two others are eligible; the third gets an ended match below.
+    await ctx.db.execute(
+      sql`UPDATE users SET ban_until = now() + interval '1 day' WHERE id < 3000000 OR id = ${others[2]!}`,
+    );
     const found = await ctx.request("POST", "/api/mystery/find-match", { as: me, body: {} });
     expect(found.status).toBe(200);
     await ctx.addMatch(others[2]!, me, { isActive: false, endReason: "unmatched" });
