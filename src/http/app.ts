@@ -46,7 +46,6 @@ const documentation = {
         name: "Authorization",
         description: "`tma <initData>`: Telegram Mini App init data signed with the bot token",
       },
-      admin: { type: "http" as const, scheme: "bearer", description: "ADMIN_TOKEN, for /api/admin routes" },
     },
   },
 };
