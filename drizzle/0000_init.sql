@@ -138,10 +138,12 @@ CREATE INDEX "messages_sender_id_idx" ON "messages" USING btree ("sender_id");--
 CREATE UNIQUE INDEX "messages_client_msg_id_unique" ON "messages" USING btree ("match_id","sender_id","client_msg_id");--> statement-breakpoint
 CREATE INDEX "messages_self_destruct_idx" ON "messages" USING btree ("self_destruct_at") WHERE "messages"."self_destruct_at" IS NOT NULL;--> statement-breakpoint
 CREATE UNIQUE INDEX "secret_chat_requests_one_pending" ON "secret_chat_requests" USING btree ("match_id") WHERE "secret_chat_requests"."status" = 'pending';--> statement-breakpoint
+CREATE INDEX "secret_chat_requests_pending_expiry_idx" ON "secret_chat_requests" USING btree ("expires_at") WHERE "secret_chat_requests"."status" = 'pending';--> statement-breakpoint
 CREATE UNIQUE INDEX "matches_pair_unique" ON "matches" USING btree (least("user_a", "user_b"),greatest("user_a", "user_b"));--> statement-breakpoint
 CREATE INDEX "matches_user_a_idx" ON "matches" USING btree ("user_a");--> statement-breakpoint
 CREATE INDEX "matches_user_b_idx" ON "matches" USING btree ("user_b");--> statement-breakpoint
 CREATE INDEX "matches_active_expiry_idx" ON "matches" USING btree ("expires_at") WHERE "matches"."is_active";--> statement-breakpoint
+CREATE INDEX "matches_secret_chat_idx" ON "matches" USING btree ("secret_chat_expires_at") WHERE "matches"."secret_chat_expires_at" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "blocks_blocked_idx" ON "blocks" USING btree ("blocked_id","blocker_id");--> statement-breakpoint
 CREATE INDEX "reports_reported_recent_idx" ON "reports" USING btree ("reported_user_id","created_at");--> statement-breakpoint
 CREATE INDEX "reports_status_idx" ON "reports" USING btree ("status","id");--> statement-breakpoint

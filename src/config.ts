@@ -12,6 +12,8 @@ export interface Config {
   readonly unlockThresholds: readonly [number, number, number, number];
   readonly dailyMatchLimit: number;
   readonly matchLifetimeHours: number;
+  readonly extendCostCoins: number;
+  readonly sweepIntervalSeconds: number;
 }
 
 /** Thrown for the first bad variable; its message is the one line printed before exiting. */
@@ -90,5 +92,7 @@ export function loadConfig(env: Env = process.env): Config {
     unlockThresholds: Object.freeze(thresholds(env)),
     dailyMatchLimit: integer(env, "DAILY_MATCH_LIMIT", 3, 1, 1000),
     matchLifetimeHours: integer(env, "MATCH_LIFETIME_HOURS", 48, 1, 24 * 365),
+    extendCostCoins: integer(env, "EXTEND_COST_COINS", 50, 0, 1_000_000),
+    sweepIntervalSeconds: integer(env, "SWEEP_INTERVAL_SECONDS", 30, 1, 3600),
   });
 }

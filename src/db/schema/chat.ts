@@ -85,5 +85,6 @@ export const secretChatRequests = pgTable(
     check("secret_chat_requests_status_valid", sql`${t.status} IN ('pending', 'accepted', 'declined', 'expired')`),
     /** One pending request per match at a time. */
     uniqueIndex("secret_chat_requests_one_pending").on(t.matchId).where(sql`${t.status} = 'pending'`),
+    index("secret_chat_requests_pending_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'pending'`),
   ],
 );

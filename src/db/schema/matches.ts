@@ -49,7 +49,9 @@ export const matches = pgTable(
     uniqueIndex("matches_pair_unique").on(sql`least(${t.userA}, ${t.userB})`, sql`greatest(${t.userA}, ${t.userB})`),
     index("matches_user_a_idx").on(t.userA),
     index("matches_user_b_idx").on(t.userB),
+    // The sweeper's two scans: matches to expire and secret chats to end.
     index("matches_active_expiry_idx").on(t.expiresAt).where(sql`${t.isActive}`),
+    index("matches_secret_chat_idx").on(t.secretChatExpiresAt).where(sql`${t.secretChatExpiresAt} IS NOT NULL`),
   ],
 );
 

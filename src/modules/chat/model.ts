@@ -43,7 +43,6 @@ export const ChatMessage = t.Object({
 });
 export type ChatMessage = typeof ChatMessage.static;
 
-export const HistoryParams = t.Object({ match_id: Id("Match id") });
 export const HistoryQuery = t.Object({
   user_id: CallerId(),
   before_id: t.Optional(Id("Return messages older than this id (the first id of the page you have)")),
@@ -66,3 +65,28 @@ export const HistoryPage = t.Object({
   has_more: t.Boolean({ description: "Older messages exist: ask again with before_id" }),
 });
 export type HistoryPage = typeof HistoryPage.static;
+
+export const SecretChatRequestInput = t.Object({
+  match_id: Id("The match"),
+  requester_id: CallerId(),
+  duration_minutes: t.Integer({ minimum: 5, maximum: 60, description: "How long the secret chat lasts" }),
+});
+
+export const SecretChatRequestReply = t.Object({
+  success: t.Literal(true),
+  message: t.String(),
+  request_id: Id("The pending request"),
+  duration_minutes: t.Integer(),
+});
+
+export const MatchIdParams = t.Object({ match_id: Id("The match") });
+export const OptionalCallerQuery = t.Object({ user_id: CallerId() });
+
+export const SecretChatAccepted = t.Object({
+  success: t.Literal(true),
+  message: t.String(),
+  duration_minutes: t.Integer(),
+  self_destruct_at: Timestamp("When the secret chat ends and its messages are deleted"),
+});
+
+export const SecretChatDeclined = t.Object({ success: t.Literal(true), message: t.String() });

@@ -6,7 +6,20 @@ import { invalidField } from "../../http/errors";
 import { errors } from "../../http/schemas";
 import { type AuthSecrets, assertCaller, authPlugin } from "../auth/plugin";
 import { levelReachedAt, viewerLevel } from "../profiles/unlock";
-import { HistoryPage, HistoryParams, HistoryQuery, MAX_MESSAGE_CHARS, SendMessageInput, SentMessage } from "./model";
+import {
+  HistoryPage,
+  HistoryQuery,
+  MAX_MESSAGE_CHARS,
+  MatchIdParams,
+  OptionalCallerQuery,
+  SecretChatAccepted,
+  SecretChatDeclined,
+  SecretChatRequestInput,
+  SecretChatRequestReply,
+  SendMessageInput,
+  SentMessage,
+} from "./model";
+import { answerSecretChat, requestSecretChat } from "./secret-chat";
 import { getHistory, sendMessage } from "./service";
 
 /** The message rules a schema cannot say: at most 2000 characters (code points), not only whitespace. */
@@ -65,7 +78,7 @@ export const chatRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
       },
       {
         auth: true,
-        params: HistoryParams,
+        params: MatchIdParams,
         query: HistoryQuery,
         response: { 200: HistoryPage, ...errors(401, 403, 404, 422) },
         detail: {
@@ -75,5 +88,69 @@ export const chatRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
             "Newest page first; pass the first id you hold as before_id for older ones. Readable by both users " +
             "after the match ended or expired; self-destructed messages are never returned.",
         },
+      },
+    )
+    .post(
+      "/request-secret-chat",
+      async ({ userId, body }) => {
+        assertCaller(userId, body.requester_id);
+        const request = await requestSecretChat(db, userId, body.match_id, body.duration_minutes);
+        return {
+          success: true as const,
+          message: "Secret chat request sent",
+          request_id: request.requestId,
+          duration_minutes: request.durationMinutes,
+        };
+      },
+      {
+        auth: true,
+        body: SecretChatRequestInput,
+        response: { 200: SecretChatRequestReply, ...errors(400, 401, 403, 404, 409, 410, 413, 422) },
+        detail: {
+          tags: ["secret chat"],
+          summary: "Ask your partner for a self-destructing secret chat",
+          description:
+            "One request may be pending per match; it lapses after 10 minutes. 409 is request_pending or " +
+            "secret_chat_active.",
+        },
+      },
+    )
+    .post(
+      "/accept-secret-chat/:match_id",
+      async ({ userId, params, query }) => {
+        assertCaller(userId, query.user_id);
+        const answer = await answerSecretChat(db, userId, params.match_id, true);
+        return {
+          success: true as const,
+          message: "Secret chat activated",
+          duration_minutes: answer.durationMinutes,
+          self_destruct_at: answer.selfDestructAt!.toISOString(),
+        };
+      },
+      {
+        auth: true,
+        params: MatchIdParams,
+        query: OptionalCallerQuery,
+        response: { 200: SecretChatAccepted, ...errors(401, 403, 404, 410, 422) },
+        detail: {
+          tags: ["secret chat"],
+          summary: "Accept your partner's pending secret chat request",
+          description: "Messages sent until self_destruct_at are secret and deleted at that time.",
+        },
+      },
+    )
+    .post(
+      "/decline-secret-chat/:match_id",
+      async ({ userId, params, query }) => {
+        assertCaller(userId, query.user_id);
+        await answerSecretChat(db, userId, params.match_id, false);
+        return { success: true as const, message: "Secret chat declined" };
+      },
+      {
+        auth: true,
+        params: MatchIdParams,
+        query: OptionalCallerQuery,
+        response: { 200: SecretChatDeclined, ...errors(401, 403, 404, 410, 422) },
+        detail: { tags: ["secret chat"], summary: "Decline your partner's pending secret chat request" },
       },
     );

@@ -3,7 +3,7 @@ import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import { at, type Db, isUniqueViolation, type RawTimestamp, rows, toDate, toDateOrNull } from "../../db/client";
 import { messages } from "../../db/schema";
 import { AppError } from "../../http/errors";
-import { banned, loadParticipantMatch, matchNotFound } from "../matches/service";
+import { banned, closedMatchError, loadParticipantMatch, matchNotFound } from "../matches/service";
 import { partnerView, type Thresholds, unlockState } from "../profiles/unlock";
 import type { ChatMessage, HistoryPage } from "./model";
 
@@ -122,11 +122,10 @@ async function refusal(db: Db, args: SendArgs, now: Date): Promise<AppError | nu
   const banUntil = toDateOrNull(state?.banUntil ?? null);
   if (banUntil !== null && banUntil > now) return banned();
   if (!state?.participant) return matchNotFound();
-  const expired = new AppError(410, "match_expired", "This match has expired");
-  if (!state.isActive)
-    return state.endReason === "expired" ? expired : new AppError(410, "match_ended", "This match has ended");
-  if (toDate(state.expiresAt!) <= now) return expired;
-  return null;
+  return closedMatchError(
+    { isActive: state.isActive!, endReason: state.endReason, expiresAt: toDate(state.expiresAt!) },
+    now,
+  );
 }
 
 // A send that raced a change of the match (an extension, a lifted ban) is tried once more.

@@ -58,3 +58,20 @@ export const Stats = t.Object({
 export type Stats = typeof Stats.static;
 
 export const UserIdParams = t.Object({ user_id: Id("Your own user id") });
+
+export const UnmatchInput = t.Object({
+  match_id: Id("The match to end"),
+  user_id: CallerId(),
+  reason: t.Optional(t.Nullable(SafeString({ maxLength: 500, description: "Why, kept for moderation" }))),
+});
+
+export const Unmatched = t.Object({ success: t.Literal(true), message: t.String() });
+
+export const ExtendInput = t.Object({ match_id: Id("The match to extend"), user_id: CallerId() });
+
+export const Extended = t.Object({
+  success: t.Literal(true),
+  message: t.String(),
+  new_expiry: Timestamp(),
+  cost: t.Integer({ minimum: 0, description: "Coins paid: 0 for premium users" }),
+});

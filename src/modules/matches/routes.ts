@@ -4,7 +4,18 @@ import type { Config } from "../../config";
 import type { Db } from "../../db/client";
 import { errors } from "../../http/schemas";
 import { type AuthSecrets, assertCaller, authPlugin } from "../auth/plugin";
-import { FindMatchInput, FoundMatch, MyMatches, Stats, UserIdParams } from "./model";
+import { extendMatch, unmatch } from "./lifecycle";
+import {
+  Extended,
+  ExtendInput,
+  FindMatchInput,
+  FoundMatch,
+  MyMatches,
+  Stats,
+  Unmatched,
+  UnmatchInput,
+  UserIdParams,
+} from "./model";
 import { findMatch, getStats, listMatches } from "./service";
 
 export const matchRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
@@ -55,5 +66,46 @@ export const matchRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
         params: UserIdParams,
         response: { 200: Stats, ...errors(401, 403, 404, 422) },
         detail: { tags: ["matches"], summary: "Your own match and message counts" },
+      },
+    )
+    .post(
+      "/unmatch",
+      async ({ userId, body }) => {
+        assertCaller(userId, body.user_id);
+        await unmatch(db, userId, body.match_id, body.reason ?? null);
+        return { success: true as const, message: "Match ended" };
+      },
+      {
+        auth: true,
+        body: UnmatchInput,
+        response: { 200: Unmatched, ...errors(400, 401, 403, 404, 410, 413, 422) },
+        detail: {
+          tags: ["matches"],
+          summary: "End one of your matches",
+          description: "The history stays readable by both; later sends are 410 match_ended.",
+        },
+      },
+    )
+    .post(
+      "/extend-match",
+      async ({ userId, body }) => {
+        assertCaller(userId, body.user_id);
+        const extended = await extendMatch(db, config.extendCostCoins, userId, body.match_id);
+        return {
+          success: true as const,
+          message: "Match extended by 24 hours",
+          new_expiry: extended.expiresAt.toISOString(),
+          cost: extended.cost,
+        };
+      },
+      {
+        auth: true,
+        body: ExtendInput,
+        response: { 200: Extended, ...errors(400, 401, 402, 403, 404, 410, 413, 422) },
+        detail: {
+          tags: ["matches"],
+          summary: "Add 24 hours to an active match",
+          description: "Free for premium users; others pay coins (402 insufficient_coins when short).",
+        },
       },
     );

@@ -1,5 +1,5 @@
 // Matching: the atomic daily quota, the random pick, the caller's match list and stats.
-import { eq, sql } from "drizzle-orm";
+import { and, eq, or, sql } from "drizzle-orm";
 import { at, type Db, type RawTimestamp, rows, toDate, toDateOrNull } from "../../db/client";
 import { dailyMatchCounts, matches, users } from "../../db/schema";
 import { AppError, invalidField } from "../../http/errors";
@@ -13,7 +13,7 @@ export interface MatchRules {
   readonly unlockThresholds: Thresholds;
 }
 
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 export const banned = () => new AppError(403, "banned", "Your account is suspended");
 
@@ -250,6 +250,32 @@ export interface ParticipantMatch {
 }
 
 export const matchNotFound = () => new AppError(404, "match_not_found", "Match not found");
+
+/** Why nothing more can happen in a match (410), or null while it is active and unexpired. */
+export function closedMatchError(
+  match: { isActive: boolean; endReason: string | null; expiresAt: Date },
+  now: Date,
+): AppError | null {
+  const expired = new AppError(410, "match_expired", "This match has expired");
+  if (!match.isActive)
+    return match.endReason === "expired" ? expired : new AppError(410, "match_ended", "This match has ended");
+  return match.expiresAt <= now ? expired : null;
+}
+
+/**
+ * Locks a match row for the rest of the transaction, for one of its participants only (anyone
+ * else gets the 404 of a missing match). Actions on one match queue here, so they see each
+ * other's effects: two accepts, an extend racing an unmatch.
+ */
+export async function lockParticipantMatch(tx: Tx, matchId: number, userId: number) {
+  const [match] = await tx
+    .select()
+    .from(matches)
+    .where(and(eq(matches.id, matchId), or(eq(matches.userA, userId), eq(matches.userB, userId))))
+    .for("update");
+  if (!match) throw matchNotFound();
+  return { ...match, partnerId: match.userA === userId ? match.userB : match.userA };
+}
 
 /**
  * Loads the match for one of its participants. Anyone else gets the same 404 as for a match that

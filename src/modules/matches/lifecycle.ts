@@ -1,0 +1,79 @@
+// Ending and extending a match: unmatch, and extend-match paid with coins unless premium.
+import { and, eq, gte, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { matches, users } from "../../db/schema";
+import { AppError } from "../../http/errors";
+import { isPremium } from "../profiles/unlock";
+import { closedMatchError, lockParticipantMatch } from "./service";
+
+/** What changed, for the reply and for the events published after the commit. */
+export interface MatchEnded {
+  matchId: number;
+  endedBy: number;
+  partnerId: number;
+}
+
+/** Ends an active match (also one past its expiry time), recording who ended it and why. */
+export async function unmatch(
+  db: Db,
+  userId: number,
+  matchId: number,
+  reason: string | null,
+  now = new Date(),
+): Promise<MatchEnded> {
+  return db.transaction(async (tx) => {
+    const match = await lockParticipantMatch(tx, matchId, userId);
+    if (!match.isActive) throw closedMatchError(match, now)!;
+    await tx
+      .update(matches)
+      .set({ isActive: false, endedAt: now, endedBy: userId, endReason: "unmatched", endNote: reason })
+      .where(eq(matches.id, matchId));
+    return { matchId, endedBy: userId, partnerId: match.partnerId };
+  });
+}
+
+export const EXTENSION_HOURS = 24;
+
+export interface MatchExtended {
+  matchId: number;
+  partnerId: number;
+  expiresAt: Date;
+  cost: number;
+}
+
+const insufficientCoins = (cost: number) =>
+  new AppError(402, "insufficient_coins", `Extending a match costs ${cost} coins; your balance is too low`);
+
+/**
+ * Adds 24 hours to an active, unexpired match. Premium users extend for free; others pay
+ * `cost` coins in the same transaction, by one conditional UPDATE, so concurrent extends can
+ * never spend coins the user does not have.
+ */
+export async function extendMatch(
+  db: Db,
+  cost: number,
+  userId: number,
+  matchId: number,
+  now = new Date(),
+): Promise<MatchExtended> {
+  return db.transaction(async (tx) => {
+    const match = await lockParticipantMatch(tx, matchId, userId);
+    const closed = closedMatchError(match, now);
+    if (closed) throw closed;
+
+    const [payer] = await tx.select({ premiumUntil: users.premiumUntil }).from(users).where(eq(users.id, userId));
+    const price = isPremium(payer?.premiumUntil ?? null, now) ? 0 : cost;
+    if (price > 0) {
+      const paid = await tx
+        .update(users)
+        .set({ coins: sql`${users.coins} - ${price}` })
+        .where(and(eq(users.id, userId), gte(users.coins, price)))
+        .returning({ coins: users.coins });
+      if (paid.length === 0) throw insufficientCoins(price);
+    }
+
+    const expiresAt = new Date(match.expiresAt.getTime() + EXTENSION_HOURS * 3600_000);
+    await tx.update(matches).set({ expiresAt }).where(eq(matches.id, matchId));
+    return { matchId, partnerId: match.partnerId, expiresAt, cost: price };
+  });
+}
