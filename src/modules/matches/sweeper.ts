@@ -12,7 +12,7 @@ export interface SweepResult {
 }
 
 // Arbitrary constant naming the sweeper's lock among PostgreSQL advisory locks.
-const SWEEP_LOCK_KEY = 0x6d6d7377;
+export const SWEEP_LOCK_KEY = 0x6d6d7377;
 // Rows deleted per statement, so one sweep never holds a huge delete open.
 const DELETE_BATCH = 5000;
 
