@@ -32,6 +32,8 @@ describe("loadConfig: defaults", () => {
       unlockThresholds: [20, 60, 100, 150],
       dailyMatchLimit: 3,
       matchLifetimeHours: 48,
+      extendCostCoins: 50,
+      sweepIntervalSeconds: 30,
     });
   });
 
@@ -44,6 +46,8 @@ describe("loadConfig: defaults", () => {
       UNLOCK_THRESHOLDS: "",
       DAILY_MATCH_LIMIT: "",
       MATCH_LIFETIME_HOURS: "",
+      EXTEND_COST_COINS: "",
+      SWEEP_INTERVAL_SECONDS: "",
       ADMIN_TOKEN: "",
       TELEGRAM_BOT_TOKEN: "   ",
     });
@@ -66,6 +70,8 @@ describe("loadConfig: explicit values", () => {
         UNLOCK_THRESHOLDS: "5, 10, 15, 20",
         DAILY_MATCH_LIMIT: "7",
         MATCH_LIFETIME_HOURS: "72",
+        EXTEND_COST_COINS: "0",
+        SWEEP_INTERVAL_SECONDS: "5",
       }),
     ).toEqual({
       port: 8080,
@@ -79,6 +85,8 @@ describe("loadConfig: explicit values", () => {
       unlockThresholds: [5, 10, 15, 20],
       dailyMatchLimit: 7,
       matchLifetimeHours: 72,
+      extendCostCoins: 0,
+      sweepIntervalSeconds: 5,
     });
   });
 
@@ -100,6 +108,8 @@ describe("loadConfig: bad values throw a ConfigError naming the variable", () =>
     ["JWT_TTL_SECONDS", { JWT_TTL_SECONDS: "59" }],
     ["DAILY_MATCH_LIMIT", { DAILY_MATCH_LIMIT: "0" }],
     ["MATCH_LIFETIME_HOURS", { MATCH_LIFETIME_HOURS: "x" }],
+    ["EXTEND_COST_COINS", { EXTEND_COST_COINS: "-50" }],
+    ["SWEEP_INTERVAL_SECONDS", { SWEEP_INTERVAL_SECONDS: "0" }],
     ["UNLOCK_THRESHOLDS", { UNLOCK_THRESHOLDS: "20,10,100,150" }],
     ["UNLOCK_THRESHOLDS", { UNLOCK_THRESHOLDS: "20,20,100,150" }],
     ["UNLOCK_THRESHOLDS", { UNLOCK_THRESHOLDS: "0,60,100,150" }],

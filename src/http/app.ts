@@ -4,10 +4,12 @@ import { sql } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
+import { adminRoutes } from "../modules/admin/routes";
 import { authRoutes } from "../modules/auth/routes";
 import { chatRoutes } from "../modules/chat/routes";
 import { matchRoutes } from "../modules/matches/routes";
 import { profileRoutes } from "../modules/profiles/routes";
+import { safetyRoutes } from "../modules/safety/routes";
 import { AppError, ErrorBody, errorHandler, MAX_BODY_BYTES } from "./errors";
 import { errors } from "./schemas";
 
@@ -19,10 +21,28 @@ export interface AppDeps {
 const tooLarge = () =>
   new AppError(413, "payload_too_large", `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
 
+/** Reads at most `limit` bytes of the body as text; a longer body is refused as soon as it is seen. */
+async function readBody(request: Request, limit: number): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 // Every body is read as JSON whatever its content type, after the size check; empty means {}.
 async function parseJsonBody(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge();
+  const text = await readBody(request, MAX_BODY_BYTES);
   if (text.trim() === "") return {};
   try {
     return JSON.parse(text);
@@ -46,6 +66,7 @@ const documentation = {
         name: "Authorization",
         description: "`tma <initData>`: Telegram Mini App init data signed with the bot token",
       },
+      admin: { type: "http" as const, scheme: "bearer", description: "ADMIN_TOKEN, for the operator routes" },
     },
   },
 };
@@ -82,7 +103,9 @@ export function createApp({ db, config }: AppDeps) {
     .use(authRoutes(config))
     .use(profileRoutes(db, secrets))
     .use(matchRoutes(db, config, secrets))
-    .use(chatRoutes(db, config, secrets));
+    .use(chatRoutes(db, config, secrets))
+    .use(safetyRoutes(db, config, secrets))
+    .use(adminRoutes(db, config));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -74,10 +74,12 @@ function validationDetails(where: string, issues: FieldIssue[]): FieldDetail[] {
  * with the cause logged, never sent.
  */
 export const errorHandler = new Elysia({ name: "errors" }).onError({ as: "global" }, ({ code, error, request }) => {
-  if (error instanceof AppError) {
-    const body: ErrorBody = { success: false, error: error.code, message: error.message };
-    if (error.details) body.details = error.details;
-    return errorResponse(error.status, body, error.headers);
+  // Elysia wraps what a parse hook throws (e.g. our 413) in its own ParseError.
+  const appError = code === "PARSE" && error.cause instanceof AppError ? error.cause : error;
+  if (appError instanceof AppError) {
+    const body: ErrorBody = { success: false, error: appError.code, message: appError.message };
+    if (appError.details) body.details = appError.details;
+    return errorResponse(appError.status, body, appError.headers);
   }
   switch (code) {
     case "VALIDATION": {

@@ -1,19 +1,40 @@
 // Schema building blocks shared by every module: ids, safe strings, and error responses per status.
+import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
-import { ErrorBody } from "./errors";
+import { ErrorBody, invalidField } from "./errors";
 
 const NO_NUL = "^[^\\u0000]*$";
+const MAX_ID = Number.MAX_SAFE_INTEGER;
 
 /** A string PostgreSQL can store: NUL characters are refused up front instead of failing in SQL. */
 export const SafeString = (options: { minLength?: number; maxLength: number; description?: string }) =>
   t.String({ ...options, pattern: NO_NUL });
 
-/** A Telegram user id or a row id: a positive integer that a double holds exactly. */
-export const Id = (description: string) => t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
+/**
+ * An integer in a JSON body: a JSON number only. (Elysia's own t.Integer also takes numeric
+ * strings such as "0x1E", which the contract refuses.)
+ */
+export const JsonInteger = (options: { minimum?: number; maximum?: number; description?: string; default?: number }) =>
+  Type.Integer(options);
+
+/** A Telegram user id or a row id in a JSON body: a positive integer that a double holds exactly. */
+export const Id = (description: string) => JsonInteger({ minimum: 1, maximum: MAX_ID, description });
 
 /** Optional caller-id fields kept for old clients; when present they must equal the token's user. */
 export const CallerId = (description = "Optional: your own user id; must match your credentials") =>
   t.Optional(Id(description));
+
+/**
+ * An integer in a path or query string. Its range is checked by `inRange`, not by the schema:
+ * Elysia's string-to-integer conversion reports a range failure without the field's name.
+ */
+export const IntegerParam = (description: string) => t.Integer({ description });
+
+/** The range rule of an IntegerParam, as a 422 naming the field. */
+export function inRange(field: string, value: number, min = 1, max = MAX_ID): number {
+  if (value < min || value > max) throw invalidField(field, `must be an integer from ${min} to ${max}`);
+  return value;
+}
 
 export const Timestamp = (description?: string) => t.String({ format: "date-time", description });
 export const NullableTimestamp = (description?: string) => t.Union([Timestamp(), t.Null()], { description });

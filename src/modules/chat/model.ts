@@ -1,6 +1,6 @@
 // Chat request and response schemas: send-message and history pages.
 import { t } from "elysia";
-import { CallerId, Id, NullableTimestamp, SafeString, Timestamp } from "../../http/schemas";
+import { CallerId, Id, IntegerParam, JsonInteger, NullableTimestamp, SafeString, Timestamp } from "../../http/schemas";
 import { PartnerProfile } from "../profiles/model";
 
 export const MAX_MESSAGE_CHARS = 2000;
@@ -44,9 +44,9 @@ export const ChatMessage = t.Object({
 export type ChatMessage = typeof ChatMessage.static;
 
 export const HistoryQuery = t.Object({
-  user_id: CallerId(),
-  before_id: t.Optional(Id("Return messages older than this id (the first id of the page you have)")),
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  user_id: t.Optional(IntegerParam("Optional: your own user id; must match your credentials")),
+  before_id: t.Optional(IntegerParam("Return messages older than this id (the first id of the page you have)")),
+  limit: t.Optional(IntegerParam("Page size, 1..200 (default 50)")),
 });
 export type HistoryQuery = typeof HistoryQuery.static;
 
@@ -69,7 +69,7 @@ export type HistoryPage = typeof HistoryPage.static;
 export const SecretChatRequestInput = t.Object({
   match_id: Id("The match"),
   requester_id: CallerId(),
-  duration_minutes: t.Integer({ minimum: 5, maximum: 60, description: "How long the secret chat lasts" }),
+  duration_minutes: JsonInteger({ minimum: 5, maximum: 60, description: "How long the secret chat lasts" }),
 });
 
 export const SecretChatRequestReply = t.Object({
@@ -79,8 +79,10 @@ export const SecretChatRequestReply = t.Object({
   duration_minutes: t.Integer(),
 });
 
-export const MatchIdParams = t.Object({ match_id: Id("The match") });
-export const OptionalCallerQuery = t.Object({ user_id: CallerId() });
+export const MatchIdParams = t.Object({ match_id: IntegerParam("The match") });
+export const OptionalCallerQuery = t.Object({
+  user_id: t.Optional(IntegerParam("Optional: your own user id; must match your credentials")),
+});
 
 export const SecretChatAccepted = t.Object({
   success: t.Literal(true),

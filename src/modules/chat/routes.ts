@@ -3,7 +3,7 @@ import { Elysia } from "elysia";
 import type { Config } from "../../config";
 import type { Db } from "../../db/client";
 import { invalidField } from "../../http/errors";
-import { errors } from "../../http/schemas";
+import { errors, inRange } from "../../http/schemas";
 import { type AuthSecrets, assertCaller, authPlugin } from "../auth/plugin";
 import { levelReachedAt, viewerLevel } from "../profiles/unlock";
 import {
@@ -70,10 +70,10 @@ export const chatRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
       ({ userId, params, query }) => {
         assertCaller(userId, query.user_id);
         return getHistory(db, config.unlockThresholds, {
-          matchId: params.match_id,
+          matchId: inRange("match_id", params.match_id),
           userId,
-          beforeId: query.before_id,
-          limit: query.limit ?? 50,
+          beforeId: query.before_id === undefined ? undefined : inRange("before_id", query.before_id),
+          limit: inRange("limit", query.limit ?? 50, 1, 200),
         });
       },
       {
@@ -119,7 +119,7 @@ export const chatRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
       "/accept-secret-chat/:match_id",
       async ({ userId, params, query }) => {
         assertCaller(userId, query.user_id);
-        const answer = await answerSecretChat(db, userId, params.match_id, true);
+        const answer = await answerSecretChat(db, userId, inRange("match_id", params.match_id), true);
         return {
           success: true as const,
           message: "Secret chat activated",
@@ -143,7 +143,7 @@ export const chatRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
       "/decline-secret-chat/:match_id",
       async ({ userId, params, query }) => {
         assertCaller(userId, query.user_id);
-        await answerSecretChat(db, userId, params.match_id, false);
+        await answerSecretChat(db, userId, inRange("match_id", params.match_id), false);
         return { success: true as const, message: "Secret chat declined" };
       },
       {

@@ -1,13 +1,13 @@
 // Match request and response schemas: find-match, my-matches, stats.
 import { t } from "elysia";
-import { CallerId, Id, NullableTimestamp, SafeString, Timestamp } from "../../http/schemas";
+import { CallerId, Id, IntegerParam, JsonInteger, NullableTimestamp, SafeString, Timestamp } from "../../http/schemas";
 import { Gender, PartnerProfile } from "../profiles/model";
 
 export const FindMatchInput = t.Object({
   user_id: CallerId(),
   preferred_gender: t.Optional(t.Nullable(Gender)),
-  preferred_age_min: t.Optional(t.Integer({ minimum: 18, maximum: 100, default: 18 })),
-  preferred_age_max: t.Optional(t.Integer({ minimum: 18, maximum: 100, default: 100 })),
+  preferred_age_min: t.Optional(JsonInteger({ minimum: 18, maximum: 100, default: 18 })),
+  preferred_age_max: t.Optional(JsonInteger({ minimum: 18, maximum: 100, default: 100 })),
   preferred_city: t.Optional(t.Nullable(SafeString({ minLength: 1, maxLength: 100 }))),
 });
 export type FindMatchInput = typeof FindMatchInput.static;
@@ -57,7 +57,7 @@ export const Stats = t.Object({
 });
 export type Stats = typeof Stats.static;
 
-export const UserIdParams = t.Object({ user_id: Id("Your own user id") });
+export const UserIdParams = t.Object({ user_id: IntegerParam("Your own user id") });
 
 export const UnmatchInput = t.Object({
   match_id: Id("The match to end"),

@@ -2,7 +2,7 @@
 import { Elysia } from "elysia";
 import type { Config } from "../../config";
 import type { Db } from "../../db/client";
-import { errors } from "../../http/schemas";
+import { errors, inRange } from "../../http/schemas";
 import { type AuthSecrets, assertCaller, authPlugin } from "../auth/plugin";
 import { extendMatch, unmatch } from "./lifecycle";
 import {
@@ -44,7 +44,7 @@ export const matchRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
     .get(
       "/my-matches/:user_id",
       async ({ userId, params }) => {
-        assertCaller(userId, params.user_id);
+        assertCaller(userId, inRange("user_id", params.user_id));
         const { isPremium, matches } = await listMatches(db, config.unlockThresholds, userId);
         return { success: true as const, is_premium: isPremium, matches };
       },
@@ -58,7 +58,7 @@ export const matchRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
     .get(
       "/stats/:user_id",
       ({ userId, params }) => {
-        assertCaller(userId, params.user_id);
+        assertCaller(userId, inRange("user_id", params.user_id));
         return getStats(db, config.dailyMatchLimit, userId);
       },
       {

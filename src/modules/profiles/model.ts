@@ -1,7 +1,7 @@
 // Profile request and response schemas.
 import { t } from "elysia";
 import { GENDERS } from "../../db/schema";
-import { Id, NullableTimestamp, SafeString } from "../../http/schemas";
+import { Id, JsonInteger, NullableTimestamp, SafeString } from "../../http/schemas";
 
 // Not t.UnionEnum: it gives the schema a default (its first value), which would fill optional fields.
 export const Gender = t.Union([t.Literal(GENDERS[0]), t.Literal(GENDERS[1]), t.Literal(GENDERS[2])], {
@@ -10,7 +10,7 @@ export const Gender = t.Union([t.Literal(GENDERS[0]), t.Literal(GENDERS[1]), t.L
 
 export const ProfileInput = t.Object({
   gender: Gender,
-  age: t.Integer({ minimum: 18, maximum: 100 }),
+  age: JsonInteger({ minimum: 18, maximum: 100 }),
   city: t.Optional(t.Nullable(SafeString({ maxLength: 100 }))),
   bio: t.Optional(t.Nullable(SafeString({ maxLength: 500 }))),
   interests: t.Optional(t.Array(SafeString({ minLength: 1, maxLength: 30 }), { maxItems: 10 })),
