@@ -9,6 +9,8 @@ export interface Config {
   readonly jwtTtlSeconds: number;
   readonly adminToken: string | null;
   readonly telegramBotToken: string | null;
+  /** With a Redis URL, socket events and presence cross processes. */
+  readonly redisUrl: string | null;
   readonly unlockThresholds: readonly [number, number, number, number];
   readonly dailyMatchLimit: number;
   readonly matchLifetimeHours: number;
@@ -79,6 +81,15 @@ function jwtSecret(env: Env): string {
   return secret;
 }
 
+function redisUrl(env: Env): string | null {
+  const raw = optional(env, "REDIS_URL");
+  if (raw === null) return null;
+  if (!/^(redis|rediss|valkey|valkeys):\/\/./.test(raw)) {
+    throw new ConfigError("REDIS_URL must start with redis://, rediss://, valkey:// or valkeys://");
+  }
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   return Object.freeze({
     port: integer(env, "PORT", 3000, 0, 65535),
@@ -89,6 +100,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwtTtlSeconds: integer(env, "JWT_TTL_SECONDS", 24 * 3600, 60, 365 * 24 * 3600),
     adminToken: optional(env, "ADMIN_TOKEN"),
     telegramBotToken: optional(env, "TELEGRAM_BOT_TOKEN"),
+    redisUrl: redisUrl(env),
     unlockThresholds: Object.freeze(thresholds(env)),
     dailyMatchLimit: integer(env, "DAILY_MATCH_LIMIT", 3, 1, 1000),
     matchLifetimeHours: integer(env, "MATCH_LIFETIME_HOURS", 48, 1, 24 * 365),

@@ -28,6 +28,7 @@ describe("loadConfig: defaults", () => {
       jwtSecret: BASE.JWT_SECRET,
       jwtTtlSeconds: 86400,
       adminToken: null,
+      redisUrl: null,
       telegramBotToken: null,
       unlockThresholds: [20, 60, 100, 150],
       dailyMatchLimit: 3,
@@ -72,6 +73,7 @@ describe("loadConfig: explicit values", () => {
         MATCH_LIFETIME_HOURS: "72",
         EXTEND_COST_COINS: "0",
         SWEEP_INTERVAL_SECONDS: "5",
+        REDIS_URL: "redis://127.0.0.1:6379",
       }),
     ).toEqual({
       port: 8080,
@@ -82,6 +84,7 @@ describe("loadConfig: explicit values", () => {
       jwtTtlSeconds: 600,
       adminToken: "admin",
       telegramBotToken: "123:abc",
+      redisUrl: "redis://127.0.0.1:6379",
       unlockThresholds: [5, 10, 15, 20],
       dailyMatchLimit: 7,
       matchLifetimeHours: 72,

@@ -2,21 +2,16 @@
 import { swagger } from "@elysiajs/swagger";
 import { sql } from "drizzle-orm";
 import { Elysia, t } from "elysia";
-import type { Config } from "../config";
-import type { Db } from "../db/client";
 import { adminRoutes } from "../modules/admin/routes";
 import { authRoutes } from "../modules/auth/routes";
 import { chatRoutes } from "../modules/chat/routes";
+import { socketRoutes } from "../modules/chat/socket";
 import { matchRoutes } from "../modules/matches/routes";
 import { profileRoutes } from "../modules/profiles/routes";
 import { safetyRoutes } from "../modules/safety/routes";
+import type { AppDeps } from "./deps";
 import { AppError, ErrorBody, errorHandler, MAX_BODY_BYTES } from "./errors";
 import { errors } from "./schemas";
-
-export interface AppDeps {
-  db: Db;
-  config: Config;
-}
 
 const tooLarge = () =>
   new AppError(413, "payload_too_large", `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
@@ -71,9 +66,19 @@ const documentation = {
   },
 };
 
-export function createApp({ db, config }: AppDeps) {
-  const secrets = { jwtSecret: config.jwtSecret, telegramBotToken: config.telegramBotToken };
-  return new Elysia()
+/** Bun WebSocket settings: dead peers time out, and a reader too slow to keep up is closed. */
+const websocket = {
+  idleTimeout: 60,
+  sendPings: true,
+  maxPayloadLength: 64 * 1024,
+  backpressureLimit: 1024 * 1024,
+  closeOnBackpressureLimit: true,
+  perMessageDeflate: false,
+};
+
+export function createApp(deps: AppDeps) {
+  const { db, config } = deps;
+  return new Elysia({ websocket })
     .use(errorHandler)
     .onRequest(({ request }) => {
       if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
@@ -101,11 +106,12 @@ export function createApp({ db, config }: AppDeps) {
       },
     )
     .use(authRoutes(config))
-    .use(profileRoutes(db, secrets))
-    .use(matchRoutes(db, config, secrets))
-    .use(chatRoutes(db, config, secrets))
-    .use(safetyRoutes(db, config, secrets))
-    .use(adminRoutes(db, config));
+    .use(profileRoutes(deps))
+    .use(matchRoutes(deps))
+    .use(chatRoutes(deps))
+    .use(socketRoutes(deps))
+    .use(safetyRoutes(deps))
+    .use(adminRoutes(deps));
 }
 
 export type App = ReturnType<typeof createApp>;

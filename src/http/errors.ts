@@ -1,5 +1,6 @@
 // AppError and the one onError hook that turns every failure into the contract's error body.
 import { Elysia, t } from "elysia";
+import { log } from "../log";
 
 /** A failure the client should see: HTTP status, stable `code`, human `message`. */
 export class AppError extends Error {
@@ -100,15 +101,7 @@ export const errorHandler = new Elysia({ name: "errors" }).onError({ as: "global
     case "NOT_FOUND":
       return errorResponse(404, { success: false, error: "not_found", message: "No such route" });
     default: {
-      console.error(
-        JSON.stringify({
-          level: "error",
-          msg: "unhandled error",
-          method: request.method,
-          url: request.url,
-          error: String(error),
-        }),
-      );
+      log("error", "unhandled error", { method: request.method, url: request.url, error: String(error) });
       return errorResponse(500, { success: false, error: "internal_error", message: "internal error" });
     }
   }

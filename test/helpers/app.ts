@@ -6,6 +6,7 @@ import { connectPostgres, type Database, type Db } from "../../src/db/client";
 import { matches, users } from "../../src/db/schema";
 import { type App, createApp } from "../../src/http/app";
 import { signToken } from "../../src/modules/auth/jwt";
+import { createRealtime, type Realtime } from "../../src/realtime";
 
 /** The server the suite creates its databases on; each file gets its own database there. */
 const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -31,6 +32,9 @@ export interface TestContext {
   app: App;
   db: Db;
   config: Config;
+  realtime: Realtime;
+  /** Starts a real server on a free port for socket tests; returns its ws:// and http:// base URLs. */
+  listen(): { ws: string; http: string };
   token(userId: number, ttlSeconds?: number): string;
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<Reply<T>>;
   /** Inserts users with complete profiles straight into the database. */
@@ -57,12 +61,22 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
   });
   const database: Database = connectPostgres(config.databaseUrl, config.dbPoolSize);
   await database.migrate();
-  const app = createApp({ db: database.db, config });
+  const realtime = await createRealtime(config.redisUrl);
+  const app = createApp({ db: database.db, config, realtime });
+  let server: { stop(closeActiveConnections?: boolean): unknown } | null = null;
 
   return {
     app,
     db: database.db,
     config,
+    realtime,
+    listen() {
+      app.listen({ port: 0, hostname: "127.0.0.1" });
+      server = app.server;
+      realtime.local.attach(app.server!);
+      const port = app.server!.port;
+      return { ws: `ws://127.0.0.1:${port}`, http: `http://127.0.0.1:${port}` };
+    },
     token: (userId, ttlSeconds = 3600) => signToken(JWT_SECRET, userId, ttlSeconds),
     async request(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };
@@ -92,6 +106,8 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
       return row!.id;
     },
     async close() {
+      server?.stop(true);
+      await realtime.close();
       await database.close(1);
       await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();

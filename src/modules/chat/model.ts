@@ -92,3 +92,14 @@ export const SecretChatAccepted = t.Object({
 });
 
 export const SecretChatDeclined = t.Object({ success: t.Literal(true), message: t.String() });
+
+export const OnlineStatusParams = t.Object({
+  match_id: IntegerParam("The match"),
+  user_id: IntegerParam("Your own user id"),
+});
+
+export const OnlineStatus = t.Object({
+  success: t.Literal(true),
+  is_online: t.Boolean({ description: "Your partner has this chat open now" }),
+  last_seen: NullableTimestamp("When your partner last closed this chat; null if never seen"),
+});

@@ -1,16 +1,21 @@
 // send-message and chat history routes.
 import { Elysia } from "elysia";
-import type { Config } from "../../config";
-import type { Db } from "../../db/client";
+import { type AppDeps, authSecrets } from "../../http/deps";
 import { invalidField } from "../../http/errors";
 import { errors, inRange } from "../../http/schemas";
-import { type AuthSecrets, assertCaller, authPlugin } from "../auth/plugin";
+import { log } from "../../log";
+import { publishToParticipants } from "../../realtime/bus";
+import { participantTopic } from "../../realtime/topics";
+import { assertCaller, authPlugin } from "../auth/plugin";
+import { loadParticipantMatch } from "../matches/service";
 import { levelReachedAt, viewerLevel } from "../profiles/unlock";
 import {
   HistoryPage,
   HistoryQuery,
   MAX_MESSAGE_CHARS,
   MatchIdParams,
+  OnlineStatus,
+  OnlineStatusParams,
   OptionalCallerQuery,
   SecretChatAccepted,
   SecretChatDeclined,
@@ -19,31 +24,38 @@ import {
   SendMessageInput,
   SentMessage,
 } from "./model";
+import { publishSent } from "./publish";
 import { answerSecretChat, requestSecretChat } from "./secret-chat";
 import { getHistory, sendMessage } from "./service";
 
 /** The message rules a schema cannot say: at most 2000 characters (code points), not only whitespace. */
-function checkMessageText(text: string): void {
-  if (text.trim() === "") throw invalidField("message_text", "must not be only whitespace");
+export function checkMessageText(text: string, field = "message_text"): void {
+  if (text.trim() === "") throw invalidField(field, "must not be only whitespace");
   if ([...text].length > MAX_MESSAGE_CHARS) {
-    throw invalidField("message_text", `must be at most ${MAX_MESSAGE_CHARS} characters`);
+    throw invalidField(field, `must be at most ${MAX_MESSAGE_CHARS} characters`);
   }
 }
 
-export const chatRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
+export const chatRoutes = ({ db, config, realtime: { bus, presence } }: AppDeps) =>
   new Elysia({ name: "chat", prefix: "/api/mystery" })
-    .use(authPlugin(secrets))
+    .use(authPlugin(authSecrets(config)))
     .post(
       "/send-message",
       async ({ userId, body }) => {
         assertCaller(userId, body.sender_id);
         checkMessageText(body.message_text);
-        const { message, senderIsPremium } = await sendMessage(db, {
+        const sent = await sendMessage(db, {
           matchId: body.match_id,
           senderId: userId,
           text: body.message_text,
           clientMsgId: body.client_msg_id,
         });
+        if (!sent.replayed) {
+          publishSent(db, bus, config.unlockThresholds, sent).catch((error) =>
+            log("error", "publishing a message failed", { error: String(error) }),
+          );
+        }
+        const { message, senderIsPremium } = sent;
         return {
           success: true as const,
           message_id: message.id,
@@ -95,6 +107,11 @@ export const chatRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
       async ({ userId, body }) => {
         assertCaller(userId, body.requester_id);
         const request = await requestSecretChat(db, userId, body.match_id, body.duration_minutes);
+        bus.publish(participantTopic(request.matchId, request.partnerId), {
+          type: "secret_chat_requested",
+          request_id: request.requestId,
+          duration_minutes: request.durationMinutes,
+        });
         return {
           success: true as const,
           message: "Secret chat request sent",
@@ -120,6 +137,10 @@ export const chatRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
       async ({ userId, params, query }) => {
         assertCaller(userId, query.user_id);
         const answer = await answerSecretChat(db, userId, inRange("match_id", params.match_id), true);
+        publishToParticipants(bus, answer.matchId, [userId, answer.requesterId], {
+          type: "secret_chat_started",
+          self_destruct_at: answer.selfDestructAt!.toISOString(),
+        });
         return {
           success: true as const,
           message: "Secret chat activated",
@@ -143,7 +164,8 @@ export const chatRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
       "/decline-secret-chat/:match_id",
       async ({ userId, params, query }) => {
         assertCaller(userId, query.user_id);
-        await answerSecretChat(db, userId, inRange("match_id", params.match_id), false);
+        const answer = await answerSecretChat(db, userId, inRange("match_id", params.match_id), false);
+        bus.publish(participantTopic(answer.matchId, answer.requesterId), { type: "secret_chat_declined" });
         return { success: true as const, message: "Secret chat declined" };
       },
       {
@@ -152,5 +174,23 @@ export const chatRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
         query: OptionalCallerQuery,
         response: { 200: SecretChatDeclined, ...errors(401, 403, 404, 410, 422) },
         detail: { tags: ["secret chat"], summary: "Decline your partner's pending secret chat request" },
+      },
+    )
+    .get(
+      "/chat/online-status/:match_id/:user_id",
+      async ({ userId, params }) => {
+        assertCaller(userId, inRange("user_id", params.user_id));
+        const match = await loadParticipantMatch(db, inRange("match_id", params.match_id), userId, new Date());
+        const status = await presence.status(match.id, match.partner.id);
+        return { success: true as const, is_online: status.online, last_seen: status.lastSeen?.toISOString() ?? null };
+      },
+      {
+        auth: true,
+        params: OnlineStatusParams,
+        response: { 200: OnlineStatus, ...errors(401, 403, 404, 422) },
+        detail: {
+          tags: ["chat"],
+          summary: "Whether your partner in this match has the chat open, and when they last did",
+        },
       },
     );

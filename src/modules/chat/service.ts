@@ -7,7 +7,7 @@ import { banned, closedMatchError, loadParticipantMatch, matchNotFound } from ".
 import { partnerView, type Thresholds, unlockState } from "../profiles/unlock";
 import type { ChatMessage, HistoryPage } from "./model";
 
-/** A message as stored, for replies and (later) for the events published after the commit. */
+/** A message as stored, for replies and for the events published after the commit. */
 export interface StoredMessage {
   id: number;
   matchId: number;
@@ -22,6 +22,8 @@ export interface StoredMessage {
 
 export interface SendResult {
   message: StoredMessage;
+  /** The other participant, to address the events published after the commit. */
+  partnerId: number;
   senderIsPremium: boolean;
   /** True when a retried client_msg_id returned the first message and stored nothing. */
   replayed: boolean;
@@ -34,10 +36,38 @@ export interface SendArgs {
   clientMsgId?: string;
 }
 
+/** A stored message as one participant sees it, in history pages and in `message` events. */
+export function messageView(
+  message: Pick<StoredMessage, "id" | "senderId" | "text" | "createdAt" | "isSecret" | "selfDestructAt">,
+  viewerId: number,
+): ChatMessage {
+  return {
+    id: message.id,
+    is_me: message.senderId === viewerId,
+    message: message.text,
+    timestamp: message.createdAt.toISOString(),
+    is_secret: message.isSecret,
+    self_destruct_at: message.selfDestructAt?.toISOString() ?? null,
+  };
+}
+
+const viewFields = {
+  id: messages.id,
+  senderId: messages.senderId,
+  text: messages.text,
+  createdAt: messages.createdAt,
+  isSecret: messages.isSecret,
+  selfDestructAt: messages.selfDestructAt,
+};
+
+/** Self-destructed messages are never returned, even before the sweeper deletes them. */
+const notSelfDestructed = (now: Date) => or(isNull(messages.selfDestructAt), gt(messages.selfDestructAt, now));
+
 type MessageRow = Omit<StoredMessage, "selfDestructAt" | "createdAt"> & {
   selfDestructAt: RawTimestamp | null;
   createdAt: RawTimestamp;
   senderPremiumUntil: RawTimestamp | null;
+  partnerId: number;
 };
 
 const messageColumns = sql.raw(
@@ -58,6 +88,7 @@ function toResult(row: MessageRow, now: Date, replayed: boolean): SendResult {
       selfDestructAt: toDateOrNull(row.selfDestructAt),
       createdAt: toDate(row.createdAt),
     },
+    partnerId: row.partnerId,
     senderIsPremium: premiumUntil !== null && premiumUntil > now,
     replayed,
   };
@@ -79,7 +110,8 @@ async function insertMessage(db: Db, args: SendArgs, now: Date): Promise<Message
           UPDATE matches SET message_count = message_count + 1, last_message_at = ${at(now)}
           WHERE id = ${args.matchId} AND (user_a = ${args.senderId} OR user_b = ${args.senderId})
             AND is_active AND expires_at > ${at(now)} AND EXISTS (SELECT 1 FROM sender)
-          RETURNING id, message_count, secret_chat_expires_at
+          RETURNING id, message_count, secret_chat_expires_at,
+                    CASE WHEN user_a = ${args.senderId} THEN user_b ELSE user_a END AS partner_id
         ), inserted AS (
           INSERT INTO messages (match_id, sender_id, text, seq, client_msg_id, is_secret, self_destruct_at, created_at)
           SELECT id, ${args.senderId}, ${args.text}, message_count, ${args.clientMsgId ?? null},
@@ -89,7 +121,9 @@ async function insertMessage(db: Db, args: SendArgs, now: Date): Promise<Message
           FROM bumped
           RETURNING ${messageColumns}
         )
-        SELECT inserted.*, (SELECT premium_until FROM sender) AS "senderPremiumUntil" FROM inserted`,
+        SELECT inserted.*, (SELECT premium_until FROM sender) AS "senderPremiumUntil",
+               (SELECT partner_id FROM bumped) AS "partnerId"
+        FROM inserted`,
   );
   return row;
 }
@@ -97,7 +131,9 @@ async function insertMessage(db: Db, args: SendArgs, now: Date): Promise<Message
 async function findByClientMsgId(db: Db, args: SendArgs): Promise<MessageRow | undefined> {
   const [row] = await rows<MessageRow>(
     db,
-    sql`SELECT ${messageColumns}, (SELECT premium_until FROM users WHERE id = ${args.senderId}) AS "senderPremiumUntil"
+    sql`SELECT ${messageColumns}, (SELECT premium_until FROM users WHERE id = ${args.senderId}) AS "senderPremiumUntil",
+          (SELECT CASE WHEN m.user_a = ${args.senderId} THEN m.user_b ELSE m.user_a END
+             FROM matches m WHERE m.id = ${args.matchId}) AS "partnerId"
         FROM messages
         WHERE match_id = ${args.matchId} AND sender_id = ${args.senderId} AND client_msg_id = ${args.clientMsgId ?? null}`,
   );
@@ -171,21 +207,13 @@ export async function getHistory(
 ): Promise<HistoryPage> {
   const match = await loadParticipantMatch(db, args.matchId, args.userId, now);
   const page = await db
-    .select({
-      id: messages.id,
-      senderId: messages.senderId,
-      text: messages.text,
-      createdAt: messages.createdAt,
-      isSecret: messages.isSecret,
-      selfDestructAt: messages.selfDestructAt,
-    })
+    .select(viewFields)
     .from(messages)
     .where(
       and(
         eq(messages.matchId, args.matchId),
         args.beforeId === undefined ? undefined : lt(messages.id, args.beforeId),
-        // Self-destructed messages are never returned, even before the sweeper deletes them.
-        or(isNull(messages.selfDestructAt), gt(messages.selfDestructAt, now)),
+        notSelfDestructed(now),
       ),
     )
     .orderBy(desc(messages.id))
@@ -199,16 +227,7 @@ export async function getHistory(
     success: true,
     match_id: match.id,
     partner: partnerView(match.partner, state.unlock_level),
-    messages: visible.map(
-      (message): ChatMessage => ({
-        id: message.id,
-        is_me: message.senderId === args.userId,
-        message: message.text,
-        timestamp: message.createdAt.toISOString(),
-        is_secret: message.isSecret,
-        self_destruct_at: message.selfDestructAt?.toISOString() ?? null,
-      }),
-    ),
+    messages: visible.map((message) => messageView(message, args.userId)),
     ...state,
     expires_at: match.expiresAt.toISOString(),
     is_active: match.isActive && match.expiresAt > now,
@@ -216,4 +235,46 @@ export async function getHistory(
     secret_chat_expires_at: secretChatActive ? match.secretChatExpiresAt!.toISOString() : null,
     has_more: hasMore,
   };
+}
+
+/** Replay for a reconnecting socket: at most `limit` messages after `sinceId`, oldest first. */
+export async function messagesAfter(
+  db: Db,
+  matchId: number,
+  sinceId: number,
+  viewerId: number,
+  limit: number,
+  now = new Date(),
+): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
+  const page = await db
+    .select(viewFields)
+    .from(messages)
+    .where(and(eq(messages.matchId, matchId), gt(messages.id, sinceId), notSelfDestructed(now)))
+    .orderBy(messages.id)
+    .limit(limit + 1);
+  return { messages: page.slice(0, limit).map((m) => messageView(m, viewerId)), hasMore: page.length > limit };
+}
+
+/**
+ * Moves the reader's marker forward to `upToId` (never back, never past the match's last
+ * message) and returns where it now stands; it drives `unread_count`.
+ */
+export async function markRead(
+  db: Db,
+  matchId: number,
+  userId: number,
+  upToId: number,
+  now = new Date(),
+): Promise<number> {
+  const [row] = await rows<{ lastReadId: number }>(
+    db,
+    sql`INSERT INTO read_markers (match_id, user_id, last_read_id, updated_at)
+        VALUES (${matchId}, ${userId},
+                LEAST(${upToId}::bigint, (SELECT coalesce(max(id), 0) FROM messages WHERE match_id = ${matchId})),
+                ${at(now)})
+        ON CONFLICT (match_id, user_id) DO UPDATE
+          SET last_read_id = GREATEST(read_markers.last_read_id, EXCLUDED.last_read_id), updated_at = EXCLUDED.updated_at
+        RETURNING last_read_id AS "lastReadId"`,
+  );
+  return row!.lastReadId;
 }

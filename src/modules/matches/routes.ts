@@ -1,9 +1,10 @@
 // find-match, my-matches and stats routes.
 import { Elysia } from "elysia";
-import type { Config } from "../../config";
-import type { Db } from "../../db/client";
+import { type AppDeps, authSecrets } from "../../http/deps";
 import { errors, inRange } from "../../http/schemas";
-import { type AuthSecrets, assertCaller, authPlugin } from "../auth/plugin";
+import { publishToParticipants } from "../../realtime/bus";
+import { userTopic } from "../../realtime/topics";
+import { assertCaller, authPlugin } from "../auth/plugin";
 import { extendMatch, unmatch } from "./lifecycle";
 import {
   Extended,
@@ -18,14 +19,18 @@ import {
 } from "./model";
 import { findMatch, getStats, listMatches } from "./service";
 
-export const matchRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
+export const matchRoutes = ({ db, config, realtime: { bus } }: AppDeps) =>
   new Elysia({ name: "matches", prefix: "/api/mystery" })
-    .use(authPlugin(secrets))
+    .use(authPlugin(authSecrets(config)))
     .post(
       "/find-match",
-      ({ userId, body }) => {
+      async ({ userId, body }) => {
         assertCaller(userId, body.user_id);
-        return findMatch(db, config, userId, body);
+        const { reply, partnerId } = await findMatch(db, config, userId, body);
+        for (const user of [userId, partnerId]) {
+          bus.publish(userTopic(user), { type: "new_match", match_id: reply.match_id });
+        }
+        return reply;
       },
       {
         auth: true,
@@ -72,7 +77,11 @@ export const matchRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
       "/unmatch",
       async ({ userId, body }) => {
         assertCaller(userId, body.user_id);
-        await unmatch(db, userId, body.match_id, body.reason ?? null);
+        const ended = await unmatch(db, userId, body.match_id, body.reason ?? null);
+        publishToParticipants(bus, ended.matchId, [userId, ended.partnerId], {
+          type: "match_ended",
+          reason: "unmatched",
+        });
         return { success: true as const, message: "Match ended" };
       },
       {
@@ -91,6 +100,10 @@ export const matchRoutes = (db: Db, config: Config, secrets: AuthSecrets) =>
       async ({ userId, body }) => {
         assertCaller(userId, body.user_id);
         const extended = await extendMatch(db, config.extendCostCoins, userId, body.match_id);
+        publishToParticipants(bus, extended.matchId, [userId, extended.partnerId], {
+          type: "match_extended",
+          expires_at: extended.expiresAt.toISOString(),
+        });
         return {
           success: true as const,
           message: "Match extended by 24 hours",

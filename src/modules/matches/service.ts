@@ -91,6 +91,27 @@ async function pickCandidate(tx: Tx, userId: number, filters: PickFilters, now: 
   return candidate ?? null;
 }
 
+/**
+ * Serialises find-match and block for one pair of users (a transaction-scoped advisory lock on
+ * the unordered pair): a block either commits before the pick re-checks it, or ends the match
+ * the pick created.
+ */
+export async function lockPair(tx: Tx, a: number, b: number): Promise<void> {
+  const pair = `${Math.min(a, b)}:${Math.max(a, b)}`;
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${pair}, 0))`);
+}
+
+async function blockedEitherWay(tx: Tx, a: number, b: number): Promise<boolean> {
+  const [row] = await rows<{ blocked: boolean }>(
+    tx,
+    sql`SELECT EXISTS (
+          SELECT 1 FROM blocks
+          WHERE (blocker_id = ${a} AND blocked_id = ${b}) OR (blocker_id = ${b} AND blocked_id = ${a})
+        ) AS blocked`,
+  );
+  return row!.blocked;
+}
+
 const noMatches = () =>
   new AppError(404, "no_matches_found", "No matches found. Try again later or widen your filters.");
 
@@ -103,7 +124,7 @@ export async function findMatch(
   userId: number,
   input: FindMatchInput,
   now = new Date(),
-): Promise<FoundMatch> {
+): Promise<{ reply: FoundMatch; partnerId: number }> {
   const ageMin = input.preferred_age_min ?? 18;
   const ageMax = input.preferred_age_max ?? 100;
   if (ageMin > ageMax) throw invalidField("preferred_age_min", "must not be greater than preferred_age_max");
@@ -130,6 +151,9 @@ export async function findMatch(
     for (let attempt = 0; attempt < PICK_ATTEMPTS; attempt++) {
       const partner = await pickCandidate(tx, userId, filters, now);
       if (!partner) break;
+      await lockPair(tx, userId, partner.id);
+      // The pick's snapshot may predate a block that has committed since: look again under the lock.
+      if (await blockedEitherWay(tx, userId, partner.id)) continue;
       // The pair's unique index turns a concurrent duplicate into "no row", never a second match.
       const [created] = await tx
         .insert(matches)
@@ -138,14 +162,15 @@ export async function findMatch(
         .returning({ id: matches.id });
       if (!created) continue;
       const state = unlockState(0, rules.unlockThresholds, premium);
-      return {
-        success: true as const,
+      const reply: FoundMatch = {
+        success: true,
         match_id: created.id,
         expires_at: expiresAt.toISOString(),
         is_premium: premium,
         ...state,
         partner: partnerView(partner, state.unlock_level),
       };
+      return { reply, partnerId: partner.id };
     }
     throw noMatches();
   });
@@ -244,9 +269,11 @@ export interface ParticipantMatch {
   messageCount: number;
   expiresAt: Date;
   isActive: boolean;
+  endReason: string | null;
   secretChatExpiresAt: Date | null;
   partner: ProfileRow;
   viewerIsPremium: boolean;
+  viewerIsBanned: boolean;
 }
 
 export const matchNotFound = () => new AppError(404, "match_not_found", "Match not found");
@@ -293,16 +320,20 @@ export async function loadParticipantMatch(
       messageCount: number;
       expiresAt: RawTimestamp;
       isActive: boolean;
+      endReason: string | null;
       secretChatExpiresAt: RawTimestamp | null;
       viewerPremiumUntil: RawTimestamp | null;
+      viewerBanUntil: RawTimestamp | null;
     }
   >(
     db,
     sql`SELECT m.id AS "matchId", m.message_count AS "messageCount", m.expires_at AS "expiresAt",
-          m.is_active AS "isActive", m.secret_chat_expires_at AS "secretChatExpiresAt",
+          m.is_active AS "isActive", m.end_reason AS "endReason",
+          m.secret_chat_expires_at AS "secretChatExpiresAt",
           ${partnerColumns("p")},
-          (SELECT v.premium_until FROM users v WHERE v.id = ${userId}) AS "viewerPremiumUntil"
+          v.premium_until AS "viewerPremiumUntil", v.ban_until AS "viewerBanUntil"
         FROM matches m
+        JOIN users v ON v.id = ${userId}
         JOIN users p ON p.id = CASE WHEN m.user_a = ${userId} THEN m.user_b ELSE m.user_a END
         WHERE m.id = ${matchId} AND (m.user_a = ${userId} OR m.user_b = ${userId})`,
   );
@@ -312,6 +343,7 @@ export async function loadParticipantMatch(
     messageCount: row.messageCount,
     expiresAt: toDate(row.expiresAt),
     isActive: row.isActive,
+    endReason: row.endReason,
     secretChatExpiresAt: toDateOrNull(row.secretChatExpiresAt),
     partner: {
       id: row.id,
@@ -323,5 +355,6 @@ export async function loadParticipantMatch(
       photoUrl: row.photoUrl,
     },
     viewerIsPremium: isPremium(toDateOrNull(row.viewerPremiumUntil), now),
+    viewerIsBanned: (toDateOrNull(row.viewerBanUntil)?.getTime() ?? 0) > now.getTime(),
   };
 }

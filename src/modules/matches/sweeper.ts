@@ -1,18 +1,29 @@
 // The sweeper: deletes self-destructed messages, ends expired matches and secret chats, lapses requests.
 import { sql } from "drizzle-orm";
 import { at, type Db, rows } from "../../db/client";
+import { log } from "../../log";
+import { type Bus, publishToParticipants } from "../../realtime/bus";
+
+/** A match and its two participants, to address events to. */
+export interface MatchPair {
+  id: number;
+  userA: number;
+  userB: number;
+}
 
 export interface SweepResult {
   deletedMessages: number;
   /** Matches that reached expires_at: each gets match_ended (reason "expired"). */
-  expiredMatchIds: number[];
+  expiredMatches: MatchPair[];
   /** Matches whose secret chat ran out: each gets secret_chat_ended. */
-  endedSecretChatIds: number[];
+  endedSecretChats: MatchPair[];
   lapsedRequests: number;
 }
 
 // Arbitrary constant naming the sweeper's lock among PostgreSQL advisory locks.
 export const SWEEP_LOCK_KEY = 0x6d6d7377;
+const pairColumns = sql.raw(`id, user_a AS "userA", user_b AS "userB"`);
+
 // Rows deleted per statement, so one sweep never holds a huge delete open.
 const DELETE_BATCH = 5000;
 
@@ -39,41 +50,55 @@ export async function sweep(db: Db, now = new Date()): Promise<SweepResult | nul
       deletedMessages += deleted.length;
       if (deleted.length < DELETE_BATCH) break;
     }
-    const expired = await rows<{ id: number }>(
+    const expiredMatches = await rows<MatchPair>(
       tx,
       sql`UPDATE matches SET is_active = false, ended_at = expires_at, end_reason = 'expired'
-          WHERE is_active AND expires_at <= ${at(now)} RETURNING id`,
+          WHERE is_active AND expires_at <= ${at(now)} RETURNING ${pairColumns}`,
     );
-    const secretEnded = await rows<{ id: number }>(
+    const endedSecretChats = await rows<MatchPair>(
       tx,
       sql`UPDATE matches SET secret_chat_expires_at = NULL
-          WHERE secret_chat_expires_at <= ${at(now)} RETURNING id`,
+          WHERE secret_chat_expires_at <= ${at(now)} RETURNING ${pairColumns}`,
     );
     const lapsed = await rows<{ id: number }>(
       tx,
       sql`UPDATE secret_chat_requests SET status = 'expired'
           WHERE status = 'pending' AND expires_at <= ${at(now)} RETURNING id`,
     );
-    return {
-      deletedMessages,
-      expiredMatchIds: expired.map((row) => row.id),
-      endedSecretChatIds: secretEnded.map((row) => row.id),
-      lapsedRequests: lapsed.length,
-    };
+    return { deletedMessages, expiredMatches, endedSecretChats, lapsedRequests: lapsed.length };
   });
 }
 
-/** Runs `sweep` every `intervalSeconds` until the returned stop function is called. */
-export function startSweeper(db: Db, intervalSeconds: number, onSwept?: (result: SweepResult) => void): () => void {
+/** Tells the participants what a sweep ended; called after the sweep committed. */
+export function publishSweep(bus: Bus, result: SweepResult): void {
+  for (const match of result.expiredMatches) {
+    publishToParticipants(bus, match.id, [match.userA, match.userB], { type: "match_ended", reason: "expired" });
+  }
+  for (const match of result.endedSecretChats) {
+    publishToParticipants(bus, match.id, [match.userA, match.userB], { type: "secret_chat_ended" });
+  }
+}
+
+/** Sweeps every `intervalSeconds`, publishing what each sweep ended, until the returned stop is called. */
+export function startSweeper(db: Db, bus: Bus, intervalSeconds: number): () => void {
   let running = false;
   const timer = setInterval(async () => {
     if (running) return;
     running = true;
     try {
       const result = await sweep(db);
-      if (result) onSwept?.(result);
+      if (!result) return;
+      publishSweep(bus, result);
+      if (result.deletedMessages + result.expiredMatches.length + result.endedSecretChats.length > 0) {
+        log("info", "swept", {
+          deletedMessages: result.deletedMessages,
+          expiredMatches: result.expiredMatches.length,
+          endedSecretChats: result.endedSecretChats.length,
+          lapsedRequests: result.lapsedRequests,
+        });
+      }
     } catch (error) {
-      console.error(JSON.stringify({ level: "error", msg: "sweep failed", error: String(error) }));
+      log("error", "sweep failed", { error: String(error) });
     } finally {
       running = false;
     }

@@ -1,7 +1,7 @@
 // Safety request and response schemas: block, unblock, the blocked list, report.
 import { t } from "elysia";
 import { REPORT_CONTENT_TYPES } from "../../db/schema";
-import { CallerId, Id, SafeString, Timestamp } from "../../http/schemas";
+import { CallerId, Id, JsonInteger, SafeString, Timestamp } from "../../http/schemas";
 
 const target = {
   user_id: CallerId(),
@@ -11,7 +11,9 @@ const target = {
 
 export const BlockInput = t.Object({
   ...target,
-  reason: t.Optional(t.Nullable(SafeString({ maxLength: 500, description: "Kept for yourself; at most 500 characters" }))),
+  reason: t.Optional(
+    t.Nullable(SafeString({ maxLength: 500, description: "Kept for yourself; at most 500 characters" })),
+  ),
 });
 export type BlockInput = typeof BlockInput.static;
 
@@ -37,7 +39,12 @@ export const BlockedList = t.Object({
 
 // Not t.UnionEnum: it gives the schema a default (its first value).
 const ContentType = t.Union(
-  REPORT_CONTENT_TYPES.map((type) => t.Literal(type)),
+  [
+    t.Literal(REPORT_CONTENT_TYPES[0]),
+    t.Literal(REPORT_CONTENT_TYPES[1]),
+    t.Literal(REPORT_CONTENT_TYPES[2]),
+    t.Literal(REPORT_CONTENT_TYPES[3]),
+  ],
   { description: "message, profile, photo or match" },
 );
 
@@ -47,7 +54,7 @@ export const ReportInput = t.Object({
   match_id: t.Optional(Id("Report the partner of this match of yours; give this or reported_user_id, not both")),
   content_type: ContentType,
   content_id: t.Optional(
-    t.Union([SafeString({ minLength: 1, maxLength: 64 }), t.Integer()], {
+    t.Union([SafeString({ minLength: 1, maxLength: 64 }), JsonInteger({})], {
       description: 'What is reported; for content_type "message" the message id (required)',
     }),
   ),

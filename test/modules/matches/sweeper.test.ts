@@ -29,8 +29,8 @@ test("deletes secret messages when due, ends expired matches and secret chats, d
   // Before the secret chat ends nothing is due.
   expect(await sweep(ctx.db, minutes(t0, 4))).toEqual({
     deletedMessages: 0,
-    expiredMatchIds: [],
-    endedSecretChatIds: [],
+    expiredMatches: [],
+    endedSecretChats: [],
     lapsedRequests: 0,
   });
   expect(await countRows(ctx.db, `messages WHERE match_id = ${secretMatch}`)).toBe(3);
@@ -38,8 +38,8 @@ test("deletes secret messages when due, ends expired matches and secret chats, d
   // At the secret chat's end (1 + 5 minutes) its messages are deleted and the chat ends.
   expect(await sweep(ctx.db, minutes(t0, 6))).toEqual({
     deletedMessages: 2,
-    expiredMatchIds: [],
-    endedSecretChatIds: [secretMatch],
+    expiredMatches: [],
+    endedSecretChats: [{ id: secretMatch, userA: a, userB: b }],
     lapsedRequests: 0,
   });
   const [left]: any = await ctx.db.execute(sql`SELECT text FROM messages WHERE match_id = ${secretMatch}`);
@@ -49,7 +49,7 @@ test("deletes secret messages when due, ends expired matches and secret chats, d
   expect(after.message.isSecret).toBe(false);
 
   // Past its expiry the short match is marked ended, with reason expired.
-  expect((await sweep(ctx.db, minutes(t0, 31)))?.expiredMatchIds).toEqual([shortMatch]);
+  expect((await sweep(ctx.db, minutes(t0, 31)))?.expiredMatches).toEqual([{ id: shortMatch, userA: c, userB: d }]);
   const [ended]: any = await ctx.db.execute(sql`SELECT is_active, end_reason FROM matches WHERE id = ${shortMatch}`);
   expect(ended).toEqual({ is_active: false, end_reason: "expired" });
 });

@@ -1,0 +1,16 @@
+// What the HTTP layer is built from: the database, the config and the realtime infrastructure.
+import type { Config } from "../config";
+import type { Db } from "../db/client";
+import type { Realtime } from "../realtime";
+
+export interface AppDeps {
+  readonly db: Db;
+  readonly config: Config;
+  readonly realtime: Realtime;
+}
+
+/** The secrets the auth plugin verifies credentials with. */
+export const authSecrets = (config: Config) => ({
+  jwtSecret: config.jwtSecret,
+  telegramBotToken: config.telegramBotToken,
+});

@@ -1,0 +1,35 @@
+// Assembles the realtime infrastructure: in memory for one process, over Redis for many.
+import { type Bus, LocalDelivery } from "./bus";
+import { MemoryBus } from "./bus.memory";
+import { RedisBus } from "./bus.redis";
+import type { Presence } from "./presence";
+import { MemoryPresence } from "./presence.memory";
+import { RedisPresence } from "./presence.redis";
+
+export interface Realtime {
+  readonly local: LocalDelivery;
+  readonly bus: Bus;
+  readonly presence: Presence;
+  close(): Promise<void>;
+}
+
+/** With a Redis URL, events and presence cross processes; without one, everything stays local. */
+export async function createRealtime(redisUrl: string | null): Promise<Realtime> {
+  const local = new LocalDelivery();
+  if (redisUrl === null) {
+    const bus = new MemoryBus(local);
+    const presence = new MemoryPresence();
+    return { local, bus, presence, close: async () => {} };
+  }
+  const bus = new RedisBus(redisUrl, local);
+  const presence = new RedisPresence(redisUrl);
+  await Promise.all([bus.start(), presence.start()]);
+  return {
+    local,
+    bus,
+    presence,
+    close: async () => {
+      await Promise.all([bus.close(), presence.close()]);
+    },
+  };
+}

@@ -1,0 +1,99 @@
+// Presence across processes: each process records in Redis which users it holds sockets for.
+import type { RedisClient } from "bun";
+import type { Presence, PresenceStatus } from "./presence";
+import { MemoryPresence } from "./presence.memory";
+import { RedisConnection } from "./redis";
+
+const PROCESS_TTL_MS = 30_000;
+const HEARTBEAT_MS = 10_000;
+const LAST_SEEN_TTL_SECONDS = 30 * 24 * 3600;
+
+const presenceKey = (matchId: number, userId: number) => `mystery-match:presence:${matchId}:${userId}`;
+const lastSeenKey = (matchId: number, userId: number) => `mystery-match:last-seen:${matchId}:${userId}`;
+const processKey = (processId: string) => `mystery-match:process:${processId}`;
+
+/**
+ * `presence:<match>:<user>` is a hash whose fields are the ids of processes holding a socket for
+ * that user on that match; a process counts only while its heartbeat key lives, so a crashed
+ * process stops counting within 30 s. The local counts decide when this process joins or leaves
+ * the hash; with Redis unreachable, answers fall back to this process's own view.
+ */
+export class RedisPresence implements Presence {
+  private readonly processId = crypto.randomUUID();
+  private readonly local = new MemoryPresence();
+  private readonly connection: RedisConnection;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+
+  constructor(url: string) {
+    this.connection = new RedisConnection(url, "presence", (client) => this.beat(client));
+  }
+
+  async start(): Promise<void> {
+    await this.connection.start();
+    this.heartbeat = setInterval(() => {
+      const client = this.connection.current;
+      if (client) this.beat(client).catch(() => {});
+    }, HEARTBEAT_MS);
+  }
+
+  private async beat(client: RedisClient): Promise<void> {
+    await client.send("SET", [processKey(this.processId), "1", "PX", String(PROCESS_TTL_MS)]);
+  }
+
+  /** Whether any process other than this one holds a socket for the user on the match. */
+  private async elsewhere(client: RedisClient, matchId: number, userId: number): Promise<boolean> {
+    const fields: string[] = await client.send("HKEYS", [presenceKey(matchId, userId)]);
+    const others = fields.filter((field) => field !== this.processId);
+    if (others.length === 0) return false;
+    const alive: number = await client.send("EXISTS", others.map(processKey));
+    return alive > 0;
+  }
+
+  async join(matchId: number, userId: number): Promise<boolean> {
+    const first = await this.local.join(matchId, userId);
+    const client = this.connection.current;
+    if (!first || !client) return first;
+    try {
+      const onlineElsewhere = await this.elsewhere(client, matchId, userId);
+      await client.send("HSET", [presenceKey(matchId, userId), this.processId, "1"]);
+      await client.send("EXPIRE", [presenceKey(matchId, userId), String(LAST_SEEN_TTL_SECONDS)]);
+      return !onlineElsewhere;
+    } catch {
+      return first;
+    }
+  }
+
+  async leave(matchId: number, userId: number, now: Date): Promise<boolean> {
+    const last = await this.local.leave(matchId, userId, now);
+    const client = this.connection.current;
+    if (!last || !client) return last;
+    try {
+      await client.send("HDEL", [presenceKey(matchId, userId), this.processId]);
+      if (await this.elsewhere(client, matchId, userId)) return false;
+      await client.send("SET", [lastSeenKey(matchId, userId), now.toISOString(), "EX", String(LAST_SEEN_TTL_SECONDS)]);
+      return true;
+    } catch {
+      return last;
+    }
+  }
+
+  async status(matchId: number, userId: number): Promise<PresenceStatus> {
+    const mine = await this.local.status(matchId, userId);
+    const client = this.connection.current;
+    if (!client) return mine;
+    try {
+      const online = mine.online || (await this.elsewhere(client, matchId, userId));
+      const stored: string | null = await client.send("GET", [lastSeenKey(matchId, userId)]);
+      const lastSeen = stored ? new Date(stored) : mine.lastSeen;
+      return { online, lastSeen };
+    } catch {
+      return mine;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.connection.current?.send("DEL", [processKey(this.processId)]).catch(() => {});
+    this.connection.close();
+  }
+}

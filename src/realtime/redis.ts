@@ -1,0 +1,73 @@
+// A Redis connection that survives Redis going away: it logs, retries with backoff, and reconnects.
+import { RedisClient } from "bun";
+import { log } from "../log";
+
+const MAX_BACKOFF_MS = 10_000;
+
+/**
+ * Owns one client at a time. Whenever it is not connected it keeps trying (1 s, 2 s, … 10 s);
+ * each fresh connection is handed to `onConnect` (e.g. to subscribe again). Bun's own reconnect
+ * is off, so there is exactly one retry loop and a fresh client each time.
+ */
+export class RedisConnection {
+  private client: RedisClient | null = null;
+  private stopped = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private failures = 0;
+
+  constructor(
+    private readonly url: string,
+    private readonly name: string,
+    private readonly onConnect: (client: RedisClient) => Promise<void> = async () => {},
+  ) {}
+
+  /** Resolves after the first attempt, connected or not: the process serves either way. */
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  /** The connected client, or null while Redis is unreachable. */
+  get current(): RedisClient | null {
+    return this.client;
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const client = new RedisClient(this.url, {
+      autoReconnect: false,
+      enableOfflineQueue: false,
+      connectionTimeout: 2000,
+    });
+    try {
+      await client.connect();
+      await this.onConnect(client);
+    } catch (error) {
+      client.close();
+      this.retry(error);
+      return;
+    }
+    if (this.failures > 0) log("info", "redis reconnected", { connection: this.name });
+    this.failures = 0;
+    this.client = client;
+    client.onclose = (error) => {
+      if (this.client !== client) return;
+      this.client = null;
+      this.retry(error);
+    };
+  }
+
+  private retry(error: unknown): void {
+    if (this.stopped) return;
+    if (this.failures === 0) log("error", "redis unavailable", { connection: this.name, error: String(error) });
+    this.failures++;
+    const delay = Math.min(1000 * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
+    this.timer = setTimeout(() => void this.connect(), delay);
+  }
+
+  close(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.client?.close();
+    this.client = null;
+  }
+}

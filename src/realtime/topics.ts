@@ -1,0 +1,11 @@
+// Topic names, built in one place: a topic per participant of a match, and one per user.
+
+/**
+ * Every match event is personal (`is_me`, the partner as unlocked for *this* viewer), so a match
+ * has one topic per participant rather than one shared payload: `m:<match>:<user>`. A socket of
+ * user U on match M subscribes to exactly `m:M:U` and `u:U`.
+ */
+export const participantTopic = (matchId: number, userId: number) => `m:${matchId}:${userId}`;
+
+/** User-wide events (`new_match`) reach every socket the user has open. */
+export const userTopic = (userId: number) => `u:${userId}`;

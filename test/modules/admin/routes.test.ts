@@ -1,0 +1,405 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
+import { reports, users } from "../../../src/db/schema";
+import { ADMIN_TOKEN, countRows, createTestContext, type TestContext } from "../../helpers/app";
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+afterAll(() => ctx.close());
+
+let nextId = 40_000_000;
+const freshIds = (n: number) => Array.from({ length: n }, () => nextId++);
+
+const asAdmin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const admin = (method: string, path: string, body?: unknown) =>
+  ctx.request(method, `/api/admin${path}`, { headers: asAdmin, body });
+
+async function userRow(id: number) {
+  const [row] = await ctx.db
+    .select({
+      premiumUntil: users.premiumUntil,
+      coins: users.coins,
+      banUntil: users.banUntil,
+      banReason: users.banReason,
+    })
+    .from(users)
+    .where(eq(users.id, id));
+  return row;
+}
+
+const newUser = async (overrides: Partial<typeof users.$inferInsert> = {}) => {
+  const [id] = freshIds(1) as [number];
+  await ctx.addUsers({ id, ...overrides });
+  return id;
+};
+
+const validation = (field: string) => ({
+  success: false,
+  error: "validation_failed",
+  message: expect.any(String),
+  details: [{ field, message: expect.any(String) }],
+});
+
+describe("PUT /api/admin/users/{user_id}/premium", () => {
+  test("grants premium until a time, normalised to UTC, and the user sees it", async () => {
+    const id = await newUser();
+    const reply = await admin("PUT", `/users/${id}/premium`, { until: "2099-01-01T02:00:00+02:00" });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ success: true, user_id: id, premium_until: "2099-01-01T00:00:00.000Z" });
+    const profile = await ctx.request("GET", "/api/mystery/profile", { as: id });
+    expect(profile.body.profile).toMatchObject({ is_premium: true, premium_until: "2099-01-01T00:00:00.000Z" });
+  });
+
+  test("null revokes it", async () => {
+    const id = await newUser({ premiumUntil: new Date(Date.now() + 86_400_000) });
+    const reply = await admin("PUT", `/users/${id}/premium`, { until: null });
+    expect(reply.body).toEqual({ success: true, user_id: id, premium_until: null });
+    expect((await userRow(id))?.premiumUntil).toBeNull();
+  });
+
+  test("creates the user row when absent", async () => {
+    const [id] = freshIds(1) as [number];
+    const reply = await admin("PUT", `/users/${id}/premium`, { until: "2099-06-01T00:00:00Z" });
+    expect(reply.body).toEqual({ success: true, user_id: id, premium_until: "2099-06-01T00:00:00.000Z" });
+    expect(await userRow(id)).toEqual({
+      premiumUntil: new Date("2099-06-01T00:00:00Z"),
+      coins: 0,
+      banUntil: null,
+      banReason: null,
+    });
+  });
+
+  test.each([
+    ["not a date-time", { until: "tomorrow" }],
+    ["a date without a time", { until: "2099-01-01" }],
+    ["a time without an offset", { until: "2099-01-01T10:00:00" }],
+    ["a day that does not exist", { until: "2099-02-29T00:00:00Z" }],
+    ["hour 24", { until: "2099-01-01T24:00:00Z" }],
+    ["a local date string", { until: "2099-01-01 10:30 PM" }],
+    ["missing", {}],
+    ["a number", { until: 1_700_000_000 }],
+  ])("an until that is %s is 422 and changes nothing", async (_name, body) => {
+    const id = await newUser();
+    const reply = await admin("PUT", `/users/${id}/premium`, body);
+    expect(reply.status).toBe(422);
+    expect(reply.body).toEqual(validation("until"));
+    expect((await userRow(id))?.premiumUntil).toBeNull();
+  });
+
+  test("a user id that is not a positive integer is 422", async () => {
+    const reply = await admin("PUT", "/users/abc/premium", { until: null });
+    expect(reply.status).toBe(422);
+    expect(reply.body.details.map((d: { field: string }) => d.field)).toEqual(["user_id"]);
+  });
+});
+
+describe("POST /api/admin/users/{user_id}/coins", () => {
+  test("credits and debits the balance", async () => {
+    const id = await newUser();
+    expect((await admin("POST", `/users/${id}/coins`, { amount: 100 })).body).toEqual({
+      success: true,
+      user_id: id,
+      coins: 100,
+    });
+    expect((await admin("POST", `/users/${id}/coins`, { amount: -30 })).body).toEqual({
+      success: true,
+      user_id: id,
+      coins: 70,
+    });
+    expect((await admin("POST", `/users/${id}/coins`, { amount: -70 })).body.coins).toBe(0);
+  });
+
+  test("a debit below zero is 409 insufficient_coins and changes nothing", async () => {
+    const id = await newUser({ coins: 70 });
+    const reply = await admin("POST", `/users/${id}/coins`, { amount: -71 });
+    expect(reply.status).toBe(409);
+    expect(reply.body).toEqual({
+      success: false,
+      error: "insufficient_coins",
+      message: "The balance is too low for this debit",
+    });
+    expect((await userRow(id))?.coins).toBe(70);
+  });
+
+  test("a credit to an unknown user creates the row; a debit from one is 409", async () => {
+    const [credited, debited] = freshIds(2) as [number, number];
+    expect((await admin("POST", `/users/${credited}/coins`, { amount: 25 })).body).toEqual({
+      success: true,
+      user_id: credited,
+      coins: 25,
+    });
+    expect((await userRow(credited))?.coins).toBe(25);
+    const reply = await admin("POST", `/users/${debited}/coins`, { amount: -1 });
+    expect([reply.status, reply.body.error]).toEqual([409, "insufficient_coins"]);
+    expect(await userRow(debited)).toBeUndefined();
+  });
+
+  test("a credit past the largest balance is 409 balance_limit", async () => {
+    const id = await newUser({ coins: 2_147_000_000 });
+    const reply = await admin("POST", `/users/${id}/coins`, { amount: 1_000_000 });
+    expect([reply.status, reply.body.error]).toEqual([409, "balance_limit"]);
+    expect((await userRow(id))?.coins).toBe(2_147_000_000);
+  });
+
+  test("three concurrent debits of 50 from 60: exactly one succeeds", async () => {
+    const id = await newUser({ coins: 60 });
+    const replies = await Promise.all(
+      Array.from({ length: 3 }, () => admin("POST", `/users/${id}/coins`, { amount: -50 })),
+    );
+    expect(replies.map((reply) => reply.status).sort()).toEqual([200, 409, 409]);
+    expect(replies.find((reply) => reply.status === 200)?.body).toEqual({ success: true, user_id: id, coins: 10 });
+    expect((await userRow(id))?.coins).toBe(10);
+  });
+
+  test.each([
+    ["zero", 0],
+    ["over a million", 1_000_001],
+    ["under minus a million", -1_000_001],
+    ["a fraction", 1.5],
+    ["a string", "10"],
+  ])("an amount that is %s is 422", async (_name, amount) => {
+    const id = await newUser({ coins: 5 });
+    const reply = await admin("POST", `/users/${id}/coins`, { amount });
+    expect(reply.status).toBe(422);
+    expect(reply.body).toEqual(validation("amount"));
+    expect((await userRow(id))?.coins).toBe(5);
+  });
+});
+
+describe("POST and DELETE /api/admin/users/{user_id}/ban", () => {
+  test("bans for some hours from now; the user is then refused as banned", async () => {
+    const id = await newUser();
+    const before = Date.now();
+    const reply = await admin("POST", `/users/${id}/ban`, { hours: 5, reason: "spam" });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ success: true, user_id: id, ban_until: expect.any(String) });
+    const until = Date.parse(reply.body.ban_until);
+    expect(until).toBeGreaterThanOrEqual(before + 5 * 3600_000);
+    expect(until).toBeLessThanOrEqual(Date.now() + 5 * 3600_000);
+    expect(await userRow(id)).toMatchObject({ banUntil: new Date(until), banReason: "spam" });
+    const find = await ctx.request("POST", "/api/mystery/find-match", { as: id, body: {} });
+    expect([find.status, find.body.error]).toEqual([403, "banned"]);
+  });
+
+  test("a new ban replaces the current one, even a longer one", async () => {
+    const id = await newUser({ banUntil: new Date(Date.now() + 1000 * 3600_000), banReason: "old" });
+    const reply = await admin("POST", `/users/${id}/ban`, { hours: 1, reason: "new" });
+    expect(Date.parse(reply.body.ban_until)).toBeLessThanOrEqual(Date.now() + 3600_000);
+    expect((await userRow(id))?.banReason).toBe("new");
+  });
+
+  test("DELETE lifts the ban", async () => {
+    const id = await newUser({ banUntil: new Date(Date.now() + 3600_000), banReason: "spam" });
+    const reply = await admin("DELETE", `/users/${id}/ban`);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ success: true, user_id: id, ban_until: null });
+    expect(await userRow(id)).toMatchObject({ banUntil: null, banReason: null });
+    const profile = await ctx.request("GET", "/api/mystery/profile", { as: id });
+    expect(profile.body.profile).toMatchObject({ is_banned: false, ban_until: null });
+  });
+
+  test("an unknown user is 404 user_not_found, and no row is created", async () => {
+    const [id] = freshIds(1) as [number];
+    const notFound = { success: false, error: "user_not_found", message: "User not found" };
+    const ban = await admin("POST", `/users/${id}/ban`, { hours: 1, reason: "x" });
+    const lift = await admin("DELETE", `/users/${id}/ban`);
+    expect([ban.status, ban.body]).toEqual([404, notFound]);
+    expect([lift.status, lift.body]).toEqual([404, notFound]);
+    expect(await userRow(id)).toBeUndefined();
+  });
+
+  test.each([
+    ["0 hours", { hours: 0, reason: "x" }, "hours"],
+    ["87601 hours", { hours: 87_601, reason: "x" }, "hours"],
+    ["an empty reason", { hours: 1, reason: "" }, "reason"],
+    ["a reason over 500 characters", { hours: 1, reason: "x".repeat(501) }, "reason"],
+    ["no reason", { hours: 1 }, "reason"],
+  ])("%s is 422", async (_name, body, field) => {
+    const id = await newUser();
+    const reply = await admin("POST", `/users/${id}/ban`, body);
+    expect(reply.status).toBe(422);
+    expect(reply.body).toEqual(validation(field));
+    expect((await userRow(id))?.banUntil).toBeNull();
+  });
+});
+
+describe("reports", () => {
+  // Its own reported user and reporters, so listings are compared whole.
+  let seeded: Array<typeof reports.$inferSelect>;
+  beforeAll(async () => {
+    const [target, r1, r2] = freshIds(3) as [number, number, number];
+    await ctx.addUsers({ id: target }, { id: r1 }, { id: r2 });
+    const matchId = await ctx.addMatch(r1, target);
+    const base = Date.parse("2026-01-01T00:00:00Z");
+    const rows: Array<Omit<typeof reports.$inferInsert, "createdAt">> = [
+      {
+        reporterId: r1,
+        reportedUserId: target,
+        matchId,
+        contentType: "message",
+        contentId: "7",
+        evidence: "ugh",
+        reason: "a",
+      },
+      { reporterId: r2, reportedUserId: target, contentType: "profile", reason: "b", status: "dismissed" },
+      { reporterId: r1, reportedUserId: target, matchId, contentType: "photo", reason: "c" },
+      { reporterId: r2, reportedUserId: target, contentType: "match", reason: "d", status: "actioned" },
+    ];
+    seeded = await ctx.db
+      .insert(reports)
+      .values(rows.map((row, i) => ({ ...row, createdAt: new Date(base + i * 60_000) })))
+      .returning();
+  });
+
+  const asItem = (row: typeof reports.$inferSelect) => ({
+    report_id: row.id,
+    reporter_id: row.reporterId,
+    reported_user_id: row.reportedUserId,
+    match_id: row.matchId,
+    content_type: row.contentType,
+    content_id: row.contentId,
+    evidence: row.evidence,
+    reason: row.reason,
+    status: row.status,
+    created_at: row.createdAt.toISOString(),
+  });
+
+  test("GET lists every report, newest first", async () => {
+    const reply = await admin("GET", "/reports");
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ success: true, reports: [...seeded].reverse().map(asItem), has_more: false });
+  });
+
+  test("GET filters by status", async () => {
+    const reply = await admin("GET", "/reports?status=pending");
+    expect(reply.body).toEqual({ success: true, reports: [seeded[2]!, seeded[0]!].map(asItem), has_more: false });
+  });
+
+  test("GET pages with limit and before_id", async () => {
+    const first = await admin("GET", "/reports?limit=3");
+    expect(first.body).toEqual({
+      success: true,
+      reports: [...seeded].reverse().slice(0, 3).map(asItem),
+      has_more: true,
+    });
+    const second = await admin("GET", `/reports?limit=3&before_id=${seeded[1]!.id}`);
+    expect(second.body).toEqual({ success: true, reports: [asItem(seeded[0]!)], has_more: false });
+  });
+
+  test.each([
+    ["limit=0", "limit"],
+    ["limit=201", "limit"],
+    ["status=open", "status"],
+    ["before_id=0", "before_id"],
+  ])("GET with %s is 422", async (query, field) => {
+    const reply = await admin("GET", `/reports?${query}`);
+    expect(reply.status).toBe(422);
+    expect(reply.body).toEqual(validation(field));
+  });
+
+  test("resolve records the verdict", async () => {
+    const [target, reporter] = freshIds(2) as [number, number];
+    await ctx.addUsers({ id: target }, { id: reporter });
+    const [row] = await ctx.db
+      .insert(reports)
+      .values({
+        reporterId: reporter,
+        reportedUserId: target,
+        contentType: "profile",
+        reason: "x",
+        createdAt: new Date(),
+      })
+      .returning();
+    const reply = await admin("POST", `/reports/${row!.id}/resolve`, { status: "dismissed" });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ success: true, report_id: row!.id, status: "dismissed" });
+    const [stored] = await ctx.db.select().from(reports).where(eq(reports.id, row!.id));
+    expect(stored).toEqual({ ...row!, status: "dismissed", resolvedAt: expect.any(Date) });
+  });
+
+  test("resolve: an unknown report is 404 report_not_found; a status other than the two verdicts is 422", async () => {
+    const missing = await admin("POST", "/reports/987654321/resolve", { status: "actioned" });
+    expect([missing.status, missing.body]).toEqual([
+      404,
+      { success: false, error: "report_not_found", message: "Report not found" },
+    ]);
+    const pending = await admin("POST", `/reports/${seeded[0]!.id}/resolve`, { status: "pending" });
+    expect(pending.status).toBe(422);
+    expect(pending.body).toEqual(validation("status"));
+  });
+});
+
+/** Every admin route, with a body it would accept. */
+const everyRoute: Array<[string, string, unknown]> = [
+  ["PUT", "/users/1/premium", { until: null }],
+  ["POST", "/users/1/coins", { amount: 10 }],
+  ["POST", "/users/1/ban", { hours: 1, reason: "x" }],
+  ["DELETE", "/users/1/ban", undefined],
+  ["GET", "/reports", undefined],
+  ["POST", "/reports/1/resolve", { status: "actioned" }],
+];
+
+describe("admin authentication", () => {
+  const UNAUTHORIZED = { success: false, error: "unauthorized", message: "Missing or invalid admin token" };
+
+  test.each(everyRoute)("%s %s is 401 without the admin token, before the body is validated", async (method, path) => {
+    const credentials: Array<Record<string, string>> = [
+      {},
+      { authorization: "Bearer wrong-token" },
+      { authorization: `Bearer ${ADMIN_TOKEN}x` },
+      { authorization: ADMIN_TOKEN },
+      { authorization: `Bearer ${ctx.token(1)}` },
+    ];
+    for (const headers of credentials) {
+      const body = method === "GET" ? undefined : { junk: true };
+      const reply = await ctx.request(method, `/api/admin${path}`, { headers, body });
+      expect([reply.status, reply.body]).toEqual([401, UNAUTHORIZED]);
+    }
+    expect(await countRows(ctx.db, "users WHERE id = 1")).toBe(0);
+  });
+
+  test("the scheme is case-insensitive", async () => {
+    const reply = await ctx.request("GET", "/api/admin/reports", {
+      headers: { authorization: `bearer ${ADMIN_TOKEN}` },
+    });
+    expect(reply.status).toBe(200);
+  });
+
+  test("OpenAPI documents the admin bearer scheme on the admin routes", async () => {
+    const spec = (await ctx.request("GET", "/swagger/json")).body;
+    expect(spec.components.securitySchemes.admin).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(spec.paths["/api/admin/reports"].get.security).toEqual([{ admin: [] }]);
+    expect(spec.paths["/api/admin/users/{user_id}/coins"].post.security).toEqual([{ admin: [] }]);
+  });
+});
+
+describe("without ADMIN_TOKEN", () => {
+  let disabled: TestContext;
+  beforeAll(async () => {
+    disabled = await createTestContext({ ADMIN_TOKEN: "" });
+  });
+  afterAll(() => disabled.close());
+
+  test("every admin route is 404 as if it did not exist, whatever the credentials", async () => {
+    const unknownRoute = await disabled.request("GET", "/api/admin/nothing-here");
+    expect(unknownRoute.status).toBe(404);
+    const credentials: Array<Record<string, string>> = [
+      {},
+      { authorization: `Bearer ${ADMIN_TOKEN}` },
+      { authorization: "Bearer " },
+    ];
+    for (const [method, path, body] of everyRoute) {
+      for (const headers of credentials) {
+        const reply = await disabled.request(method, `/api/admin${path}`, { headers, body });
+        expect([reply.status, reply.body]).toEqual([404, unknownRoute.body]);
+      }
+    }
+    expect(unknownRoute.body).toEqual({ success: false, error: "not_found", message: "No such route" });
+    // Not even a malformed body, which a real route would parse first, gives them away.
+    const malformed = await disabled.request("POST", "/api/admin/users/1/coins", { body: "{oops" });
+    expect([malformed.status, malformed.body]).toEqual([404, unknownRoute.body]);
+    expect(await countRows(disabled.db, "users")).toBe(0);
+  });
+});
