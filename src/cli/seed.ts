@@ -233,10 +233,11 @@ function ranges(first: number, last: number, size: number): Array<[number, numbe
   return result;
 }
 
+const format = (value: number): string => value.toLocaleString("en-US");
+
 function progress(label: string, done: number, total: number, startedAt: number): void {
   const seconds = (performance.now() - startedAt) / 1000;
-  const rate = Math.round(done / seconds).toLocaleString("en-US");
-  console.log(`  ${label} ${done.toLocaleString("en-US")} / ${total.toLocaleString("en-US")}  (${rate} rows/s)`);
+  console.log(`  ${label} ${format(done)} / ${format(total)}  (${format(Math.round(done / seconds))} rows/s)`);
 }
 
 async function scalar(db: Db, query: SQL): Promise<number> {
@@ -278,9 +279,10 @@ function insertUsers(base: number, from: number, to: number, now: Date): SQL {
     JOIN interest_sets ON interest_sets.n = drawn.interest_set`;
 }
 
-async function seedUsers(db: Db, total: number, concurrency: number, now: Date): Promise<{ first: number }> {
+/** Returns the first new id; the new users are first .. first+total-1. */
+async function seedUsers(db: Db, total: number, concurrency: number, now: Date): Promise<number> {
   const base = await scalar(db, sql`SELECT coalesce(max(id), 0) AS value FROM users`);
-  console.log(`users: ${total.toLocaleString("en-US")} new, ids ${base + 1} .. ${base + total}`);
+  console.log(`users: ${format(total)} new, ids ${base + 1} .. ${base + total}`);
   const startedAt = performance.now();
   let done = 0;
   await runPool(ranges(1, total, BATCH_ROWS), concurrency, async ([from, to]) => {
@@ -288,7 +290,7 @@ async function seedUsers(db: Db, total: number, concurrency: number, now: Date):
     done += to - from + 1;
     progress("users", done, total, startedAt);
   });
-  return { first: base + 1 };
+  return base + 1;
 }
 
 /** Up to `total` random pairs among users first .. first+n-1, made in the last 47 hours; repeated pairs are skipped. */
@@ -312,7 +314,7 @@ function insertMatches(first: number, n: number, total: number, now: Date): SQL 
 /** Returns the id range of the new matches (ids skipped by repeated pairs leave gaps). */
 async function seedMatches(db: Db, first: number, users: number, total: number, now: Date): Promise<[number, number]> {
   const lastBefore = await scalar(db, sql`SELECT coalesce(max(id), 0) AS value FROM matches`);
-  console.log(`matches: ${total.toLocaleString("en-US")} between the new users`);
+  console.log(`matches: ${format(total)} between the new users`);
   const startedAt = performance.now();
   let done = 0;
   while (done < total) {
@@ -342,12 +344,8 @@ function insertMessages(from: number, to: number, k: number, now: Date): SQL {
     SELECT count(*)::int AS value FROM inserted`;
 }
 
-async function seedMessages(db: Db, ids: [number, number], k: number, concurrency: number, now: Date): Promise<number> {
+async function seedMessages(db: Db, ids: [number, number], total: number, k: number, concurrency: number, now: Date) {
   console.log(`messages: ${k} in each new match`);
-  const total = await scalar(
-    db,
-    sql`SELECT count(*)::int * ${k}::int AS value FROM matches WHERE id BETWEEN ${ids[0]}::bigint AND ${ids[1]}::bigint`,
-  );
   const startedAt = performance.now();
   let done = 0;
   await runPool(ranges(ids[0], ids[1], Math.max(1, Math.floor(BATCH_ROWS / k))), concurrency, async ([from, to]) => {
@@ -355,7 +353,6 @@ async function seedMessages(db: Db, ids: [number, number], k: number, concurrenc
     done += inserted;
     progress("messages", done, total, startedAt);
   });
-  return done;
 }
 
 function databaseUrl(): string {
@@ -374,21 +371,24 @@ async function main(): Promise<void> {
     const { db } = database;
     const now = new Date();
     const startedAt = performance.now();
-    const { first } = await seedUsers(db, options.users, concurrency, now);
+    const first = await seedUsers(db, options.users, concurrency, now);
     let matches = 0;
     let messages = 0;
     if (options.matches > 0) {
       const ids = await seedMatches(db, first, options.users, options.matches, now);
       matches = options.matches;
-      if (options.messages > 0) messages = await seedMessages(db, ids, options.messages, concurrency, now);
+      if (options.messages > 0) {
+        messages = options.matches * options.messages;
+        await seedMessages(db, ids, messages, options.messages, concurrency, now);
+      }
     }
     console.log("analyze: refreshing planner statistics");
     await db.execute(sql`ANALYZE users, matches, messages`);
     const seconds = (performance.now() - startedAt) / 1000;
     const total = options.users + matches + messages;
     console.log(
-      `done: ${options.users} users, ${matches} matches, ${messages} messages in ${seconds.toFixed(1)} s ` +
-        `(${Math.round(total / seconds).toLocaleString("en-US")} rows/s)`,
+      `done: ${format(options.users)} users, ${format(matches)} matches, ${format(messages)} messages ` +
+        `in ${seconds.toFixed(1)} s (${format(Math.round(total / seconds))} rows/s)`,
     );
   } finally {
     await database.close();

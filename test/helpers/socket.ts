@@ -1,0 +1,83 @@
+// A WebSocket test client that records every event and lets a test await the next one of a type.
+
+export interface Closed {
+  code: number;
+  reason: string;
+}
+
+export class SocketClient {
+  readonly events: any[] = [];
+  readonly closed: Promise<Closed>;
+  private readonly waiters: Array<{ type: string; resolve: (event: any) => void }> = [];
+  private cursor = new Map<string, number>();
+
+  private constructor(readonly ws: WebSocket) {
+    this.closed = new Promise((resolve) =>
+      ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })),
+    );
+    ws.addEventListener("message", (e) => {
+      const event = JSON.parse(String(e.data));
+      this.events.push(event);
+      for (const waiter of [...this.waiters]) {
+        if (event.type === waiter.type) {
+          this.waiters.splice(this.waiters.indexOf(waiter), 1);
+          waiter.resolve(event);
+        }
+      }
+    });
+  }
+
+  static async open(url: string): Promise<SocketClient> {
+    const ws = new WebSocket(url);
+    const client = new SocketClient(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.addEventListener("open", () => resolve(), { once: true });
+      ws.addEventListener("error", () => reject(new Error(`could not open ${url}`)), { once: true });
+    });
+    return client;
+  }
+
+  /**
+   * The next event of `type` this test has not consumed yet: one already received, or the next
+   * to arrive. Each call consumes one, so two calls return two different events.
+   */
+  next(type: string): Promise<any> {
+    const seen = this.cursor.get(type) ?? 0;
+    const matching = this.events.filter((event) => event.type === type);
+    this.cursor.set(type, seen + 1);
+    if (matching.length > seen) return Promise.resolve(matching[seen]);
+    return new Promise((resolve) => this.waiters.push({ type, resolve }));
+  }
+
+  /** How many events of `type` have arrived so far. */
+  count(type: string): number {
+    return this.events.filter((event) => event.type === type).length;
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  close(): Promise<Closed> {
+    this.ws.close();
+    return this.closed;
+  }
+}
+
+/** Sends a WebSocket upgrade by hand and returns the HTTP status of a refused one. */
+export async function upgradeStatus(httpUrl: string): Promise<{ status: number; body: any }> {
+  const response = await fetch(httpUrl, {
+    headers: {
+      connection: "Upgrade",
+      upgrade: "websocket",
+      "sec-websocket-version": "13",
+      "sec-websocket-key": btoa("0123456789abcdef"),
+    },
+  });
+  const text = await response.text();
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {}
+  return { status: response.status, body };
+}
