@@ -95,7 +95,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: integer(env, "PORT", 3000, 0, 65535),
     host: optional(env, "HOST") ?? "0.0.0.0",
     databaseUrl: databaseUrl(env),
-    dbPoolSize: integer(env, "DB_POOL_SIZE", 10, 1, 1000),
+    dbPoolSize: integer(env, "DB_POOL_SIZE", 10, 2, 1000),
     jwtSecret: jwtSecret(env),
     jwtTtlSeconds: integer(env, "JWT_TTL_SECONDS", 24 * 3600, 60, 365 * 24 * 3600),
     adminToken: optional(env, "ADMIN_TOKEN"),

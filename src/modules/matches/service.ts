@@ -1,5 +1,5 @@
 // Matching: the atomic daily quota, the random pick, the caller's match list and stats.
-import { and, eq, or, sql } from "drizzle-orm";
+import { and, eq, or, type SQL, sql } from "drizzle-orm";
 import { at, type Db, type RawTimestamp, rows, toDate, toDateOrNull } from "../../db/client";
 import { dailyMatchCounts, matches, users } from "../../db/schema";
 import { AppError, invalidField } from "../../http/errors";
@@ -60,18 +60,26 @@ interface PickFilters {
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, "\\$&")}%`;
 
 /**
- * One random eligible candidate, without reading the users table: the index on random_key is
- * walked from a random point (then from the start, wrapping around) and the walk stops at the
+ * Rows the pick looks at on each side of its random starting point, at most. It bounds the cost
+ * of a filter that (almost) nobody passes, e.g. a premium city filter naming a town with no users:
+ * such a pick answers no_matches_found after reading 2 × PICK_WINDOW index entries, never the table.
+ */
+export const PICK_WINDOW = 10_000;
+
+/**
+ * One random eligible candidate. The index on random_key is walked from a random point (and,
+ * wrapping around, from the start) for at most PICK_WINDOW rows each way; the walk stops at the
  * first row that passes every rule. Eligible: has a profile, is not the caller, not banned, age in
  * range, not blocked in either direction, never matched with the caller before.
  */
 async function pickCandidate(tx: Tx, userId: number, filters: PickFilters, now: Date): Promise<ProfileRow | null> {
   const start = Math.random();
+  const gender = filters.gender === null ? sql`` : sql`AND gender = ${filters.gender}`;
+  const window = (side: SQL) =>
+    sql`(SELECT * FROM users WHERE age IS NOT NULL AND ${side} ${gender} ORDER BY random_key LIMIT ${PICK_WINDOW})`;
   const eligible = sql`
-    u.age IS NOT NULL
-    AND u.id <> ${userId}
+    u.id <> ${userId}
     AND u.age BETWEEN ${filters.ageMin} AND ${filters.ageMax}
-    ${filters.gender === null ? sql`` : sql`AND u.gender = ${filters.gender}`}
     ${filters.city === null ? sql`` : sql`AND u.city ILIKE ${likePattern(filters.city)}`}
     AND (u.ban_until IS NULL OR u.ban_until <= ${at(now)})
     AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ${userId} AND b.blocked_id = u.id)
@@ -83,9 +91,9 @@ async function pickCandidate(tx: Tx, userId: number, filters: PickFilters, now: 
     )`;
   const [candidate] = await rows<ProfileRow>(
     tx,
-    sql`(SELECT ${partnerColumns("u")} FROM users u WHERE u.random_key >= ${start} AND ${eligible} ORDER BY u.random_key LIMIT 1)
+    sql`(SELECT ${partnerColumns("u")} FROM ${window(sql`random_key >= ${start}`)} u WHERE ${eligible} ORDER BY u.random_key LIMIT 1)
         UNION ALL
-        (SELECT ${partnerColumns("u")} FROM users u WHERE u.random_key < ${start} AND ${eligible} ORDER BY u.random_key LIMIT 1)
+        (SELECT ${partnerColumns("u")} FROM ${window(sql`random_key < ${start}`)} u WHERE ${eligible} ORDER BY u.random_key LIMIT 1)
         LIMIT 1`,
   );
   return candidate ?? null;
