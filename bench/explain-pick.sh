@@ -128,7 +128,7 @@ cat <<MD
 ## Random pick on 1M users
 
 - Date: $(date -u +'%Y-%m-%d %H:%M UTC')
-- Command: \`bench/explain-pick.sh > bench/RESULTS.md\` (USERS=$USERS MATCHES=$MATCHES BLOCKS=$BLOCKS RUNS=$RUNS, scratch database \`$SCRATCH_DB\`)
+- Command: \`bench/explain-pick.sh\` (prints this section as Markdown) (USERS=$USERS MATCHES=$MATCHES BLOCKS=$BLOCKS RUNS=$RUNS, scratch database \`$SCRATCH_DB\`)
 - Server: $(scratch -c "SELECT version()" | cut -d, -f1), shared_buffers $(scratch -c "SHOW shared_buffers"), $(nproc) CPUs
 - Data: $user_count users, $match_count matches, $block_count blocks; \`VACUUM (ANALYZE)\` run after seeding
 - \`\$now\` = \`$NOW\`; free caller $FREE_ID (has a match), premium caller $PREMIUM_ID
