@@ -6,6 +6,7 @@ import { adminRoutes } from "../modules/admin/routes";
 import { authRoutes } from "../modules/auth/routes";
 import { chatRoutes } from "../modules/chat/routes";
 import { socketRoutes } from "../modules/chat/socket";
+import { socketPath } from "../modules/chat/socket-doc";
 import { matchRoutes } from "../modules/matches/routes";
 import { profileRoutes } from "../modules/profiles/routes";
 import { safetyRoutes } from "../modules/safety/routes";
@@ -47,6 +48,7 @@ async function parseJsonBody(request: Request): Promise<unknown> {
 }
 
 const documentation = {
+  paths: socketPath,
   info: {
     title: "Mystery Match API",
     version: "0.1.0",
