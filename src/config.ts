@@ -11,6 +11,8 @@ export interface Config {
   readonly telegramBotToken: string | null;
   /** With a Redis URL, socket events and presence cross processes. */
   readonly redisUrl: string | null;
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
+  readonly redisPrefix: string;
   readonly unlockThresholds: readonly [number, number, number, number];
   readonly dailyMatchLimit: number;
   readonly matchLifetimeHours: number;
@@ -90,6 +92,14 @@ function redisUrl(env: Env): string | null {
   return raw;
 }
 
+function redisPrefix(env: Env): string {
+  const raw = optional(env, "REDIS_PREFIX") ?? "mystery-match";
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(raw)) {
+    throw new ConfigError("REDIS_PREFIX must be 1 to 64 letters, digits or _ . : -");
+  }
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   return Object.freeze({
     port: integer(env, "PORT", 3000, 0, 65535),
@@ -101,6 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminToken: optional(env, "ADMIN_TOKEN"),
     telegramBotToken: optional(env, "TELEGRAM_BOT_TOKEN"),
     redisUrl: redisUrl(env),
+    redisPrefix: redisPrefix(env),
     unlockThresholds: Object.freeze(thresholds(env)),
     dailyMatchLimit: integer(env, "DAILY_MATCH_LIMIT", 3, 1, 1000),
     matchLifetimeHours: integer(env, "MATCH_LIFETIME_HOURS", 48, 1, 24 * 365),

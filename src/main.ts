@@ -20,7 +20,7 @@ async function serve(): Promise<void> {
   const config = configOrExit();
   const database = connectPostgres(config.databaseUrl, config.dbPoolSize);
   await database.migrate();
-  const realtime = await createRealtime(config.redisUrl);
+  const realtime = await createRealtime(config.redisUrl, config.redisPrefix);
   const app = createApp({ db: database.db, config, realtime }).listen({ port: config.port, hostname: config.host });
   realtime.local.attach(app.server!);
   const stopSweeper = startSweeper(database.db, realtime.bus, config.sweepIntervalSeconds);

@@ -4,8 +4,6 @@ import type { Bus, LocalDelivery } from "./bus";
 import type { ServerEvent } from "./events";
 import { RedisConnection } from "./redis";
 
-const CHANNEL = "mystery-match:events";
-
 interface Envelope {
   origin: string;
   topic: string;
@@ -22,14 +20,17 @@ export class RedisBus implements Bus {
   private readonly publisher: RedisConnection;
   private readonly subscriber: RedisConnection;
   private publishErrorLogged = false;
+  private readonly channel: string;
 
   constructor(
     url: string,
+    prefix: string,
     private readonly local: LocalDelivery,
   ) {
+    this.channel = `${prefix}:events`;
     this.publisher = new RedisConnection(url, "bus-publisher");
     this.subscriber = new RedisConnection(url, "bus-subscriber", async (client) => {
-      await client.subscribe(CHANNEL, (raw) => this.receive(raw));
+      await client.subscribe(this.channel, (raw) => this.receive(raw));
     });
   }
 
@@ -42,7 +43,7 @@ export class RedisBus implements Bus {
     const client = this.publisher.current;
     if (!client) return;
     const envelope: Envelope = { origin: this.origin, topic, event };
-    client.publish(CHANNEL, JSON.stringify(envelope)).then(
+    client.publish(this.channel, JSON.stringify(envelope)).then(
       () => {
         this.publishErrorLogged = false;
       },

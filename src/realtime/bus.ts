@@ -15,61 +15,78 @@ export interface Bus {
 // Typing is the one event a slow reader may lose: above this much unsent data it is skipped.
 const TYPING_DROP_BUFFERED_BYTES = 64 * 1024;
 
+type Socket = ServerWebSocket<unknown>;
+
 /**
  * The sockets of this process, by topic, and delivery to them through Bun's pub/sub. Every bus
  * ends here, whether the event was published on this process or received from another one.
+ * A topic almost always has one socket, kept as is; a Set appears only for a second one (a
+ * user with the same chat open twice), which keeps the per-socket cost of this index small.
  */
 export class LocalDelivery {
   private server: Server<unknown> | null = null;
-  private readonly sockets = new Map<string, Set<ServerWebSocket<unknown>>>();
-  private readonly all = new Set<ServerWebSocket<unknown>>();
+  private readonly byTopic = new Map<string, Socket | Set<Socket>>();
+  private count = 0;
 
   attach(server: Server<unknown>): void {
     this.server = server;
   }
 
   /** Subscribes the socket to its topics; called only once its participant check has passed. */
-  subscribe(ws: ServerWebSocket<unknown>, topics: string[]): void {
-    this.all.add(ws);
+  subscribe(ws: Socket, topics: string[]): void {
+    this.count++;
     for (const topic of topics) {
       ws.subscribe(topic);
-      const set = this.sockets.get(topic) ?? new Set();
-      set.add(ws);
-      this.sockets.set(topic, set);
+      const present = this.byTopic.get(topic);
+      if (present === undefined) this.byTopic.set(topic, ws);
+      else if (present instanceof Set) present.add(ws);
+      else this.byTopic.set(topic, new Set([present, ws]));
     }
   }
 
-  unsubscribe(ws: ServerWebSocket<unknown>, topics: string[]): void {
-    this.all.delete(ws);
+  unsubscribe(ws: Socket, topics: string[]): void {
+    this.count--;
     for (const topic of topics) {
-      const set = this.sockets.get(topic);
-      set?.delete(ws);
-      if (set?.size === 0) this.sockets.delete(topic);
+      const present = this.byTopic.get(topic);
+      if (present === ws) this.byTopic.delete(topic);
+      else if (present instanceof Set) {
+        present.delete(ws);
+        if (present.size === 1) this.byTopic.set(topic, [...present][0]!);
+      }
     }
+  }
+
+  private socketsOf(topic: string): Socket[] {
+    const present = this.byTopic.get(topic);
+    if (present === undefined) return [];
+    return present instanceof Set ? [...present] : [present];
   }
 
   /** How many sockets this process holds. */
   get socketCount(): number {
-    return this.all.size;
+    return this.count;
   }
 
   deliver(topic: string, event: ServerEvent): void {
-    const local = this.sockets.get(topic);
-    if (!local || !this.server) return;
+    if (!this.server || !this.byTopic.has(topic)) return;
     const payload = JSON.stringify(event);
     if (event.type === "typing") {
-      for (const ws of local) if (ws.getBufferedAmount() < TYPING_DROP_BUFFERED_BYTES) ws.send(payload);
+      for (const ws of this.socketsOf(topic)) {
+        if (ws.getBufferedAmount() < TYPING_DROP_BUFFERED_BYTES) ws.send(payload);
+      }
       return;
     }
     this.server.publish(topic, payload);
     if (event.type === "match_ended") {
-      for (const ws of [...local]) ws.close(MATCH_ENDED_CLOSE_CODE, `match ended: ${event.reason}`);
+      for (const ws of this.socketsOf(topic)) ws.close(MATCH_ENDED_CLOSE_CODE, `match ended: ${event.reason}`);
     }
   }
 
   /** Closes every socket (graceful shutdown). */
   closeAll(code: number, reason: string): void {
-    for (const ws of [...this.all]) ws.close(code, reason);
+    const all = new Set<Socket>();
+    for (const topic of this.byTopic.keys()) for (const ws of this.socketsOf(topic)) all.add(ws);
+    for (const ws of all) ws.close(code, reason);
   }
 }
 

@@ -14,15 +14,15 @@ export interface Realtime {
 }
 
 /** With a Redis URL, events and presence cross processes; without one, everything stays local. */
-export async function createRealtime(redisUrl: string | null): Promise<Realtime> {
+export async function createRealtime(redisUrl: string | null, redisPrefix = "mystery-match"): Promise<Realtime> {
   const local = new LocalDelivery();
   if (redisUrl === null) {
     const bus = new MemoryBus(local);
     const presence = new MemoryPresence();
     return { local, bus, presence, close: async () => {} };
   }
-  const bus = new RedisBus(redisUrl, local);
-  const presence = new RedisPresence(redisUrl);
+  const bus = new RedisBus(redisUrl, redisPrefix, local);
+  const presence = new RedisPresence(redisUrl, redisPrefix);
   await Promise.all([bus.start(), presence.start()]);
   return {
     local,

@@ -8,10 +8,6 @@ const PROCESS_TTL_MS = 30_000;
 const HEARTBEAT_MS = 10_000;
 const LAST_SEEN_TTL_SECONDS = 30 * 24 * 3600;
 
-const presenceKey = (matchId: number, userId: number) => `mystery-match:presence:${matchId}:${userId}`;
-const lastSeenKey = (matchId: number, userId: number) => `mystery-match:last-seen:${matchId}:${userId}`;
-const processKey = (processId: string) => `mystery-match:process:${processId}`;
-
 /**
  * `presence:<match>:<user>` is a hash whose fields are the ids of processes holding a socket for
  * that user on that match; a process counts only while its heartbeat key lives, so a crashed
@@ -24,7 +20,14 @@ export class RedisPresence implements Presence {
   private readonly connection: RedisConnection;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
 
-  constructor(url: string) {
+  private readonly presenceKey = (matchId: number, userId: number) => `${this.prefix}:presence:${matchId}:${userId}`;
+  private readonly lastSeenKey = (matchId: number, userId: number) => `${this.prefix}:last-seen:${matchId}:${userId}`;
+  private readonly processKey = (processId: string) => `${this.prefix}:process:${processId}`;
+
+  constructor(
+    url: string,
+    private readonly prefix: string,
+  ) {
     this.connection = new RedisConnection(url, "presence", (client) => this.beat(client));
   }
 
@@ -37,15 +40,15 @@ export class RedisPresence implements Presence {
   }
 
   private async beat(client: RedisClient): Promise<void> {
-    await client.send("SET", [processKey(this.processId), "1", "PX", String(PROCESS_TTL_MS)]);
+    await client.send("SET", [this.processKey(this.processId), "1", "PX", String(PROCESS_TTL_MS)]);
   }
 
   /** Whether any process other than this one holds a socket for the user on the match. */
   private async elsewhere(client: RedisClient, matchId: number, userId: number): Promise<boolean> {
-    const fields: string[] = await client.send("HKEYS", [presenceKey(matchId, userId)]);
+    const fields: string[] = await client.send("HKEYS", [this.presenceKey(matchId, userId)]);
     const others = fields.filter((field) => field !== this.processId);
     if (others.length === 0) return false;
-    const alive: number = await client.send("EXISTS", others.map(processKey));
+    const alive: number = await client.send("EXISTS", others.map(this.processKey));
     return alive > 0;
   }
 
@@ -55,8 +58,8 @@ export class RedisPresence implements Presence {
     if (!first || !client) return first;
     try {
       const onlineElsewhere = await this.elsewhere(client, matchId, userId);
-      await client.send("HSET", [presenceKey(matchId, userId), this.processId, "1"]);
-      await client.send("EXPIRE", [presenceKey(matchId, userId), String(LAST_SEEN_TTL_SECONDS)]);
+      await client.send("HSET", [this.presenceKey(matchId, userId), this.processId, "1"]);
+      await client.send("EXPIRE", [this.presenceKey(matchId, userId), String(LAST_SEEN_TTL_SECONDS)]);
       return !onlineElsewhere;
     } catch {
       return first;
@@ -68,9 +71,14 @@ export class RedisPresence implements Presence {
     const client = this.connection.current;
     if (!last || !client) return last;
     try {
-      await client.send("HDEL", [presenceKey(matchId, userId), this.processId]);
+      await client.send("HDEL", [this.presenceKey(matchId, userId), this.processId]);
       if (await this.elsewhere(client, matchId, userId)) return false;
-      await client.send("SET", [lastSeenKey(matchId, userId), now.toISOString(), "EX", String(LAST_SEEN_TTL_SECONDS)]);
+      await client.send("SET", [
+        this.lastSeenKey(matchId, userId),
+        now.toISOString(),
+        "EX",
+        String(LAST_SEEN_TTL_SECONDS),
+      ]);
       return true;
     } catch {
       return last;
@@ -83,7 +91,7 @@ export class RedisPresence implements Presence {
     if (!client) return mine;
     try {
       const online = mine.online || (await this.elsewhere(client, matchId, userId));
-      const stored: string | null = await client.send("GET", [lastSeenKey(matchId, userId)]);
+      const stored: string | null = await client.send("GET", [this.lastSeenKey(matchId, userId)]);
       const lastSeen = stored ? new Date(stored) : mine.lastSeen;
       return { online, lastSeen };
     } catch {
@@ -93,7 +101,7 @@ export class RedisPresence implements Presence {
 
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    await this.connection.current?.send("DEL", [processKey(this.processId)]).catch(() => {});
+    await this.connection.current?.send("DEL", [this.processKey(this.processId)]).catch(() => {});
     this.connection.close();
   }
 }

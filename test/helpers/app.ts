@@ -61,7 +61,7 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
   });
   const database: Database = connectPostgres(config.databaseUrl, config.dbPoolSize);
   await database.migrate();
-  const realtime = await createRealtime(config.redisUrl);
+  const realtime = await createRealtime(config.redisUrl, config.redisPrefix);
   const app = createApp({ db: database.db, config, realtime });
   let server: { stop(closeActiveConnections?: boolean): unknown } | null = null;
 

@@ -12,7 +12,13 @@ let one: ServerProcess;
 let two: ServerProcess;
 beforeAll(async () => {
   ctx = await createTestContext();
-  const env = { DATABASE_URL: ctx.config.databaseUrl, JWT_SECRET, REDIS_URL };
+  // A prefix of its own keeps this run's keys apart from earlier runs and other users of this Redis.
+  const env = {
+    DATABASE_URL: ctx.config.databaseUrl,
+    JWT_SECRET,
+    REDIS_URL,
+    REDIS_PREFIX: `mm-test-${crypto.randomUUID()}`,
+  };
   [one, two] = await Promise.all([startServer(env), startServer(env)]);
 });
 afterAll(async () => {

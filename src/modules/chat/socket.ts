@@ -21,18 +21,26 @@ const REPLAY_LIMIT = 500;
 /** Close code for a client that keeps flooding. */
 const POLICY_VIOLATION = 1008;
 
-/** What one socket knows about itself, fixed at the upgrade. */
+type Socket = ServerWebSocket<unknown>;
+
+/** Who is on the socket, fixed by the upgrade's checks. */
 interface Session {
-  userId: number;
-  matchId: number;
-  partnerId: number;
-  topics: string[];
-  since: number | null;
-  connected: { unlock_level: number; message_count: number };
-  guard: FloodGuard;
+  readonly userId: number;
+  readonly matchId: number;
+  readonly partnerId: number;
+  readonly guard: FloodGuard;
 }
 
-function send(ws: { send(data: string): unknown }, event: ServerEvent): void {
+/** What the upgrade found, used once when the socket opens. */
+interface Upgrade {
+  session: Session;
+  since: number | null;
+  connected: { unlock_level: number; message_count: number };
+}
+
+const topicsOf = (session: Session) => [participantTopic(session.matchId, session.userId), userTopic(session.userId)];
+
+function send(ws: Socket, event: ServerEvent): void {
   ws.send(JSON.stringify(event));
 }
 
@@ -44,9 +52,106 @@ function errorEvent(error: unknown, clientMsgId?: string | null): ServerEvent {
   return { type: "error", error: "internal_error", message: "internal error", client_msg_id: clientMsgId };
 }
 
+/** Frame handling, one instance per app, shared by every socket. */
+interface Handlers {
+  message(ws: Socket, session: Session, raw: string | Buffer): Promise<void>;
+  close(ws: Socket, session: Session): Promise<void>;
+}
+
+/**
+ * Once open, a socket's `data` is one small ChatSocket. Bun (through Elysia's `websocket`
+ * dispatcher, which calls `ws.data.message(...)` and friends) then reaches these prototype
+ * methods directly, and the per-upgrade context and closures Elysia keeps in `data` are
+ * released: about 10 KiB a socket (bench/RESULTS.md, "Idle WebSocket memory").
+ */
+class ChatSocket {
+  constructor(
+    readonly session: Session,
+    private readonly handlers: Handlers,
+  ) {}
+
+  message(ws: Socket, raw: string | Buffer): void {
+    void this.handlers.message(ws, this.session, raw);
+  }
+
+  close(ws: Socket): void {
+    void this.handlers.close(ws, this.session);
+  }
+
+  drain(): void {}
+  ping(): void {}
+  pong(): void {}
+}
+
+function decode(raw: string | Buffer): unknown {
+  if (typeof raw !== "string") return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
 export const socketRoutes = ({ db, config, realtime }: AppDeps) => {
   const secrets = authSecrets(config);
   const { bus, presence, local } = realtime;
+  const toPartner = (session: Session, event: ServerEvent) =>
+    bus.publish(participantTopic(session.matchId, session.partnerId), event);
+
+  async function sendFrame(ws: Socket, session: Session, text: string, clientMsgId: string | undefined) {
+    try {
+      checkMessageText(text, "text");
+      const sent = await sendMessage(db, { matchId: session.matchId, senderId: session.userId, text, clientMsgId });
+      send(ws, {
+        type: "ack",
+        client_msg_id: clientMsgId ?? null,
+        message_id: sent.message.id,
+        message_count: sent.message.seq,
+        unlock_level: viewerLevel(sent.message.seq, config.unlockThresholds, sent.senderIsPremium),
+      });
+      if (!sent.replayed) await publishSent(db, bus, config.unlockThresholds, sent);
+    } catch (error) {
+      send(ws, errorEvent(error, clientMsgId ?? null));
+    }
+  }
+
+  const handlers: Handlers = {
+    async message(ws, session, raw) {
+      const verdict = session.guard.take();
+      if (verdict === "close") return ws.close(POLICY_VIOLATION, "flooding");
+      if (verdict === "refuse") {
+        return send(ws, { type: "error", error: "rate_limited", message: "Too many frames; slow down" });
+      }
+      const frame = parseFrame(decode(raw));
+      if (typeof frame === "string") return send(ws, { type: "error", error: "invalid_frame", message: frame });
+      switch (frame.type) {
+        case "ping":
+          return send(ws, { type: "pong" });
+        case "typing":
+          if (session.guard.typingAllowed(frame.is_typing))
+            toPartner(session, { type: "typing", is_typing: frame.is_typing });
+          return;
+        case "read":
+          try {
+            const upTo = await markRead(db, session.matchId, session.userId, frame.up_to_id);
+            toPartner(session, { type: "read", up_to_id: upTo });
+          } catch (error) {
+            send(ws, errorEvent(error));
+          }
+          return;
+        case "message":
+          return sendFrame(ws, session, frame.text, frame.client_msg_id);
+      }
+    },
+
+    async close(ws, session) {
+      local.unsubscribe(ws, topicsOf(session));
+      const now = new Date();
+      if (await presence.leave(session.matchId, session.userId, now)) {
+        toPartner(session, { type: "user_offline", last_seen: now.toISOString() });
+      }
+    },
+  };
 
   const SocketParams = t.Object({ match_id: IntegerParam("The match"), user_id: IntegerParam("Your own user id") });
   const SocketQuery = t.Object({
@@ -56,10 +161,10 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps) => {
 
   return new Elysia({ name: "chat-socket" })
     .macro({
-      chatSession: {
+      chatUpgrade: {
         // Every check happens here, before the upgrade: a refused socket gets a plain HTTP status
         // (401, 403, 404, 410) and is never subscribed to anything.
-        async resolve({ params: rawParams, query: rawQuery, headers }): Promise<{ session: Session }> {
+        async resolve({ params: rawParams, query: rawQuery, headers }): Promise<{ upgrade: Upgrade }> {
           // Validated and converted by the route's schemas before this runs.
           const params = rawParams as unknown as typeof SocketParams.static;
           const query = rawQuery as unknown as typeof SocketQuery.static;
@@ -68,117 +173,45 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps) => {
             ? verifyToken(secrets.jwtSecret, query.token, now)
             : authenticate(secrets, headers.authorization, now);
           if (userId === null) throw new AppError(401, "unauthorized", "Missing or invalid credentials");
-          if (params.user_id !== userId)
+          if (params.user_id !== userId) {
             throw new AppError(403, "forbidden", "The user id does not match your credentials");
+          }
           const match = await loadParticipantMatch(db, inRange("match_id", params.match_id), userId, now);
           if (match.viewerIsBanned) throw banned();
           const closed = closedMatchError(match, now);
           if (closed) throw closed;
           return {
-            session: {
-              userId,
-              matchId: match.id,
-              partnerId: match.partner.id,
-              topics: [participantTopic(match.id, userId), userTopic(userId)],
+            upgrade: {
+              session: { userId, matchId: match.id, partnerId: match.partner.id, guard: new FloodGuard() },
               since: query.since === undefined ? null : inRange("since", query.since, 0),
               connected: {
                 unlock_level: viewerLevel(match.messageCount, config.unlockThresholds, match.viewerIsPremium),
                 message_count: match.messageCount,
               },
-              guard: new FloodGuard(),
             },
           };
         },
       },
     })
     .ws("/api/mystery/ws/chat/:match_id/:user_id", {
-      chatSession: true,
+      chatUpgrade: true,
       params: SocketParams,
       query: SocketQuery,
-      detail: { tags: ["chat"], summary: "The chat WebSocket of one match (see API.md: WebSocket protocol)" },
 
-      async open(ws) {
-        const session = ws.data.session;
+      async open(elysiaWs) {
+        const { session, since, connected } = elysiaWs.data.upgrade;
+        const ws = elysiaWs.raw as Socket;
+        ws.data = new ChatSocket(session, handlers);
         // Subscribed only here, after resolve's participant check passed.
-        local.subscribe(ws.raw as ServerWebSocket<unknown>, session.topics);
+        local.subscribe(ws, topicsOf(session));
         const first = await presence.join(session.matchId, session.userId);
         const partner = await presence.status(session.matchId, session.partnerId);
-        send(ws, {
-          type: "connected",
-          match_id: session.matchId,
-          partner_online: partner.online,
-          ...session.connected,
-        });
-        if (session.since !== null) {
-          const replay = await messagesAfter(db, session.matchId, session.since, session.userId, REPLAY_LIMIT);
+        send(ws, { type: "connected", match_id: session.matchId, partner_online: partner.online, ...connected });
+        if (since !== null) {
+          const replay = await messagesAfter(db, session.matchId, since, session.userId, REPLAY_LIMIT);
           send(ws, { type: "history", messages: replay.messages, has_more: replay.hasMore });
         }
-        if (first) bus.publish(participantTopic(session.matchId, session.partnerId), { type: "user_online" });
-      },
-
-      async message(ws, raw) {
-        const session = ws.data.session;
-        const verdict = session.guard.take();
-        if (verdict === "close") return ws.close(POLICY_VIOLATION, "flooding");
-        if (verdict === "refuse") {
-          return send(ws, { type: "error", error: "rate_limited", message: "Too many frames; slow down" });
-        }
-        const frame = parseFrame(raw);
-        if (typeof frame === "string") return send(ws, { type: "error", error: "invalid_frame", message: frame });
-
-        switch (frame.type) {
-          case "ping":
-            return send(ws, { type: "pong" });
-          case "typing":
-            if (!session.guard.typingAllowed(frame.is_typing)) return;
-            return bus.publish(participantTopic(session.matchId, session.partnerId), {
-              type: "typing",
-              is_typing: frame.is_typing,
-            });
-          case "read":
-            try {
-              const upTo = await markRead(db, session.matchId, session.userId, frame.up_to_id);
-              bus.publish(participantTopic(session.matchId, session.partnerId), { type: "read", up_to_id: upTo });
-            } catch (error) {
-              send(ws, errorEvent(error));
-            }
-            return;
-          case "message": {
-            const clientMsgId = frame.client_msg_id ?? null;
-            try {
-              checkMessageText(frame.text, "text");
-              const sent = await sendMessage(db, {
-                matchId: session.matchId,
-                senderId: session.userId,
-                text: frame.text,
-                clientMsgId: frame.client_msg_id,
-              });
-              send(ws, {
-                type: "ack",
-                client_msg_id: clientMsgId,
-                message_id: sent.message.id,
-                message_count: sent.message.seq,
-                unlock_level: viewerLevel(sent.message.seq, config.unlockThresholds, sent.senderIsPremium),
-              });
-              if (!sent.replayed) await publishSent(db, bus, config.unlockThresholds, sent);
-            } catch (error) {
-              send(ws, errorEvent(error, clientMsgId));
-            }
-            return;
-          }
-        }
-      },
-
-      async close(ws) {
-        const session = ws.data.session;
-        local.unsubscribe(ws.raw as ServerWebSocket<unknown>, session.topics);
-        const now = new Date();
-        if (await presence.leave(session.matchId, session.userId, now)) {
-          bus.publish(participantTopic(session.matchId, session.partnerId), {
-            type: "user_offline",
-            last_seen: now.toISOString(),
-          });
-        }
+        if (first) toPartner(session, { type: "user_online" });
       },
     });
 };
