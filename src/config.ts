@@ -18,6 +18,12 @@ export interface Config {
   readonly matchLifetimeHours: number;
   readonly extendCostCoins: number;
   readonly sweepIntervalSeconds: number;
+  /** Requests per minute: messages per user, find-match per user, Telegram sign-ins per IP; 0 = off. */
+  readonly rateLimits: {
+    readonly sendsPerMinute: number;
+    readonly findMatchesPerMinute: number;
+    readonly authPerMinute: number;
+  };
 }
 
 /** Thrown for the first bad variable; its message is the one line printed before exiting. */
@@ -117,5 +123,10 @@ export function loadConfig(env: Env = process.env): Config {
     matchLifetimeHours: integer(env, "MATCH_LIFETIME_HOURS", 48, 1, 24 * 365),
     extendCostCoins: integer(env, "EXTEND_COST_COINS", 50, 0, 1_000_000),
     sweepIntervalSeconds: integer(env, "SWEEP_INTERVAL_SECONDS", 30, 1, 3600),
+    rateLimits: Object.freeze({
+      sendsPerMinute: integer(env, "RATE_LIMIT_SENDS_PER_MINUTE", 60, 0, 100_000),
+      findMatchesPerMinute: integer(env, "RATE_LIMIT_FIND_MATCH_PER_MINUTE", 10, 0, 100_000),
+      authPerMinute: integer(env, "RATE_LIMIT_AUTH_PER_MINUTE", 30, 0, 100_000),
+    }),
   });
 }

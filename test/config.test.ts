@@ -36,6 +36,7 @@ describe("loadConfig: defaults", () => {
       matchLifetimeHours: 48,
       extendCostCoins: 50,
       sweepIntervalSeconds: 30,
+      rateLimits: { sendsPerMinute: 60, findMatchesPerMinute: 10, authPerMinute: 30 },
     });
   });
 
@@ -74,6 +75,9 @@ describe("loadConfig: explicit values", () => {
         MATCH_LIFETIME_HOURS: "72",
         EXTEND_COST_COINS: "0",
         SWEEP_INTERVAL_SECONDS: "5",
+        RATE_LIMIT_SENDS_PER_MINUTE: "0",
+        RATE_LIMIT_FIND_MATCH_PER_MINUTE: "2",
+        RATE_LIMIT_AUTH_PER_MINUTE: "100000",
         REDIS_URL: "redis://127.0.0.1:6379",
       }),
     ).toEqual({
@@ -92,6 +96,7 @@ describe("loadConfig: explicit values", () => {
       matchLifetimeHours: 72,
       extendCostCoins: 0,
       sweepIntervalSeconds: 5,
+      rateLimits: { sendsPerMinute: 0, findMatchesPerMinute: 2, authPerMinute: 100000 },
     });
   });
 

@@ -79,7 +79,7 @@ const websocket = {
 };
 
 export function createApp(deps: AppDeps) {
-  const { db, config } = deps;
+  const { db } = deps;
   return new Elysia({ websocket })
     .use(errorHandler)
     .onRequest(({ request }) => {
@@ -107,7 +107,7 @@ export function createApp(deps: AppDeps) {
         detail: { tags: ["service"], summary: "The database is reachable" },
       },
     )
-    .use(authRoutes(config))
+    .use(authRoutes(deps))
     .use(profileRoutes(deps))
     .use(matchRoutes(deps))
     .use(chatRoutes(deps))

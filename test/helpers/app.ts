@@ -57,6 +57,10 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
     TELEGRAM_BOT_TOKEN: BOT_TOKEN,
     ADMIN_TOKEN,
     DB_POOL_SIZE: "20",
+    // Suites send far more than a person would; test/http/rate-limit.test.ts sets its own limits.
+    RATE_LIMIT_SENDS_PER_MINUTE: "100000",
+    RATE_LIMIT_FIND_MATCH_PER_MINUTE: "100000",
+    RATE_LIMIT_AUTH_PER_MINUTE: "100000",
     ...env,
   });
   const database: Database = connectPostgres(config.databaseUrl, config.dbPoolSize);

@@ -18,6 +18,7 @@ beforeAll(async () => {
     JWT_SECRET,
     REDIS_URL,
     REDIS_PREFIX: `mm-test-${crypto.randomUUID()}`,
+    RATE_LIMIT_SENDS_PER_MINUTE: "4",
   };
   [one, two] = await Promise.all([startServer(env), startServer(env)]);
 });
@@ -69,6 +70,24 @@ test("users on different processes see each other's presence, messages and lifec
   expect(await back.next("match_ended")).toEqual({ type: "match_ended", reason: "unmatched" });
   expect((await back.closed).code).toBe(4410);
   expect((await alice.closed).code).toBe(4410);
+});
+
+test("the per-user message limit counts sends on every process together", async () => {
+  const [a, b] = [13_000_021, 13_000_022];
+  await ctx.addUsers({ id: a }, { id: b });
+  const matchId = await ctx.addMatch(a, b);
+  const statuses: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const server = i % 2 ? two : one;
+    const response = await fetch(`${server.http}/api/mystery/send-message`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${signToken(JWT_SECRET, a, 60)}`, "content-type": "application/json" },
+      body: JSON.stringify({ match_id: matchId, message_text: `m${i}` }),
+    });
+    statuses.push(response.status);
+  }
+  // Four per minute in all, whichever process took them.
+  expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
 });
 
 test("with Redis unreachable a process still serves HTTP and its own sockets", async () => {

@@ -1,15 +1,19 @@
 // POST /api/auth/telegram: trade verified Telegram initData for a bearer token.
 import { Elysia, t } from "elysia";
-import type { Config } from "../../config";
+import type { AppDeps } from "../../http/deps";
 import { AppError } from "../../http/errors";
+import { limitsOf } from "../../http/rate-limit";
 import { errors, Id, SafeString, Timestamp } from "../../http/schemas";
 import { signToken, tokenExpiry } from "./jwt";
 import { verifyInitData } from "./telegram";
 
-export const authRoutes = (config: Config) =>
-  new Elysia({ name: "auth-routes", prefix: "/api/auth" }).post(
+export const authRoutes = ({ config, realtime: { limiter } }: AppDeps) => {
+  const limits = limitsOf(config.rateLimits);
+  return new Elysia({ name: "auth-routes", prefix: "/api/auth" }).post(
     "/telegram",
-    ({ body }) => {
+    async ({ body, request, server }) => {
+      // Per client address: this route is the one way to mint tokens without a credential.
+      await limiter.take(limits.auth, server?.requestIP(request)?.address ?? "unknown");
       const now = new Date();
       const userId = config.telegramBotToken ? verifyInitData(config.telegramBotToken, body.init_data, now) : null;
       if (userId === null) throw new AppError(401, "unauthorized", "Telegram init data is invalid or expired");
@@ -31,8 +35,9 @@ export const authRoutes = (config: Config) =>
           user_id: Id("Your Telegram user id"),
           expires_at: Timestamp(),
         }),
-        ...errors(400, 401, 413, 422),
+        ...errors(400, 401, 413, 422, 429),
       },
       detail: { tags: ["auth"], summary: "Exchange Telegram Mini App initData for a bearer token" },
     },
   );
+};

@@ -2,6 +2,7 @@
 import { Elysia } from "elysia";
 import { type AppDeps, authSecrets } from "../../http/deps";
 import { invalidField } from "../../http/errors";
+import { limitsOf } from "../../http/rate-limit";
 import { errors, inRange } from "../../http/schemas";
 import { log } from "../../log";
 import { publishToParticipants } from "../../realtime/bus";
@@ -36,14 +37,16 @@ export function checkMessageText(text: string, field = "message_text"): void {
   }
 }
 
-export const chatRoutes = ({ db, config, realtime: { bus, presence } }: AppDeps) =>
-  new Elysia({ name: "chat", prefix: "/api/mystery" })
+export const chatRoutes = ({ db, config, realtime: { bus, presence, limiter } }: AppDeps) => {
+  const limits = limitsOf(config.rateLimits);
+  return new Elysia({ name: "chat", prefix: "/api/mystery" })
     .use(authPlugin(authSecrets(config)))
     .post(
       "/send-message",
       async ({ userId, body }) => {
         assertCaller(userId, body.sender_id);
         checkMessageText(body.message_text);
+        await limiter.take(limits.send, userId);
         const sent = await sendMessage(db, {
           matchId: body.match_id,
           senderId: userId,
@@ -67,7 +70,7 @@ export const chatRoutes = ({ db, config, realtime: { bus, presence } }: AppDeps)
       {
         auth: true,
         body: SendMessageInput,
-        response: { 200: SentMessage, ...errors(400, 401, 403, 404, 409, 410, 413, 422) },
+        response: { 200: SentMessage, ...errors(400, 401, 403, 404, 409, 410, 413, 422, 429) },
         detail: {
           tags: ["chat"],
           summary: "Send a message into one of your matches",
@@ -194,3 +197,4 @@ export const chatRoutes = ({ db, config, realtime: { bus, presence } }: AppDeps)
         },
       },
     );
+};

@@ -3,6 +3,7 @@ import type { ServerWebSocket } from "bun";
 import { Elysia, t } from "elysia";
 import { type AppDeps, authSecrets } from "../../http/deps";
 import { AppError } from "../../http/errors";
+import { limitsOf } from "../../http/rate-limit";
 import { IntegerParam, inRange } from "../../http/schemas";
 import { log } from "../../log";
 import type { ServerEvent } from "../../realtime/events";
@@ -94,13 +95,15 @@ function decode(raw: string | Buffer): unknown {
 
 export const socketRoutes = ({ db, config, realtime }: AppDeps) => {
   const secrets = authSecrets(config);
-  const { bus, presence, local } = realtime;
+  const { bus, presence, local, limiter } = realtime;
+  const limits = limitsOf(config.rateLimits);
   const toPartner = (session: Session, event: ServerEvent) =>
     bus.publish(participantTopic(session.matchId, session.partnerId), event);
 
   async function sendFrame(ws: Socket, session: Session, text: string, clientMsgId: string | undefined) {
     try {
       checkMessageText(text, "text");
+      await limiter.take(limits.send, session.userId);
       const sent = await sendMessage(db, { matchId: session.matchId, senderId: session.userId, text, clientMsgId });
       send(ws, {
         type: "ack",

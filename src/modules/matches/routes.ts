@@ -1,6 +1,7 @@
 // find-match, my-matches and stats routes.
 import { Elysia } from "elysia";
 import { type AppDeps, authSecrets } from "../../http/deps";
+import { limitsOf } from "../../http/rate-limit";
 import { errors, inRange } from "../../http/schemas";
 import { publishToParticipants } from "../../realtime/bus";
 import { userTopic } from "../../realtime/topics";
@@ -19,13 +20,15 @@ import {
 } from "./model";
 import { findMatch, getStats, listMatches } from "./service";
 
-export const matchRoutes = ({ db, config, realtime: { bus } }: AppDeps) =>
-  new Elysia({ name: "matches", prefix: "/api/mystery" })
+export const matchRoutes = ({ db, config, realtime: { bus, limiter } }: AppDeps) => {
+  const limits = limitsOf(config.rateLimits);
+  return new Elysia({ name: "matches", prefix: "/api/mystery" })
     .use(authPlugin(authSecrets(config)))
     .post(
       "/find-match",
       async ({ userId, body }) => {
         assertCaller(userId, body.user_id);
+        await limiter.take(limits.findMatch, userId);
         const { reply, partnerId } = await findMatch(db, config, userId, body);
         for (const user of [userId, partnerId]) {
           bus.publish(userTopic(user), { type: "new_match", match_id: reply.match_id });
@@ -122,3 +125,4 @@ export const matchRoutes = ({ db, config, realtime: { bus } }: AppDeps) =>
         },
       },
     );
+};
