@@ -56,7 +56,7 @@ function errorEvent(error: unknown, clientMsgId?: string | null): ServerEvent {
 /** Frame handling, one instance per app, shared by every socket. */
 interface Handlers {
   message(ws: Socket, session: Session, raw: string | Buffer): Promise<void>;
-  close(ws: Socket, session: Session): Promise<void>;
+  close(ws: Socket, session: Session, joined: Promise<boolean>): Promise<void>;
 }
 
 /**
@@ -69,6 +69,8 @@ class ChatSocket {
   constructor(
     readonly session: Session,
     private readonly handlers: Handlers,
+    /** The presence join started at open; a close waits for it, so leave always follows join. */
+    private readonly joined: Promise<boolean>,
   ) {}
 
   message(ws: Socket, raw: string | Buffer): void {
@@ -76,7 +78,7 @@ class ChatSocket {
   }
 
   close(ws: Socket): void {
-    void this.handlers.close(ws, this.session);
+    void this.handlers.close(ws, this.session, this.joined);
   }
 
   drain(): void {}
@@ -147,8 +149,9 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps) => {
       }
     },
 
-    async close(ws, session) {
+    async close(ws, session, joined) {
       local.unsubscribe(ws, topicsOf(session));
+      await joined;
       const now = new Date();
       if (await presence.leave(session.matchId, session.userId, now)) {
         toPartner(session, { type: "user_offline", last_seen: now.toISOString() });
@@ -204,17 +207,19 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps) => {
       async open(elysiaWs) {
         const { session, since, connected } = elysiaWs.data.upgrade;
         const ws = elysiaWs.raw as Socket;
-        ws.data = new ChatSocket(session, handlers);
+        const joined = presence.join(session.matchId, session.userId);
+        ws.data = new ChatSocket(session, handlers, joined);
         // Subscribed only here, after resolve's participant check passed.
         local.subscribe(ws, topicsOf(session));
-        const first = await presence.join(session.matchId, session.userId);
+        const first = await joined;
         const partner = await presence.status(session.matchId, session.partnerId);
         send(ws, { type: "connected", match_id: session.matchId, partner_online: partner.online, ...connected });
         if (since !== null) {
           const replay = await messagesAfter(db, session.matchId, since, session.userId, REPLAY_LIMIT);
           send(ws, { type: "history", messages: replay.messages, has_more: replay.hasMore });
         }
-        if (first) toPartner(session, { type: "user_online" });
+        // A socket that closed meanwhile has already said user_offline; it must not say online after.
+        if (first && ws.readyState === WebSocket.OPEN) toPartner(session, { type: "user_online" });
       },
     });
 };
