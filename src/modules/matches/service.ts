@@ -18,7 +18,7 @@ export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 export const banned = () => new AppError(403, "banned", "Your account is suspended");
 
 /** The UTC calendar day of `now`, as the daily limit counts it. */
-export const utcDay = (now: Date) => now.toISOString().slice(0, 10);
+const utcDay = (now: Date) => now.toISOString().slice(0, 10);
 
 // Rows of the partner's profile, aliased to ProfileRow's names.
 const partnerColumns = (alias: string) =>
@@ -64,7 +64,7 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, "\\$&")}%`;
  * of a filter that (almost) nobody passes, e.g. a premium city filter naming a town with no users:
  * such a pick answers no_matches_found after reading 2 × PICK_WINDOW index entries, never the table.
  */
-export const PICK_WINDOW = 10_000;
+const PICK_WINDOW = 10_000;
 
 /**
  * One random eligible candidate. The index on random_key is walked from a random point (and,
@@ -194,7 +194,7 @@ interface MatchListRow extends ProfileRow {
 }
 
 /** Whether the caller is premium now; false for a user without a row. */
-export async function callerIsPremium(db: Db, userId: number, now: Date): Promise<boolean> {
+async function callerIsPremium(db: Db, userId: number, now: Date): Promise<boolean> {
   const [row] = await db.select({ premiumUntil: users.premiumUntil }).from(users).where(eq(users.id, userId));
   return isPremium(row?.premiumUntil ?? null, now);
 }
