@@ -9,6 +9,8 @@ export interface Config {
   readonly jwtTtlSeconds: number;
   readonly adminToken: string | null;
   readonly telegramBotToken: string | null;
+  /** Demo sign-in for the web page (POST /api/demo/token mints a token for any user id): DEMO=1. */
+  readonly demo: boolean;
   /** With a Redis URL, socket events and presence cross processes. */
   readonly redisUrl: string | null;
   /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
@@ -44,6 +46,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 function optional(env: Env, name: string): string | null {
   const raw = env[name]?.trim();
   return raw ? raw : null;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name);
+  if (raw === null) return fallback;
+  if (raw === "1" || raw === "true") return true;
+  if (raw === "0" || raw === "false") return false;
+  throw new ConfigError(`${name} must be 1 or 0 (true or false), got "${raw}"`);
 }
 
 function required(env: Env, name: string, hint: string): string {
@@ -116,6 +126,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwtTtlSeconds: integer(env, "JWT_TTL_SECONDS", 24 * 3600, 60, 365 * 24 * 3600),
     adminToken: optional(env, "ADMIN_TOKEN"),
     telegramBotToken: optional(env, "TELEGRAM_BOT_TOKEN"),
+    demo: flag(env, "DEMO", false),
     redisUrl: redisUrl(env),
     redisPrefix: redisPrefix(env),
     unlockThresholds: Object.freeze(thresholds(env)),

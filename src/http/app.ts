@@ -7,6 +7,7 @@ import { authRoutes } from "../modules/auth/routes";
 import { chatRoutes } from "../modules/chat/routes";
 import { socketRoutes } from "../modules/chat/socket";
 import { socketPath } from "../modules/chat/socket-doc";
+import { demoRoutes } from "../modules/demo/routes";
 import { matchRoutes } from "../modules/matches/routes";
 import { profileRoutes } from "../modules/profiles/routes";
 import { safetyRoutes } from "../modules/safety/routes";
@@ -113,6 +114,7 @@ export function createApp(deps: AppDeps) {
     .use(chatRoutes(deps))
     .use(socketRoutes(deps))
     .use(safetyRoutes(deps))
+    .use(demoRoutes(deps))
     .use(adminRoutes(deps));
 }
 

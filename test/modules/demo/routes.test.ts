@@ -1,0 +1,75 @@
+// The demo sign-in: present only with DEMO=1 (or in embedded mode), absent (404) otherwise.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ConfigError, loadConfig } from "../../../src/config";
+import { verifyToken } from "../../../src/modules/auth/jwt";
+import { createTestContext, JWT_SECRET, type TestContext } from "../../helpers/app";
+
+describe("demo sign-in off (a normal deployment)", () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestContext();
+  });
+  afterAll(() => ctx.close());
+
+  test("POST /api/demo/token is 404 and mints nothing", async () => {
+    expect(ctx.config.demo).toBe(false);
+    const reply = await ctx.request("POST", "/api/demo/token", { body: { user_id: 42 } });
+    expect(reply.status).toBe(404);
+    expect(reply.body.token).toBeUndefined();
+  });
+
+  test("the OpenAPI document does not mention it", async () => {
+    const doc = await ctx.request("GET", "/swagger/json");
+    expect(Object.keys(doc.body.paths)).not.toContain("/api/demo/token");
+  });
+});
+
+describe("demo sign-in on (DEMO=1)", () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestContext({ DEMO: "1" });
+  });
+  afterAll(() => ctx.close());
+
+  test("mints a token for the given user id that the API accepts", async () => {
+    const reply = await ctx.request("POST", "/api/demo/token", { body: { user_id: 4242 } });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ success: true, user_id: 4242 });
+    expect(verifyToken(JWT_SECRET, reply.body.token)).toBe(4242);
+    expect(Date.parse(reply.body.expires_at)).toBeGreaterThan(Date.now());
+    const profile = await ctx.request("GET", "/api/mystery/profile", {
+      headers: { authorization: `Bearer ${reply.body.token}` },
+    });
+    expect(profile.status).toBe(404);
+    expect(profile.body.error).toBe("user_not_found");
+  });
+
+  test("a bad user id is a 422 naming the field", async () => {
+    for (const user_id of [0, -1, 1.5, "42", 2 ** 53]) {
+      const reply = await ctx.request("POST", "/api/demo/token", { body: { user_id } });
+      expect(reply.status).toBe(422);
+      expect(reply.body.error).toBe("validation_failed");
+    }
+    expect((await ctx.request("POST", "/api/demo/token", { body: "{" })).status).toBe(400);
+  });
+
+  test("the OpenAPI document describes it", async () => {
+    const doc = await ctx.request("GET", "/swagger/json");
+    const route = doc.body.paths["/api/demo/token"];
+    expect(route.post.summary).toContain("Demo sign-in");
+    expect(Object.keys(route.post.responses)).toEqual(expect.arrayContaining(["200", "422"]));
+  });
+});
+
+describe("DEMO in the config", () => {
+  const BASE = { DATABASE_URL: "postgres://localhost/x", JWT_SECRET };
+  test("off unless asked for; 1/true and 0/false are read; anything else names the variable", () => {
+    expect(loadConfig(BASE).demo).toBe(false);
+    expect(loadConfig({ ...BASE, DEMO: "1" }).demo).toBe(true);
+    expect(loadConfig({ ...BASE, DEMO: "true" }).demo).toBe(true);
+    expect(loadConfig({ ...BASE, DEMO: "0" }).demo).toBe(false);
+    expect(loadConfig({ ...BASE, DEMO: "false" }).demo).toBe(false);
+    expect(() => loadConfig({ ...BASE, DEMO: "yes" })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...BASE, DEMO: "yes" })).toThrow(/DEMO/);
+  });
+});
