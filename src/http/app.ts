@@ -11,6 +11,7 @@ import { demoRoutes } from "../modules/demo/routes";
 import { matchRoutes } from "../modules/matches/routes";
 import { profileRoutes } from "../modules/profiles/routes";
 import { safetyRoutes } from "../modules/safety/routes";
+import { webRoutes } from "../web/routes";
 import type { AppDeps } from "./deps";
 import { AppError, ErrorBody, errorHandler, MAX_BODY_BYTES } from "./errors";
 import { errors } from "./schemas";
@@ -81,7 +82,9 @@ const websocket = {
 
 export function createApp(deps: AppDeps) {
   const { db } = deps;
-  return new Elysia({ websocket })
+  // The page at / is a Bun.serve route (an HTMLBundle). Not development mode: Bun then bundles the page
+  // once, without its hot-reload client, from source as in the compiled binary.
+  return new Elysia({ websocket, serve: { routes: webRoutes, development: false } })
     .use(errorHandler)
     .onRequest(({ request }) => {
       if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();

@@ -1,0 +1,119 @@
+/// <reference lib="dom" />
+// The page's entry: sign-in (demo user id, pasted token or Telegram initData), then the home screen.
+import { ApiError, api, humanError, useToken } from "./api";
+import { ChatView } from "./chat";
+import { byId } from "./dom";
+import { tokenUserId } from "./format";
+import { Home } from "./home";
+import { toast } from "./ui";
+
+interface Session {
+  token: string;
+  userId: number;
+}
+
+// sessionStorage, not localStorage: each tab keeps its own user, so two tabs can be two people.
+const STORAGE_KEY = "mystery-match-session";
+
+function savedSession(): Session | null {
+  try {
+    const session = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? "null") as Session | null;
+    return session && typeof session.token === "string" && Number.isSafeInteger(session.userId) ? session : null;
+  } catch {
+    return null;
+  }
+}
+
+let home: Home | null = null;
+
+function showSignIn(message = ""): void {
+  home?.close();
+  home = null;
+  useToken(null);
+  sessionStorage.removeItem(STORAGE_KEY);
+  byId("home").hidden = true;
+  byId("signin").hidden = false;
+  byId("signin-error").textContent = message;
+  byId<HTMLInputElement>("demo-user").focus();
+}
+
+function start(session: Session): void {
+  sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));
+  useToken(session.token, () => showSignIn("Your sign-in has expired. Please sign in again."));
+  byId("signin").hidden = true;
+  byId("home").hidden = false;
+  home = new Home(session.userId, (matchId, partnerLabel) => new ChatView(session, matchId, partnerLabel, home!));
+  void home.open();
+}
+
+async function demoSignIn(userId: number): Promise<void> {
+  try {
+    const reply = await api<{ token: string; user_id: number }>("POST", "/api/demo/token", { user_id: userId });
+    start({ token: reply.token, userId: reply.user_id });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      byId<HTMLDetailsElement>("token-box").open = true;
+      byId("signin-error").textContent =
+        "This server has no demo sign-in (it is a real deployment). Paste a token or Telegram init data instead.";
+      return;
+    }
+    byId("signin-error").textContent = humanError(error);
+  }
+}
+
+async function credentialSignIn(credential: string): Promise<void> {
+  try {
+    if (credential.includes("hash=")) {
+      // Telegram Mini App initData: the server verifies it and returns a bearer token (the socket needs one).
+      const reply = await api<{ token: string; user_id: number }>("POST", "/api/auth/telegram", {
+        init_data: credential,
+      });
+      start({ token: reply.token, userId: reply.user_id });
+      return;
+    }
+    const userId = tokenUserId(credential);
+    if (userId === null) throw new ApiError(401, "unauthorized", "not a token");
+    useToken(credential);
+    await api("GET", `/api/mystery/stats/${userId}`).catch((error: unknown) => {
+      // A valid token of a user without a profile yet is still a good token.
+      if (!(error instanceof ApiError && error.code === "user_not_found")) throw error;
+    });
+    start({ token: credential, userId });
+  } catch (error) {
+    showSignIn(humanError(error));
+  }
+}
+
+byId<HTMLFormElement>("demo-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const raw = byId<HTMLInputElement>("demo-user").value.trim();
+  const userId = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(userId) || userId < 1) {
+    byId("signin-error").textContent = "A user id is a whole number above 0.";
+    return;
+  }
+  void demoSignIn(userId);
+});
+
+byId<HTMLFormElement>("token-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const credential = byId<HTMLTextAreaElement>("token-input").value.trim();
+  if (credential) void credentialSignIn(credential);
+});
+
+byId("signout").addEventListener("click", () => {
+  showSignIn();
+  toast("Signed out.");
+});
+
+// Opened from Telegram as a Mini App, the init data arrives in the URL's fragment.
+const telegramData = new URLSearchParams(location.hash.slice(1)).get("tgWebAppData");
+const saved = savedSession();
+if (telegramData) {
+  history.replaceState(null, "", location.pathname);
+  void credentialSignIn(telegramData);
+} else if (saved) {
+  start(saved);
+} else {
+  showSignIn();
+}

@@ -1,0 +1,35 @@
+// Shared bits of UI: toasts (announced politely to screen readers) and a modal dialog.
+import { byId, fill, h } from "./dom";
+
+export function toast(text: string, kind: "info" | "error" = "info"): void {
+  const item = h("div", { class: `toast ${kind}` }, text);
+  byId("toasts").append(item);
+  setTimeout(() => item.remove(), kind === "error" ? 8000 : 5000);
+}
+
+/**
+ * Shows the page's one <dialog> with `body` and resolves with its form's values when confirmed,
+ * or null when cancelled (Cancel button or Escape).
+ */
+export function ask(title: string, body: Node[], okLabel: string, danger = false): Promise<FormData | null> {
+  const dialog = byId<HTMLDialogElement>("dialog");
+  const form = byId<HTMLFormElement>("dialog-form");
+  const ok = byId<HTMLButtonElement>("dialog-ok");
+  byId("dialog-title").textContent = title;
+  fill(byId("dialog-body"), ...body);
+  ok.textContent = okLabel;
+  ok.className = danger ? "danger" : "primary";
+  dialog.returnValue = "";
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok" ? new FormData(form) : null), {
+      once: true,
+    });
+    dialog.showModal();
+    (form.querySelector<HTMLElement>("#dialog-body select, #dialog-body textarea, #dialog-body input") ?? ok).focus();
+  });
+}
+
+/** A dialog field with its label. */
+export function field(label: string, control: HTMLElement): HTMLElement {
+  return h("label", {}, label, control);
+}

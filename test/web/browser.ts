@@ -1,0 +1,65 @@
+// Debian's Chromium driven by playwright-core, for the web page's tests. Playwright's own browser
+// download is not used (it cannot be fetched here); .ci/run installs the `chromium` package.
+import { existsSync, mkdirSync } from "node:fs";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const HAVE_CHROMIUM = existsSync(CHROMIUM);
+if (!HAVE_CHROMIUM) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+/** Screenshots land here (not committed) for a person to look at. */
+export const ARTIFACTS = new URL("../artifacts/", import.meta.url).pathname;
+
+export async function launch(): Promise<Browser> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // launch() gives every run a fresh, throwaway user-data-dir of its own.
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** A stand-in portrait, so the blur is visible without fetching anything from outside. */
+export function portrait(hue: number): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="240" height="240" viewBox="0 0 240 240">
+  <rect width="240" height="240" fill="hsl(${hue} 70% 80%)"/>
+  <circle cx="120" cy="96" r="48" fill="hsl(${hue} 45% 40%)"/>
+  <circle cx="102" cy="90" r="7" fill="#fff"/><circle cx="138" cy="90" r="7" fill="#fff"/>
+  <path d="M98 116 q22 18 44 0" stroke="#fff" stroke-width="6" fill="none" stroke-linecap="round"/>
+  <rect x="52" y="160" width="136" height="90" rx="60" fill="hsl(${hue} 45% 40%)"/>
+</svg>`;
+}
+
+export interface Person {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught errors in the page: a test ends by expecting none. */
+  errors: string[];
+}
+
+/** A browser context of its own (its own storage: one person), with photos served locally. */
+export async function person(browser: Browser): Promise<Person> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.route("https://photos.mystery.test/**", (route) => {
+    const hue = Number(/(\d+)\.svg$/.exec(route.request().url())?.[1] ?? 260);
+    return route.fulfill({ status: 200, contentType: "image/svg+xml", body: portrait(hue) });
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  return { context, page, errors };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+}

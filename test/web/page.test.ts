@@ -1,0 +1,318 @@
+// The web page at / in a real browser: two people (two browser contexts) find each other, chat live,
+// see typing, read receipts and unlocks, use the secret chat, extend, report, unmatch and block.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
+import type { Browser, Page } from "playwright-core";
+import { matches, reports, users } from "../../src/db/schema";
+import { createTestContext, type TestContext } from "../helpers/app";
+import { HAVE_CHROMIUM, launch, type Person, person, screenshot } from "./browser";
+
+const WAIT = { timeout: 10_000 };
+
+async function signIn(page: Page, base: string, userId: number): Promise<void> {
+  await page.goto(base);
+  await page.getByLabel("Your user id").fill(String(userId));
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByText(`You are user ${userId}`).waitFor(WAIT);
+}
+
+async function saveProfile(
+  page: Page,
+  profile: { gender: string; age: number; city: string; bio: string; interests: string; photo: string },
+): Promise<void> {
+  const form = page.locator("#profile-form");
+  await form.getByLabel("Gender").selectOption(profile.gender);
+  await form.getByLabel("Age").fill(String(profile.age));
+  await form.getByLabel("City").fill(profile.city);
+  await form.getByLabel("About you").fill(profile.bio);
+  await form.getByLabel("Interests").fill(profile.interests);
+  await form.getByLabel("Photo link").fill(profile.photo);
+  await form.getByRole("button", { name: "Save profile" }).click();
+  await form.getByText("Saved.").waitFor(WAIT);
+}
+
+/** Types like a person, then sends with Enter; waits until the server acknowledged it. */
+async function say(page: Page, text: string): Promise<void> {
+  const box = page.getByRole("textbox", { name: "Message" });
+  await box.pressSequentially(text, { delay: 5 });
+  await box.press("Enter");
+  await page.locator(".msg.me:not(.pending)", { hasText: text }).last().waitFor(WAIT);
+}
+
+async function sees(page: Page, text: string): Promise<void> {
+  await page.locator(".msg.them", { hasText: text }).waitFor(WAIT);
+}
+
+const card = (page: Page) => page.locator(".partner");
+
+/** Sets the match's message count as if many messages had been exchanged: keeps the test short. */
+async function seedCount(ctx: TestContext, matchId: number, count: number): Promise<void> {
+  await ctx.db.update(matches).set({ messageCount: count }).where(eq(matches.id, matchId));
+}
+
+async function confirmDialog(page: Page, button: string): Promise<void> {
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor(WAIT);
+  await dialog.getByRole("button", { name: button, exact: true }).click();
+  await dialog.waitFor({ state: "hidden", ...WAIT });
+}
+
+describe.skipIf(!HAVE_CHROMIUM)("the web page in Chromium", () => {
+  let ctx: TestContext;
+  let base: string;
+  let browser: Browser;
+  let ana: Person;
+  let ben: Person;
+
+  beforeAll(async () => {
+    ctx = await createTestContext({ DEMO: "1" });
+    base = ctx.listen().http;
+    browser = await launch();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await ctx?.close();
+  });
+
+  test("/ serves the page and its bundled assets from this server only", async () => {
+    const response = await fetch(`${base}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/html");
+    const html = await response.text();
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!);
+    expect(assets.length).toBeGreaterThanOrEqual(2);
+    for (const asset of assets) {
+      expect(asset.startsWith("/")).toBe(true);
+      expect((await fetch(`${base}${asset}`)).status).toBe(200);
+    }
+  });
+
+  test("two people find each other, chat live, unlock each other's profile, and one blocks the other", async () => {
+    ana = await person(browser);
+    ben = await person(browser);
+    const a = ana.page;
+    const b = ben.page;
+
+    // Sign in and fill in the profiles.
+    await a.goto(base);
+    await screenshot(a, "01-sign-in");
+    await signIn(a, base, 1001);
+    await a.getByText("Tell us a little about yourself").waitFor(WAIT);
+    await saveProfile(a, {
+      gender: "female",
+      age: 29,
+      city: "Lisbon",
+      bio: "Surfer, reader, bad at karaoke.",
+      interests: "surfing, novels, karaoke",
+      photo: "https://photos.mystery.test/330.svg",
+    });
+    await screenshot(a, "02-profile-saved");
+    await signIn(b, base, 1002);
+    await saveProfile(b, {
+      gender: "male",
+      age: 31,
+      city: "Porto",
+      bio: "I cook too much pasta.",
+      interests: "cooking, cycling, jazz",
+      photo: "https://photos.mystery.test/200.svg",
+    });
+
+    // Ana finds a match: Ben, the only other person here.
+    await a.getByText("3 of 3 free matches left today.").waitFor(WAIT);
+    await a.getByRole("button", { name: "Find a match" }).click();
+    await a.getByText("It's a match! Say hello.").waitFor(WAIT);
+    await a.getByText("2 of 3 free matches left today.").waitFor(WAIT);
+    await card(a).getByText("Mystery match").waitFor(WAIT);
+    const [match] = await ctx.db.select().from(matches);
+    expect(match).toBeDefined();
+    const matchId = match!.id;
+
+    // Ben asks too: nobody new is left, and he is told so in plain words; his list shows Ana's match.
+    await b.getByRole("button", { name: "Find a match" }).click();
+    await b.getByText("Nobody new fits right now.").waitFor(WAIT);
+    await screenshot(b, "03-no-one-new");
+    await b.locator(`button.match[data-match="${matchId}"]`).click();
+
+    // Both are in the chat and see each other online.
+    await card(a).getByText("Online").waitFor(WAIT);
+    await card(b).getByText("Online").waitFor(WAIT);
+    await card(a).getByText("Level 0/4").waitFor(WAIT);
+    expect(await card(a).getByText("locked until level 1").count()).toBe(2);
+
+    // Typing shows on the other side, then the message arrives live; both ways.
+    await a.getByRole("textbox", { name: "Message" }).pressSequentially("Hi there", { delay: 20 });
+    await b.getByText("Your match is typing…").waitFor(WAIT);
+    await screenshot(b, "04-typing");
+    await a.getByRole("textbox", { name: "Message" }).press("Enter");
+    await sees(b, "Hi there");
+    await b.getByText("Your match is typing…").waitFor({ state: "hidden", ...WAIT });
+    await say(b, "Hey! Who are you?");
+    await sees(a, "Hey! Who are you?");
+
+    // Read receipts: each side read the other's message while looking at the chat.
+    await a.locator('.msg.me[data-status="read"]', { hasText: "Hi there" }).waitFor(WAIT);
+    await b.locator('.msg.me[data-status="read"]', { hasText: "Hey! Who are you?" }).waitFor(WAIT);
+    await screenshot(a, "05-chat-live");
+
+    // Level 1 at 20 messages: the card shows age and city.
+    await seedCount(ctx, matchId, 18);
+    await say(a, "Nineteen messages already?");
+    await say(b, "Time flies. Twenty!");
+    await card(a).getByText("Level 1/4").waitFor(WAIT);
+    await card(a).getByText("Porto").waitFor(WAIT);
+    await card(a).getByText("31", { exact: true }).waitFor(WAIT);
+    await card(b).getByText("Lisbon").waitFor(WAIT);
+    await a.getByText("Level 1 unlocked: you can now see age and city.").waitFor(WAIT);
+    await a.getByText("40 more messages to unlock a blurred photo.").waitFor(WAIT);
+    await screenshot(a, "06-level-1");
+
+    // Level 2 at 60: a blurred photo.
+    await seedCount(ctx, matchId, 58);
+    await say(a, "Show me a picture?");
+    await say(b, "Only a blurry one.");
+    const photoA = card(a).locator("img.photo");
+    await photoA.waitFor(WAIT);
+    expect(await photoA.getAttribute("data-blur")).toBe("50");
+    expect(await photoA.evaluate((img) => getComputedStyle(img).filter)).toBe("blur(20px)");
+    await a.waitForTimeout(1400); // the blur eases in
+    await screenshot(a, "07-level-2-blurred-photo");
+
+    // Level 4 at 150: everything, the photo in the clear.
+    await seedCount(ctx, matchId, 148);
+    await say(a, "We talk a lot.");
+    await say(b, "One hundred and fifty!");
+    await card(a).getByText("User 1002").waitFor(WAIT);
+    expect(await photoA.getAttribute("data-blur")).toBe("0");
+    await card(a).getByText("cooking, cycling, jazz").waitFor(WAIT);
+    await card(a).getByText("Everything is unlocked.").waitFor(WAIT);
+    await a.waitForTimeout(1400);
+    await screenshot(a, "08-level-4-clear-photo");
+
+    // Ben blocks Ana: both chats close; Ana is told neutrally.
+    await b.getByRole("button", { name: "Block" }).click();
+    await b.getByRole("dialog").getByText("you will never be matched with them again").waitFor(WAIT);
+    await screenshot(b, "09-block-dialog");
+    await confirmDialog(b, "Block");
+    await b.getByText("You blocked this person.").waitFor(WAIT);
+    await a.getByText("This chat has ended.").waitFor(WAIT);
+    expect(await a.getByRole("textbox", { name: "Message" }).isDisabled()).toBe(true);
+    expect(await b.getByRole("textbox", { name: "Message" }).isDisabled()).toBe(true);
+    await a.getByText("No matches yet.").waitFor(WAIT);
+    await screenshot(b, "10-blocked");
+    await screenshot(a, "11-blocked-partner-view");
+    const [row] = await ctx.db.select().from(matches).where(eq(matches.id, matchId));
+    expect(row!.isActive).toBe(false);
+
+    expect(ana.errors).toEqual([]);
+    expect(ben.errors).toEqual([]);
+    await ana.context.close();
+    await ben.context.close();
+  }, 120_000);
+
+  test("secret chat with a countdown, extend, report and unmatch; unread counts in the list", async () => {
+    await ctx.addUsers(
+      { id: 2001, gender: "female", age: 26, city: "Madrid" },
+      { id: 2002, gender: "other", age: 33, city: "Seville" },
+    );
+    const matchId = await ctx.addMatch(2001, 2002);
+    const cleo = await person(browser);
+    const dara = await person(browser);
+    const c = cleo.page;
+    const d = dara.page;
+    await signIn(c, base, 2001);
+    await signIn(d, base, 2002);
+
+    // Dara is not looking at the chat: Cleo's messages show as unread in her list.
+    await c.locator(`button.match[data-match="${matchId}"]`).click();
+    await say(c, "Anyone there?");
+    await say(c, "Hello?");
+    await d.getByRole("button", { name: "Refresh the match list" }).click();
+    await d.locator(`button.match[data-match="${matchId}"] .badge`, { hasText: "2" }).waitFor(WAIT);
+    await d.getByText("47 h 59 min left").waitFor(WAIT);
+    await screenshot(d, "12-match-list-unread");
+    await d.locator(`button.match[data-match="${matchId}"]`).click();
+    await sees(d, "Hello?");
+
+    // Extending costs coins Cleo does not have, then does.
+    await c.getByRole("button", { name: "Extend +24 h" }).click();
+    await confirmDialog(c, "Extend");
+    await c.getByText("You don't have enough coins to extend this match.").waitFor(WAIT);
+    await ctx.db.update(users).set({ coins: 120 }).where(eq(users.id, 2001));
+    await c.getByRole("button", { name: "Extend +24 h" }).click();
+    await confirmDialog(c, "Extend");
+    await c.getByText("Extended by 24 hours for 50 coins.").waitFor(WAIT);
+    await card(c)
+      .getByText(/^7[01] h \d+ min left$/)
+      .waitFor(WAIT);
+    await d.getByText(/This match was extended/).waitFor(WAIT);
+
+    // Secret chat: Cleo asks, Dara accepts, both see the countdown; its messages are marked.
+    await c.getByRole("button", { name: "Secret chat" }).click();
+    await c.getByRole("dialog").getByLabel("How long").selectOption("5");
+    await confirmDialog(c, "Ask");
+    await c.getByText("Waiting for your match to accept a 5-minute secret chat").waitFor(WAIT);
+    await d.getByText("Your match asks for a 5-minute secret chat.").waitFor(WAIT);
+    await screenshot(d, "13-secret-chat-request");
+    await d.getByRole("button", { name: "Accept" }).click();
+    await c.locator("[data-secret-countdown]", { hasText: /^[45]:\d\d$/ }).waitFor(WAIT);
+    await d.locator("[data-secret-countdown]", { hasText: /^[45]:\d\d$/ }).waitFor(WAIT);
+    await say(d, "This one disappears.");
+    await c.locator(".msg.them.secret", { hasText: "This one disappears." }).waitFor(WAIT);
+    await screenshot(c, "14-secret-chat");
+
+    // Dara reports the conversation.
+    await d.getByRole("button", { name: "Report" }).click();
+    await d.getByRole("dialog").getByLabel("Tell us what happened").fill("Testing the report form.");
+    await confirmDialog(d, "Send report");
+    await d.getByText("Thanks for telling us.").waitFor(WAIT);
+    const filed = await ctx.db.select().from(reports);
+    expect(filed).toHaveLength(1);
+    expect(filed[0]).toMatchObject({ reporterId: 2002, reportedUserId: 2001, reason: "Testing the report form." });
+
+    // Cleo unmatches: each is told in their own words.
+    await c.getByRole("button", { name: "Unmatch" }).click();
+    await confirmDialog(c, "End match");
+    await c.getByText("You ended this match.").waitFor(WAIT);
+    await d.getByText("Your match ended this chat.").waitFor(WAIT);
+    await screenshot(d, "15-unmatched");
+
+    expect(cleo.errors).toEqual([]);
+    expect(dara.errors).toEqual([]);
+    await cleo.context.close();
+    await dara.context.close();
+  }, 120_000);
+});
+
+describe.skipIf(!HAVE_CHROMIUM)("the web page on a server without the demo sign-in", () => {
+  let ctx: TestContext;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    browser = await launch();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await ctx?.close();
+  });
+
+  test("a user id alone is refused; a pasted token signs in", async () => {
+    const base = ctx.listen().http;
+    const someone = await person(browser);
+    const page = someone.page;
+    await page.goto(base);
+    await page.getByLabel("Your user id").fill("3001");
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.getByText("This server has no demo sign-in").waitFor(WAIT);
+    await page.getByLabel(/Bearer token/).fill("not-a-token");
+    await page.getByRole("button", { name: "Use it" }).click();
+    await page.getByText("Your sign-in didn't work or has expired.").waitFor(WAIT);
+    await page.getByLabel(/Bearer token/).fill(ctx.token(3001));
+    await page.getByRole("button", { name: "Use it" }).click();
+    await page.getByText("You are user 3001").waitFor(WAIT);
+    await screenshot(page, "16-token-sign-in");
+    expect(someone.errors).toEqual([]);
+  }, 60_000);
+});
