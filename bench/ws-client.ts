@@ -1,0 +1,188 @@
+// One socket load-client process for bench/hold.ts and bench/fanout.ts (several run at once).
+//
+//   BENCH_CLIENT=config.json bun bench/ws-client.ts
+//
+// config.json: { "sockets": [{ "url": "ws://127.0.0.2:40001/api/mystery/ws/chat/7/42?token=…", "partner": 1 }, …],
+// "concurrency": 200 }. `partner` is the index (in this list) of the socket of the same match's
+// other user, so both ends of a chat live in this process and latency is read on one clock.
+//
+// It opens every socket (waiting for each one's first frame), prints {"event":"opened",…}, then
+// obeys JSON lines on stdin:
+//   {"cmd":"messages","rate":2500,"seconds":20}  message frames at `rate`/s in all, round robin;
+//                                               latency = send → the partner's `message` event
+//   {"cmd":"typing","perSocket":4,"seconds":20}   typing frames (alternating true/false), each socket at perSocket/s
+//   {"cmd":"exit"}
+// and answers each phase with {"event":"result","phase":…,"sent":…,"received":…,"inWindow":…,"hist":{…}}.
+import { readFileSync } from "node:fs";
+import { Histogram } from "./lib";
+
+interface Config {
+  sockets: Array<{ url: string; partner: number }>;
+  concurrency: number;
+}
+
+const config = JSON.parse(readFileSync(process.env.BENCH_CLIENT ?? "", "utf8")) as Config;
+const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
+
+const sockets: WebSocket[] = new Array(config.sockets.length);
+let unexpectedCloses = 0;
+let closing = false;
+const errors = new Map<string, number>();
+
+/** Per phase: where receipts are recorded. */
+let phase: {
+  kind: "messages" | "typing";
+  hist: Histogram;
+  sentAt: Map<number, number>;
+  /** typing carries no id: each receiving socket keeps the send times of what is on its way (FIFO). */
+  queues: number[][];
+  received: number;
+  inWindow: number;
+  windowEnd: number;
+} | null = null;
+
+function onMessage(index: number, raw: string) {
+  if (!phase) return;
+  const now = performance.now();
+  // Cheap checks first: most frames here are the ones we measure.
+  if (phase.kind === "typing") {
+    if (!raw.includes('"typing"')) return noteError(raw);
+    const sentAt = phase.queues[index]!.shift();
+    if (sentAt === undefined) return;
+    phase.hist.add(now - sentAt);
+    phase.received++;
+    if (now <= phase.windowEnd) phase.inWindow++;
+    return;
+  }
+  if (!raw.includes('"message"')) return noteError(raw);
+  const event = JSON.parse(raw) as { message?: { is_me: boolean; message: string } };
+  if (!event.message || event.message.is_me) return;
+  const id = Number(event.message.message.slice(2));
+  const sentAt = phase.sentAt.get(id);
+  if (sentAt === undefined) return;
+  phase.sentAt.delete(id);
+  phase.hist.add(now - sentAt);
+  phase.received++;
+  if (now <= phase.windowEnd) phase.inWindow++;
+}
+
+function noteError(raw: string) {
+  if (!raw.includes('"error"')) return;
+  const code = /"error":"([^"]+)"/.exec(raw)?.[1] ?? "error";
+  errors.set(code, (errors.get(code) ?? 0) + 1);
+}
+
+function open(index: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(config.sockets[index]!.url);
+    sockets[index] = ws;
+    let first = true;
+    ws.onmessage = (event) => {
+      if (first) {
+        first = false;
+        resolve(true);
+        return;
+      }
+      onMessage(index, String(event.data));
+    };
+    ws.onerror = () => {
+      if (first) {
+        first = false;
+        resolve(false);
+      }
+    };
+    ws.onclose = () => {
+      if (first) {
+        first = false;
+        resolve(false);
+      } else if (!closing) unexpectedCloses++;
+    };
+  });
+}
+
+async function openAll() {
+  const began = performance.now();
+  let next = 0;
+  let opened = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (next < config.sockets.length) {
+      const index = next++;
+      if (await open(index)) opened++;
+      else failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: config.concurrency }, worker));
+  emit({ event: "opened", opened, failed, seconds: (performance.now() - began) / 1000 });
+}
+
+/** Sends `total` frames per second for `seconds`, round robin over the sockets, on a 5 ms tick. */
+async function drive(kind: "messages" | "typing", rate: number, seconds: number) {
+  const hist = new Histogram();
+  const began = performance.now();
+  phase = {
+    kind,
+    hist,
+    sentAt: new Map(),
+    queues: config.sockets.map(() => []),
+    received: 0,
+    inWindow: 0,
+    windowEnd: began + seconds * 1000,
+  };
+  const current = phase;
+  const typingState = new Array<boolean>(config.sockets.length).fill(false);
+  let sent = 0;
+  let cursor = 0;
+  let id = 0;
+  while (performance.now() < current.windowEnd) {
+    const due = Math.floor(((performance.now() - began) / 1000) * rate) - sent;
+    for (let k = 0; k < due; k++) {
+      const index = cursor;
+      cursor = (cursor + 1) % config.sockets.length;
+      const ws = sockets[index];
+      if (!ws || ws.readyState !== WebSocket.OPEN) continue;
+      const partner = config.sockets[index]!.partner;
+      const now = performance.now();
+      if (kind === "messages") {
+        id++;
+        current.sentAt.set(id, now);
+        ws.send(`{"type":"message","text":"b ${id}","client_msg_id":"c${process.pid}-${id}"}`);
+      } else {
+        typingState[index] = !typingState[index];
+        current.queues[partner]!.push(now);
+        ws.send(`{"type":"typing","is_typing":${typingState[index]}}`);
+      }
+      sent++;
+    }
+    await Bun.sleep(5);
+  }
+  // Grace: what is still on its way counts for latency (not for the in-window rate).
+  const graceEnd = performance.now() + 3000;
+  while (performance.now() < graceEnd && current.received < sent) await Bun.sleep(20);
+  phase = null;
+  emit({
+    event: "result",
+    phase: kind,
+    sent,
+    received: current.received,
+    inWindow: current.inWindow,
+    seconds,
+    hist: hist.toJSON(),
+    unexpectedCloses,
+    errors: Object.fromEntries(errors),
+  });
+  errors.clear();
+}
+
+await openAll();
+for await (const line of console) {
+  if (!line.trim()) continue;
+  const cmd = JSON.parse(line) as { cmd: string; rate?: number; perSocket?: number; seconds?: number };
+  if (cmd.cmd === "messages") await drive("messages", cmd.rate!, cmd.seconds!);
+  else if (cmd.cmd === "typing") await drive("typing", cmd.perSocket! * config.sockets.length, cmd.seconds!);
+  else if (cmd.cmd === "exit") break;
+}
+closing = true;
+for (const ws of sockets) ws?.close();
+await Bun.sleep(200);
+process.exit(0);
