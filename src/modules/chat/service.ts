@@ -4,6 +4,7 @@ import { at, type Db, isUniqueViolation, type RawTimestamp, rows, toDate, toDate
 import { messages } from "../../db/schema";
 import { AppError } from "../../http/errors";
 import { banned, closedMatchError, loadParticipantMatch, matchNotFound } from "../matches/service";
+import { preparedRows } from "../prepared";
 import { partnerView, type Thresholds, unlockState } from "../profiles/unlock";
 import type { ChatMessage, HistoryPage } from "./model";
 
@@ -101,8 +102,9 @@ function toResult(row: MessageRow, now: Date, replayed: boolean): SendResult {
  * secret chat the message is stored secret, to be deleted when the secret chat ends.
  */
 async function insertMessage(db: Db, args: SendArgs, now: Date): Promise<MessageRow | undefined> {
-  const [row] = await rows<MessageRow>(
+  const [row] = await preparedRows<MessageRow>(
     db,
+    "insert_message",
     sql`WITH sender AS (
           SELECT premium_until FROM users
           WHERE id = ${args.senderId} AND (ban_until IS NULL OR ban_until <= ${at(now)})
@@ -129,8 +131,9 @@ async function insertMessage(db: Db, args: SendArgs, now: Date): Promise<Message
 }
 
 async function findByClientMsgId(db: Db, args: SendArgs): Promise<MessageRow | undefined> {
-  const [row] = await rows<MessageRow>(
+  const [row] = await preparedRows<MessageRow>(
     db,
+    "message_by_client_id",
     sql`SELECT ${messageColumns}, (SELECT premium_until FROM users WHERE id = ${args.senderId}) AS "senderPremiumUntil",
           (SELECT CASE WHEN m.user_a = ${args.senderId} THEN m.user_b ELSE m.user_a END
              FROM matches m WHERE m.id = ${args.matchId}) AS "partnerId"
@@ -217,7 +220,9 @@ export async function getHistory(
       ),
     )
     .orderBy(desc(messages.id))
-    .limit(args.limit + 1);
+    .limit(args.limit + 1)
+    .prepare("history_page")
+    .execute();
 
   const hasMore = page.length > args.limit;
   const visible = page.slice(0, args.limit).reverse();
@@ -251,7 +256,9 @@ export async function messagesAfter(
     .from(messages)
     .where(and(eq(messages.matchId, matchId), gt(messages.id, sinceId), notSelfDestructed(now)))
     .orderBy(messages.id)
-    .limit(limit + 1);
+    .limit(limit + 1)
+    .prepare("messages_after")
+    .execute();
   return { messages: page.slice(0, limit).map((m) => messageView(m, viewerId)), hasMore: page.length > limit };
 }
 
@@ -266,8 +273,9 @@ export async function markRead(
   upToId: number,
   now = new Date(),
 ): Promise<number> {
-  const [row] = await rows<{ lastReadId: number }>(
+  const [row] = await preparedRows<{ lastReadId: number }>(
     db,
+    "mark_read",
     sql`INSERT INTO read_markers (match_id, user_id, last_read_id, updated_at)
         VALUES (${matchId}, ${userId},
                 LEAST(${upToId}::bigint, (SELECT coalesce(max(id), 0) FROM messages WHERE match_id = ${matchId})),

@@ -1,8 +1,9 @@
 // Matching: the atomic daily quota, the random pick, the caller's match list and stats.
 import { and, eq, or, type SQL, sql } from "drizzle-orm";
-import { at, type Db, type RawTimestamp, rows, toDate, toDateOrNull } from "../../db/client";
+import { at, type Db, type RawTimestamp, toDate, toDateOrNull } from "../../db/client";
 import { dailyMatchCounts, matches, users } from "../../db/schema";
 import { AppError, invalidField } from "../../http/errors";
+import { preparedRows } from "../prepared";
 import { userNotFound } from "../profiles/service";
 import { isPremium, type ProfileRow, partnerView, type Thresholds, unlockState } from "../profiles/unlock";
 import type { FindMatchInput, FoundMatch, MatchListItem, Stats } from "./model";
@@ -40,7 +41,9 @@ async function takeDailyQuota(tx: Tx, userId: number, limit: number | null, now:
       set: { count: sql`${dailyMatchCounts.count} + 1` },
       setWhere: limit === null ? undefined : sql`${dailyMatchCounts.count} < ${limit}`,
     })
-    .returning({ count: dailyMatchCounts.count });
+    .returning({ count: dailyMatchCounts.count })
+    .prepare("take_daily_quota")
+    .execute();
   if (taken.length === 0) {
     throw new AppError(
       429,
@@ -89,8 +92,9 @@ async function pickCandidate(tx: Tx, userId: number, filters: PickFilters, now: 
       WHERE least(m.user_a, m.user_b) = least(${userId}::bigint, u.id)
         AND greatest(m.user_a, m.user_b) = greatest(${userId}::bigint, u.id)
     )`;
-  const [candidate] = await rows<ProfileRow>(
+  const [candidate] = await preparedRows<ProfileRow>(
     tx,
+    "pick_candidate",
     sql`(SELECT ${partnerColumns("u")} FROM ${window(sql`random_key >= ${start}`)} u WHERE ${eligible} ORDER BY u.random_key LIMIT 1)
         UNION ALL
         (SELECT ${partnerColumns("u")} FROM ${window(sql`random_key < ${start}`)} u WHERE ${eligible} ORDER BY u.random_key LIMIT 1)
@@ -106,12 +110,13 @@ async function pickCandidate(tx: Tx, userId: number, filters: PickFilters, now: 
  */
 export async function lockPair(tx: Tx, a: number, b: number): Promise<void> {
   const pair = `${Math.min(a, b)}:${Math.max(a, b)}`;
-  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${pair}, 0))`);
+  await preparedRows(tx, "lock_pair", sql`SELECT pg_advisory_xact_lock(hashtextextended(${pair}, 0))`);
 }
 
 async function blockedEitherWay(tx: Tx, a: number, b: number): Promise<boolean> {
-  const [row] = await rows<{ blocked: boolean }>(
+  const [row] = await preparedRows<{ blocked: boolean }>(
     tx,
+    "blocked_either_way",
     sql`SELECT EXISTS (
           SELECT 1 FROM blocks
           WHERE (blocker_id = ${a} AND blocked_id = ${b}) OR (blocker_id = ${b} AND blocked_id = ${a})
@@ -141,7 +146,9 @@ export async function findMatch(
     const [caller] = await tx
       .select({ age: users.age, premiumUntil: users.premiumUntil, banUntil: users.banUntil })
       .from(users)
-      .where(eq(users.id, userId));
+      .where(eq(users.id, userId))
+      .prepare("find_match_caller")
+      .execute();
     if (!caller || caller.age === null) throw userNotFound();
     if (caller.banUntil !== null && caller.banUntil > now) throw banned();
     const premium = isPremium(caller.premiumUntil, now);
@@ -167,7 +174,9 @@ export async function findMatch(
         .insert(matches)
         .values({ userA: userId, userB: partner.id, createdAt: now, expiresAt })
         .onConflictDoNothing()
-        .returning({ id: matches.id });
+        .returning({ id: matches.id })
+        .prepare("insert_match")
+        .execute();
       if (!created) continue;
       const state = unlockState(0, rules.unlockThresholds, premium);
       const reply: FoundMatch = {
@@ -195,7 +204,12 @@ interface MatchListRow extends ProfileRow {
 
 /** Whether the caller is premium now; false for a user without a row. */
 async function callerIsPremium(db: Db, userId: number, now: Date): Promise<boolean> {
-  const [row] = await db.select({ premiumUntil: users.premiumUntil }).from(users).where(eq(users.id, userId));
+  const [row] = await db
+    .select({ premiumUntil: users.premiumUntil })
+    .from(users)
+    .where(eq(users.id, userId))
+    .prepare("caller_premium")
+    .execute();
   return isPremium(row?.premiumUntil ?? null, now);
 }
 
@@ -207,8 +221,9 @@ export async function listMatches(
   now = new Date(),
 ): Promise<{ isPremium: boolean; matches: MatchListItem[] }> {
   const premium = await callerIsPremium(db, userId, now);
-  const list = await rows<MatchListRow>(
+  const list = await preparedRows<MatchListRow>(
     db,
+    "list_matches",
     sql`SELECT m.id AS "matchId", m.message_count AS "messageCount", m.expires_at AS "expiresAt",
           m.secret_chat_expires_at AS "secretChatExpiresAt", m.last_message_at AS "lastMessageAt",
           ${partnerColumns("p")},
@@ -241,7 +256,7 @@ export async function listMatches(
 }
 
 export async function getStats(db: Db, dailyLimit: number, userId: number, now = new Date()): Promise<Stats> {
-  const [row] = await rows<{
+  const [row] = await preparedRows<{
     premiumUntil: RawTimestamp | null;
     total: number;
     active: number;
@@ -249,6 +264,7 @@ export async function getStats(db: Db, dailyLimit: number, userId: number, now =
     sent: number;
   }>(
     db,
+    "stats",
     sql`SELECT u.premium_until AS "premiumUntil",
           (SELECT count(*) FROM matches m WHERE m.user_a = u.id OR m.user_b = u.id) AS total,
           (SELECT count(*) FROM matches m
@@ -322,7 +338,7 @@ export async function loadParticipantMatch(
   userId: number,
   now: Date,
 ): Promise<ParticipantMatch> {
-  const [row] = await rows<
+  const [row] = await preparedRows<
     ProfileRow & {
       matchId: number;
       messageCount: number;
@@ -335,6 +351,7 @@ export async function loadParticipantMatch(
     }
   >(
     db,
+    "participant_match",
     sql`SELECT m.id AS "matchId", m.message_count AS "messageCount", m.expires_at AS "expiresAt",
           m.is_active AS "isActive", m.end_reason AS "endReason",
           m.secret_chat_expires_at AS "secretChatExpiresAt",
