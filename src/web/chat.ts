@@ -53,13 +53,13 @@ export class ChatView {
   // The panel's parts, built once.
   private readonly card = h("div", { class: "partner" });
   private readonly banner = h("div", { class: "banners" });
-  private readonly log = h("ol", {
-    class: "log",
-    role: "log",
-    "aria-live": "polite",
-    "aria-label": "Messages",
-    tabindex: "0",
-  });
+  private readonly log = h("ol", { class: "log-list" });
+  /** The scrolling region around the list: a live log, so new messages are announced. */
+  private readonly logBox = h(
+    "div",
+    { class: "log", role: "log", "aria-live": "polite", "aria-label": "Messages", tabindex: "0" },
+    this.log,
+  );
   private readonly typing = h("p", { class: "typing", "aria-live": "polite" });
   private readonly input = h("textarea", {
     rows: 2,
@@ -96,7 +96,7 @@ export class ChatView {
       this.card,
       this.toolbar,
       this.banner,
-      this.log,
+      this.logBox,
       this.typing,
       composer,
     );
@@ -323,7 +323,8 @@ export class ChatView {
     }
     // Keep id order: a message may arrive after a later one (REST send racing the socket).
     const later = [...this.log.children].find((child) => Number((child as HTMLElement).dataset.id) > message.id);
-    const stick = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
+    const box = this.logBox;
+    const stick = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
     this.log.insertBefore(element, later ?? null);
     if (stick || message.is_me) element.scrollIntoView({ block: "end" });
   }

@@ -1,6 +1,7 @@
 // Debian's Chromium driven by playwright-core, for the web page's tests. Playwright's own browser
 // download is not used (it cannot be fetched here); .ci/run installs the `chromium` package.
 import { existsSync, mkdirSync } from "node:fs";
+import axe from "axe-core";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -58,6 +59,20 @@ export async function person(browser: Browser): Promise<Person> {
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
   return { context, page, errors };
+}
+
+/** axe-core's WCAG 2.1 A/AA findings on the page as it is now, one line each; none is the goal. */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: axe.source });
+  const results = await page.evaluate(() =>
+    (window as unknown as { axe: typeof axe }).axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+    }),
+  );
+  return results.violations.map(
+    (violation) =>
+      `${violation.id}: ${violation.help} at ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`,
+  );
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

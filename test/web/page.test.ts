@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { matches, reports, users } from "../../src/db/schema";
 import { createTestContext, type TestContext } from "../helpers/app";
-import { HAVE_CHROMIUM, launch, type Person, person, screenshot } from "./browser";
+import { accessibilityProblems, HAVE_CHROMIUM, launch, type Person, person, screenshot } from "./browser";
 
 const WAIT = { timeout: 10_000 };
 
@@ -96,7 +96,9 @@ describe.skipIf(!HAVE_CHROMIUM)("the web page in Chromium", () => {
 
     // Sign in and fill in the profiles.
     await a.goto(base);
+    await a.getByLabel("Your user id").waitFor(WAIT);
     await screenshot(a, "01-sign-in");
+    expect(await accessibilityProblems(a)).toEqual([]);
     await signIn(a, base, 1001);
     await a.getByText("Tell us a little about yourself").waitFor(WAIT);
     await saveProfile(a, {
@@ -166,6 +168,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the web page in Chromium", () => {
     await a.getByText("Level 1 unlocked: you can now see age and city.").waitFor(WAIT);
     await a.getByText("40 more messages to unlock a blurred photo.").waitFor(WAIT);
     await screenshot(a, "06-level-1");
+    expect(await accessibilityProblems(a)).toEqual([]);
 
     // Level 2 at 60: a blurred photo.
     await seedCount(ctx, matchId, 58);
@@ -260,6 +263,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the web page in Chromium", () => {
     await say(d, "This one disappears.");
     await c.locator(".msg.them.secret", { hasText: "This one disappears." }).waitFor(WAIT);
     await screenshot(c, "14-secret-chat");
+    expect(await accessibilityProblems(c)).toEqual([]);
 
     // Dara reports the conversation.
     await d.getByRole("button", { name: "Report" }).click();
