@@ -262,6 +262,8 @@ export class Home {
     const item = this.matches.find((match) => match.match_id === matchId);
     this.chat = this.createChat(matchId, item ? partnerName(item.partner) : "Mystery match");
     this.renderMatches();
+    // On a narrow screen the chat sits below the lists: bring it into view.
+    if (window.matchMedia("(max-width: 760px)").matches) byId("chat").scrollIntoView({ block: "start" });
   }
 
   /** The chat was closed by its own controls (after unmatch or block). */

@@ -8,6 +8,8 @@ import { createTestContext, type TestContext } from "../helpers/app";
 import { accessibilityProblems, HAVE_CHROMIUM, launch, type Person, person, screenshot } from "./browser";
 
 const WAIT = { timeout: 10_000 };
+/** A fresh database (on PGlite the first one in a run also builds the template) and a browser. */
+const SETUP_MS = 120_000;
 
 async function signIn(page: Page, base: string, userId: number): Promise<void> {
   await page.goto(base);
@@ -68,7 +70,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the web page in Chromium", () => {
     ctx = await createTestContext({ DEMO: "1" });
     base = ctx.listen().http;
     browser = await launch();
-  });
+  }, SETUP_MS);
 
   afterAll(async () => {
     await browser?.close();
@@ -211,7 +213,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the web page in Chromium", () => {
     expect(ben.errors).toEqual([]);
     await ana.context.close();
     await ben.context.close();
-  }, 120_000);
+  }, 180_000);
 
   test("secret chat with a countdown, extend, report and unmatch; unread counts in the list", async () => {
     await ctx.addUsers(
@@ -285,7 +287,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the web page in Chromium", () => {
     expect(dara.errors).toEqual([]);
     await cleo.context.close();
     await dara.context.close();
-  }, 120_000);
+  }, 180_000);
 });
 
 describe.skipIf(!HAVE_CHROMIUM)("the web page on a server without the demo sign-in", () => {
@@ -295,7 +297,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the web page on a server without the demo sign-
   beforeAll(async () => {
     ctx = await createTestContext();
     browser = await launch();
-  });
+  }, SETUP_MS);
 
   afterAll(async () => {
     await browser?.close();
