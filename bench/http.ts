@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { signToken } from "../src/modules/auth/jwt";
-import { cpuMs, fmt, run, SECRET, type Started, say, startListening, stop } from "./lib";
+import { bunCommand, cpuMs, fmt, run, SECRET, type Started, say, startListening, stop } from "./lib";
 
 export type Kind = "stats" | "my-matches" | "chat" | "send" | "find";
 
@@ -138,6 +138,8 @@ async function pgbench(dir: string, kind: Kind, dbUrl: string, fx: Fixture, clie
   writeFileSync(script, pickLines(values) + sql);
   const now = new Date();
   const prefix = join(dir, `pglog-${kind}-${Date.now()}`);
+  // PostgreSQL's CPU per transaction: the pgbench backends' CPU between 1 s in and 1 s before the end.
+  const sampled = sampleBackendCpu(dbUrl, seconds);
   const { stdout, stderr, code } = await run(
     [
       "pgbench",
@@ -170,6 +172,8 @@ async function pgbench(dir: string, kind: Kind, dbUrl: string, fx: Fixture, clie
     readFileSync(join(dir, f), "utf8"),
   );
   const measured = parsePgbench(stdout, logs);
+  const { cpuMs: pgCpu, seconds: window } = await sampled;
+  measured.cpuPgUs = (pgCpu * 1000) / Math.max(1, measured.rps * window);
   if (measured.errors > 0) say(`pgbench ${kind}: ${stderr.split("\n").slice(-3).join(" | ")}`);
   return measured;
 }
@@ -332,6 +336,17 @@ export function serverEnv(dbUrl: string, poolSize: number, redisUrl: string, pre
   };
 }
 
+/** CPU used by the scratch database's backends from 1 s after now to 1 s before `seconds` have passed. */
+async function sampleBackendCpu(dbUrl: string, seconds: number): Promise<{ cpuMs: number; seconds: number }> {
+  await Bun.sleep(1000);
+  const pids = await backendPids(dbUrl);
+  const before = pids.map(cpuMs);
+  const began = performance.now();
+  await Bun.sleep(Math.max(1000, (seconds - 2) * 1000));
+  const used = pids.reduce((sum, pid, i) => sum + Math.max(0, cpuMs(pid) - before[i]!), 0);
+  return { cpuMs: used, seconds: (performance.now() - began) / 1000 };
+}
+
 /** The PostgreSQL backends serving the scratch database (the servers' pooled connections). */
 async function backendPids(dbUrl: string): Promise<number[]> {
   const db = postgres(dbUrl, { max: 1, onnotice: () => {} });
@@ -353,7 +368,7 @@ export async function httpScenarios(options: HttpOptions): Promise<HttpRow[]> {
   const rows: HttpRow[] = [];
   try {
     const main = join(options.serverRoot, "src/main.ts");
-    for (let i = 0; i < options.processes; i++) servers.push(await startListening(["bun", main], env));
+    for (let i = 0; i < options.processes; i++) servers.push(await startListening(bunCommand(main), env));
     const bodiesFile = join(dir, "bodies.json");
     writeFileSync(bodiesFile, JSON.stringify(await captureBodies(servers[0]!.url, fx)));
     for (let i = 0; i < options.processes; i++) {
@@ -395,7 +410,7 @@ export async function httpScenarios(options: HttpOptions): Promise<HttpRow[]> {
 
 export function httpTable(rows: HttpRow[]): string {
   const lines = [
-    "| scenario | conns | req/s | p50 ms | p99 ms | errors | CPU µs/req server + PostgreSQL | bare Bun.serve req/s | pgbench tps (p50/p99 ms) | lower ceiling | ratio |",
+    "| scenario | conns | req/s | p50 ms | p99 ms | errors | CPU µs/req server + PostgreSQL | bare Bun.serve req/s | pgbench tps (p50/p99 ms; PostgreSQL CPU µs/tx) | lower ceiling | ratio |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const r of rows) {
@@ -404,7 +419,7 @@ export function httpTable(rows: HttpRow[]): string {
     lines.push(
       `| ${r.title} | ${r.connections} | ${fmt(r.server.rps)} | ${fmt(r.server.p50, 2)} | ${fmt(r.server.p99, 2)} | ${r.server.errors} | ` +
         `${fmt(r.server.cpuServerUs ?? Number.NaN)} + ${fmt(r.server.cpuPgUs ?? Number.NaN)} | ` +
-        `${fmt(r.bare.rps)} | ${fmt(r.pg.rps)} (${fmt(r.pg.p50, 2)}/${fmt(r.pg.p99, 2)})${r.pg.errors ? ` ⚠ ${r.pg.errors} failed` : ""} | ` +
+        `${fmt(r.bare.rps)} | ${fmt(r.pg.rps)} (${fmt(r.pg.p50, 2)}/${fmt(r.pg.p99, 2)}; ${fmt(r.pg.cpuPgUs ?? Number.NaN)} µs)${r.pg.errors ? ` ⚠ ${r.pg.errors} failed` : ""} | ` +
         `${which} | ${(r.server.rps / lower).toFixed(2)}× |`,
     );
   }

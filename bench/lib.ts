@@ -18,6 +18,13 @@ export function rssKiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
 }
 
+/** `bun <script>`, with BENCH_BUN_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") for profiling a server. */
+export const bunCommand = (script: string) => [
+  "bun",
+  ...(process.env.BENCH_BUN_FLAGS?.split(" ").filter(Boolean) ?? []),
+  script,
+];
+
 export interface Started {
   child: Bun.Subprocess<"ignore" | "pipe", "pipe", "inherit">;
   url: string;

@@ -2,7 +2,7 @@
 //
 //   bun run bench [all|http|hold|fanout] [--quick] [--users 1000000 --matches 100000 --messages 50]
 //                 [--duration 10] [--connections 64,256] [--processes 2] [--pool 10] [--sockets 100000]
-//                 [--fanout-matches 10000] [--rate 5000] [--typing-rate 4] [--reuse] [--keep] [--no-write]
+//                 [--fanout-matches 10000] [--rate 5000] [--typing-rate 1] [--reuse] [--keep] [--no-write]
 //
 // Everything runs on this machine against 127.0.0.0/8: PostgreSQL (DATABASE_URL's server, default
 // postgres://postgres@127.0.0.1:5432/postgres, used to create the scratch database mm_bench),
@@ -39,6 +39,7 @@ const { values, positionals } = parseArgs({
     "no-write": { type: "boolean", default: false },
     label: { type: "string" },
     "server-root": { type: "string" },
+    db: { type: "string" },
   },
 });
 const scenario = positionals[0] ?? "all";
@@ -63,7 +64,7 @@ const kinds = (values.kinds?.split(",") ?? SCENARIOS.map((s) => s.kind)) as Kind
 const sockets = num(values.sockets, 100_000, 4_000);
 const fanoutMatches = num(values["fanout-matches"], 10_000, 1_000);
 const messageRate = num(values.rate, 5_000, 500);
-const typingPerSocket = num(values["typing-rate"], 4, 4);
+const typingPerSocket = num(values["typing-rate"], 1, 1);
 const fanoutSeconds = num(values["fanout-seconds"], 20, 5);
 
 /** The checkout whose server is measured: this one, or another (e.g. a tree "before" a change). */
@@ -71,7 +72,7 @@ const serverRoot = values["server-root"] ?? join(import.meta.dir, "..");
 
 const ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const SCRATCH = "mm_bench";
+const SCRATCH = values.db ?? "mm_bench";
 const DB_URL = databaseUrl(ADMIN_URL, SCRATCH);
 const RESULTS = join(import.meta.dir, "RESULTS.md");
 const command = `bun run bench ${Bun.argv.slice(2).join(" ")}`.trim();
@@ -189,13 +190,14 @@ ${httpTable(rows)}
     );
   }
   if (scenario === "all" || scenario === "hold") {
-    const hold = await holdSockets({ dbUrl: DB_URL, redisUrl: REDIS_URL, sockets });
+    const hold = await holdSockets({ dbUrl: DB_URL, redisUrl: REDIS_URL, serverRoot, sockets });
     write("Sockets held across processes", `${await header(seedLine, seedSeconds)}\n${holdSection(hold)}`);
   }
   if (scenario === "all" || scenario === "fanout") {
     const result: FanoutResult = await fanout({
       dbUrl: DB_URL,
       redisUrl: REDIS_URL,
+      serverRoot,
       matches: fanoutMatches,
       messageRate,
       typingPerSocket,

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { signToken } from "../src/modules/auth/jwt";
 import { serverEnv } from "./http";
-import { fmt, Histogram, rssKiB, SECRET, type Started, say, startListening, stop } from "./lib";
+import { bunCommand, fmt, Histogram, rssKiB, SECRET, type Started, say, startListening, stop } from "./lib";
 
 /** Sockets per server process and per client process: under the 20,000 open files of one process. */
 const PER_PROCESS = 15_000;
@@ -36,10 +36,18 @@ async function pairs(dbUrl: string, count: number): Promise<Pair[]> {
 type ServerKind = "server" | "bare";
 
 /** Server processes, each on its own loopback address (127.0.0.2, .3, …), one Redis between them. */
-async function startServers(kind: ServerKind, count: number, dbUrl: string, redisUrl: string, poolSize: number) {
+async function startServers(
+  kind: ServerKind,
+  count: number,
+  options: { dbUrl: string; redisUrl: string; serverRoot: string },
+  poolSize: number,
+) {
   const prefix = `mm-bench-${kind}-${Date.now().toString(36)}`;
-  const env = serverEnv(dbUrl, poolSize, redisUrl, prefix);
-  const command = kind === "server" ? ["bun", "src/main.ts"] : ["bun", join(import.meta.dir, "bare-pubsub-server.ts")];
+  const env = serverEnv(options.dbUrl, poolSize, options.redisUrl, prefix);
+  const command =
+    kind === "server"
+      ? bunCommand(join(options.serverRoot, "src/main.ts"))
+      : ["bun", join(import.meta.dir, "bare-pubsub-server.ts")];
   return Promise.all(
     Array.from({ length: count }, (_, i) => startListening(command, { ...env, HOST: `127.0.0.${2 + i}` })),
   );
@@ -143,14 +151,19 @@ export interface HoldRow {
   loadedKiB: number[];
 }
 
-export async function holdSockets(options: { dbUrl: string; redisUrl: string; sockets: number }): Promise<HoldRow[]> {
+export async function holdSockets(options: {
+  dbUrl: string;
+  redisUrl: string;
+  serverRoot: string;
+  sockets: number;
+}): Promise<HoldRow[]> {
   const list = await pairs(options.dbUrl, Math.ceil(options.sockets / 2));
   const total = list.length * 2;
   const processes = Math.ceil(total / PER_PROCESS);
   const rows: HoldRow[] = [];
   for (const kind of ["bare", "server"] as ServerKind[]) {
     say(`hold: ${total} sockets on ${processes} ${kind} processes`);
-    const servers = await startServers(kind, processes, options.dbUrl, options.redisUrl, 4);
+    const servers = await startServers(kind, processes, options, 4);
     try {
       const idle = await settledRss(servers);
       const { clients, opened, failed, seconds } = await startClients(kind, list, servers, processes);
@@ -265,6 +278,7 @@ async function phase(
 export async function fanout(options: {
   dbUrl: string;
   redisUrl: string;
+  serverRoot: string;
   matches: number;
   messageRate: number;
   typingPerSocket: number;
@@ -277,7 +291,7 @@ export async function fanout(options: {
   const typingRate = options.typingPerSocket * 2 * list.length;
   for (const kind of ["bare", "server"] as ServerKind[]) {
     say(`fanout: ${list.length} matches on ${processes} ${kind} processes, ${clientCount} clients`);
-    const servers = await startServers(kind, processes, options.dbUrl, options.redisUrl, 10);
+    const servers = await startServers(kind, processes, options, 10);
     try {
       const { clients, opened, failed } = await startClients(kind, list, servers, clientCount);
       say(`fanout: ${kind}: ${opened} open, ${failed} failed`);
@@ -325,7 +339,8 @@ export function fanoutSection(result: FanoutResult): string {
   processes (socket → process by user id, so about half the events cross Redis), from ${result.clients} client processes
   that hold both ends of their matches (latency is read on one clock: send → the partner's event).
 - Each phase runs ${result.seconds} s at a fixed offered rate, round robin over the sockets; deliveries/s counts the
-  partner's receipts inside the window, latency all receipts (3 s grace after the window).
+  partner's receipts inside the window, latency all receipts (up to 10 s after the window; the next phase starts
+  once everything arrived or those 10 s are over).
 - message: \`{"type":"message"}\` frames; the real server stores each one (send-message's statement), acks it, and
   publishes it to both participants. typing: \`{"type":"typing"}\` frames alternating true/false, relayed, not stored.
 - Baseline: bench/bare-pubsub-server.ts, the same processes, addresses, topics and Redis relay, nothing else.

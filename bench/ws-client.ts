@@ -46,7 +46,7 @@ function onMessage(index: number, raw: string) {
   const now = performance.now();
   // Cheap checks first: most frames here are the ones we measure.
   if (phase.kind === "typing") {
-    if (!raw.includes('"typing"')) return noteError(raw);
+    if (!raw.includes('"typing"')) return noteError(raw, index);
     const sentAt = phase.queues[index]!.shift();
     if (sentAt === undefined) return;
     phase.hist.add(now - sentAt);
@@ -54,7 +54,7 @@ function onMessage(index: number, raw: string) {
     if (now <= phase.windowEnd) phase.inWindow++;
     return;
   }
-  if (!raw.includes('"message"')) return noteError(raw);
+  if (!raw.includes('"message"')) return noteError(raw, index);
   const event = JSON.parse(raw) as { message?: { is_me: boolean; message: string } };
   if (!event.message || event.message.is_me) return;
   const id = Number(event.message.message.slice(2));
@@ -66,10 +66,12 @@ function onMessage(index: number, raw: string) {
   if (now <= phase.windowEnd) phase.inWindow++;
 }
 
-function noteError(raw: string) {
+function noteError(raw: string, index: number) {
   if (!raw.includes('"error"')) return;
   const code = /"error":"([^"]+)"/.exec(raw)?.[1] ?? "error";
   errors.set(code, (errors.get(code) ?? 0) + 1);
+  // A refused typing frame never reaches the partner: forget its send time (the latest one).
+  if (phase?.kind === "typing") phase.queues[config.sockets[index]!.partner]!.pop();
 }
 
 function open(index: number): Promise<boolean> {
@@ -156,8 +158,9 @@ async function drive(kind: "messages" | "typing", rate: number, seconds: number)
     }
     await Bun.sleep(5);
   }
-  // Grace: what is still on its way counts for latency (not for the in-window rate).
-  const graceEnd = performance.now() + 3000;
+  // Grace: what is still on its way counts for latency (not for the in-window rate), and the next
+  // phase starts only once it has arrived (or 10 s have passed).
+  const graceEnd = performance.now() + 10_000;
   while (performance.now() < graceEnd && current.received < sent) await Bun.sleep(20);
   phase = null;
   emit({

@@ -1,9 +1,15 @@
-// Environment → one typed, frozen Config, parsed once at start; a bad value names its variable.
+// Environment and flags → one typed, frozen Config, parsed once at start; a bad value names its variable.
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 
 export interface Config {
   readonly port: number;
   readonly host: string;
-  readonly databaseUrl: string;
+  /** PostgreSQL to use; null runs the embedded PGlite in `dataDir`. */
+  readonly databaseUrl: string | null;
+  /** Where the embedded database and its generated JWT secret live (absolute). */
+  readonly dataDir: string;
   readonly dbPoolSize: number;
   readonly jwtSecret: string;
   readonly jwtTtlSeconds: number;
@@ -20,6 +26,10 @@ export interface Config {
   readonly matchLifetimeHours: number;
   readonly extendCostCoins: number;
   readonly sweepIntervalSeconds: number;
+  /** On SIGTERM/SIGINT, how long in-flight work may take before the process exits anyway. */
+  readonly shutdownTimeoutSeconds: number;
+  /** One JSON line per request (method, route, status, duration, request id). */
+  readonly logRequests: boolean;
   /** Requests per minute: messages per user, find-match per user, Telegram sign-ins per IP; 0 = off. */
   readonly rateLimits: {
     readonly sendsPerMinute: number;
@@ -79,8 +89,9 @@ function thresholds(env: Env): Config["unlockThresholds"] {
   return values as unknown as Config["unlockThresholds"];
 }
 
-function databaseUrl(env: Env): string {
-  const raw = required(env, "DATABASE_URL", "a PostgreSQL URL like postgres://user@127.0.0.1:5432/db");
+function databaseUrl(env: Env): string | null {
+  const raw = optional(env, "DATABASE_URL");
+  if (raw === null) return null;
   let url: URL;
   try {
     url = new URL(raw);
@@ -93,10 +104,45 @@ function databaseUrl(env: Env): string {
   return raw;
 }
 
-function jwtSecret(env: Env): string {
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name);
+  if (raw === null) return fallback;
+  if (raw === "1" || raw === "true") return true;
+  if (raw === "0" || raw === "false") return false;
+  throw new ConfigError(`${name} must be 1 or 0, got "${raw}"`);
+}
+
+/** The file holding the secret generated for the embedded database's tokens. */
+export const GENERATED_SECRET_FILE = "jwt-secret";
+
+/**
+ * With PostgreSQL, JWT_SECRET is required (processes sharing a database must share it). On the
+ * embedded database it may be left out: one is generated once and kept in DATA_DIR (mode 0600).
+ */
+function jwtSecret(env: Env, embedded: boolean, dataDir: string): string {
+  const given = optional(env, "JWT_SECRET");
+  if (given === null && embedded) return generatedSecret(dataDir);
   const secret = required(env, "JWT_SECRET", "at least 32 characters used to sign HS256 tokens");
   if (secret.length < 32) throw new ConfigError("JWT_SECRET must be at least 32 characters long");
   return secret;
+}
+
+function generatedSecret(dataDir: string): string {
+  const path = join(dataDir, GENERATED_SECRET_FILE);
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    try {
+      writeFileSync(path, `${randomBytes(48).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const secret = readFileSync(path, "utf8").trim();
+    if (secret.length < 32) throw new Error(`${path} holds fewer than 32 characters`);
+    chmodSync(path, 0o600);
+    return secret;
+  } catch (error) {
+    throw new ConfigError(`DATA_DIR: cannot keep the generated JWT secret in ${path}: ${(error as Error).message}`);
+  }
 }
 
 function redisUrl(env: Env): string | null {
@@ -116,13 +162,21 @@ function redisPrefix(env: Env): string {
   return raw;
 }
 
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * Reads the configuration once. `flags` are command-line values by variable name (`--port 8080`
+ * arrives as PORT) and win over the environment.
+ */
+export function loadConfig(environment: Env = process.env, flags: Env = {}): Config {
+  const env: Env = { ...environment, ...flags };
+  const url = databaseUrl(env);
+  const dataDir = resolve(optional(env, "DATA_DIR") ?? "data");
   return Object.freeze({
     port: integer(env, "PORT", 3000, 0, 65535),
     host: optional(env, "HOST") ?? "0.0.0.0",
-    databaseUrl: databaseUrl(env),
+    databaseUrl: url,
+    dataDir,
     dbPoolSize: integer(env, "DB_POOL_SIZE", 10, 2, 1000),
-    jwtSecret: jwtSecret(env),
+    jwtSecret: jwtSecret(env, url === null, dataDir),
     jwtTtlSeconds: integer(env, "JWT_TTL_SECONDS", 24 * 3600, 60, 365 * 24 * 3600),
     adminToken: optional(env, "ADMIN_TOKEN"),
     telegramBotToken: optional(env, "TELEGRAM_BOT_TOKEN"),
@@ -134,6 +188,8 @@ export function loadConfig(env: Env = process.env): Config {
     matchLifetimeHours: integer(env, "MATCH_LIFETIME_HOURS", 48, 1, 24 * 365),
     extendCostCoins: integer(env, "EXTEND_COST_COINS", 50, 0, 1_000_000),
     sweepIntervalSeconds: integer(env, "SWEEP_INTERVAL_SECONDS", 30, 1, 3600),
+    shutdownTimeoutSeconds: integer(env, "SHUTDOWN_TIMEOUT_SECONDS", 10, 1, 3600),
+    logRequests: onOff(env, "LOG_REQUESTS", true),
     rateLimits: Object.freeze({
       sendsPerMinute: integer(env, "RATE_LIMIT_SENDS_PER_MINUTE", 60, 0, 100_000),
       findMatchesPerMinute: integer(env, "RATE_LIMIT_FIND_MATCH_PER_MINUTE", 10, 0, 100_000),

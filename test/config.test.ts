@@ -1,5 +1,8 @@
 // Unit tests of loadConfig: defaults, every rejected value naming its variable, and immutability.
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { ConfigError, loadConfig } from "../src/config";
 
 const BASE = {
@@ -24,6 +27,7 @@ describe("loadConfig: defaults", () => {
       port: 3000,
       host: "0.0.0.0",
       databaseUrl: BASE.DATABASE_URL,
+      dataDir: resolve("data"),
       dbPoolSize: 10,
       jwtSecret: BASE.JWT_SECRET,
       jwtTtlSeconds: 86400,
@@ -37,6 +41,8 @@ describe("loadConfig: defaults", () => {
       matchLifetimeHours: 48,
       extendCostCoins: 50,
       sweepIntervalSeconds: 30,
+      shutdownTimeoutSeconds: 10,
+      logRequests: true,
       rateLimits: { sendsPerMinute: 60, findMatchesPerMinute: 10, authPerMinute: 30 },
     });
   });
@@ -77,6 +83,9 @@ describe("loadConfig: explicit values", () => {
         MATCH_LIFETIME_HOURS: "72",
         EXTEND_COST_COINS: "0",
         SWEEP_INTERVAL_SECONDS: "5",
+        SHUTDOWN_TIMEOUT_SECONDS: "3",
+        LOG_REQUESTS: "0",
+        DATA_DIR: "/var/lib/mm",
         RATE_LIMIT_SENDS_PER_MINUTE: "0",
         RATE_LIMIT_FIND_MATCH_PER_MINUTE: "2",
         RATE_LIMIT_AUTH_PER_MINUTE: "100000",
@@ -86,6 +95,7 @@ describe("loadConfig: explicit values", () => {
       port: 8080,
       host: "127.0.0.1",
       databaseUrl: "postgresql://u:p@db.example:6543/mm?sslmode=require",
+      dataDir: "/var/lib/mm",
       dbPoolSize: 25,
       jwtSecret: BASE.JWT_SECRET,
       jwtTtlSeconds: 600,
@@ -99,6 +109,8 @@ describe("loadConfig: explicit values", () => {
       matchLifetimeHours: 72,
       extendCostCoins: 0,
       sweepIntervalSeconds: 5,
+      shutdownTimeoutSeconds: 3,
+      logRequests: false,
       rateLimits: { sendsPerMinute: 0, findMatchesPerMinute: 2, authPerMinute: 100000 },
     });
   });
@@ -134,8 +146,8 @@ describe("loadConfig: bad values throw a ConfigError naming the variable", () =>
     ["JWT_SECRET", { JWT_SECRET: "x".repeat(31) }],
     ["JWT_SECRET", { JWT_SECRET: undefined }],
     ["JWT_SECRET", { JWT_SECRET: "   " }],
-    ["DATABASE_URL", { DATABASE_URL: undefined }],
-    ["DATABASE_URL", { DATABASE_URL: "" }],
+    ["SHUTDOWN_TIMEOUT_SECONDS", { SHUTDOWN_TIMEOUT_SECONDS: "0" }],
+    ["LOG_REQUESTS", { LOG_REQUESTS: "yes" }],
     ["DATABASE_URL", { DATABASE_URL: "mysql://x" }],
     ["DATABASE_URL", { DATABASE_URL: "not a url" }],
   ] as Array<[string, Record<string, string | undefined>]>)("%s: %j", (name, bad) => {
@@ -146,6 +158,65 @@ describe("loadConfig: bad values throw a ConfigError naming the variable", () =>
 
   test("a JWT_SECRET of exactly 32 characters is accepted", () => {
     expect(loadConfig({ ...BASE, JWT_SECRET: "y".repeat(32) }).jwtSecret).toBe("y".repeat(32));
+  });
+});
+
+describe("loadConfig: flags", () => {
+  test("a flag wins over the environment; the environment fills the rest", () => {
+    const config = loadConfig({ ...BASE, PORT: "1111", HOST: "127.0.0.1" }, { PORT: "2222" });
+    expect([config.port, config.host]).toEqual([2222, "127.0.0.1"]);
+  });
+
+  test("a bad flag value names its variable", () => {
+    expect(() => loadConfig({ ...BASE }, { PORT: "x" })).toThrow(/PORT/);
+  });
+});
+
+describe("loadConfig: the embedded database", () => {
+  const withDataDir = (run: (dir: string) => void) => {
+    const dir = mkdtempSync(join(tmpdir(), "mm-config-"));
+    try {
+      run(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  test("no DATABASE_URL and no JWT_SECRET: a secret is generated once, kept in DATA_DIR with mode 0600", () => {
+    withDataDir((dir) => {
+      const first = loadConfig({ DATA_DIR: dir });
+      const path = join(dir, "jwt-secret");
+      expect(first.databaseUrl).toBeNull();
+      expect(first.dataDir).toBe(dir);
+      expect(first.jwtSecret).toMatch(/^[A-Za-z0-9_-]{64}$/); // 48 random bytes, base64url
+      expect(readFileSync(path, "utf8").trim()).toBe(first.jwtSecret);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      expect(loadConfig({ DATA_DIR: dir }).jwtSecret).toBe(first.jwtSecret);
+    });
+  });
+
+  test("a JWT_SECRET given in embedded mode is used and nothing is written", () => {
+    withDataDir((dir) => {
+      expect(loadConfig({ DATA_DIR: dir, JWT_SECRET: BASE.JWT_SECRET }).jwtSecret).toBe(BASE.JWT_SECRET);
+      expect(() => statSync(join(dir, "jwt-secret"))).toThrow();
+    });
+  });
+
+  test("a stored secret that is too short is refused, naming DATA_DIR", () => {
+    withDataDir((dir) => {
+      writeFileSync(join(dir, "jwt-secret"), "short\n");
+      expect(configError({ DATA_DIR: dir }).message).toContain("DATA_DIR");
+    });
+  });
+
+  test("with DATABASE_URL, JWT_SECRET stays required", () => {
+    withDataDir((dir) => {
+      expect(configError({ DATABASE_URL: BASE.DATABASE_URL, DATA_DIR: dir }).message).toContain("JWT_SECRET");
+    });
+  });
+
+  test("DATA_DIR defaults to ./data, made absolute", () => {
+    expect(loadConfig({ JWT_SECRET: BASE.JWT_SECRET }).dataDir).toBe(resolve("data"));
   });
 });
 

@@ -1,10 +1,12 @@
-// Seeding command: bulk-loads realistic users, and optionally matches and messages, generated inside PostgreSQL.
+// `seed`: bulk-loads realistic users, and optionally matches and messages, generated inside the database.
 import { availableParallelism } from "node:os";
-import { parseArgs } from "node:util";
 import { type SQL, sql } from "drizzle-orm";
-import { at, connectPostgres, type Db, rows } from "../db/client";
+import { loadConfig } from "../config";
+import { at, type Db, rows } from "../db/client";
+import { openDatabase } from "../db/open";
+import { parseCommand, UsageError } from "./args";
 
-const USAGE = "usage: bun run seed -- --users N [--matches M] [--messages K]";
+const USAGE = "usage: seed --users N [--matches M] [--messages K]";
 const BATCH_ROWS = 100_000;
 const MATCH_LIFETIME = sql.raw("interval '48 hours'");
 
@@ -174,33 +176,24 @@ interface Options {
 }
 
 function fail(message: string): never {
-  console.error(`seed: ${message}`);
-  process.exit(1);
+  throw new UsageError(`seed: ${message}`);
 }
 
-function count(values: Record<string, string | undefined>, name: keyof Options, min: number): number {
+function count(values: Record<string, unknown>, name: keyof Options, min: number): number {
   const raw = values[name];
   if (raw === undefined) return 0;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) {
+  if (typeof raw !== "string" || !/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) {
     fail(`--${name} must be an integer ≥ ${min}, got "${raw}"\n${USAGE}`);
   }
   return Number(raw);
 }
 
-function parseOptions(argv: string[]): Options {
-  const options = { type: "string" } as const;
-  const args = argv[0] === "--" ? argv.slice(1) : argv; // `bun src/cli/seed.ts -- --users N` works too
-  let parsed: ReturnType<typeof parseArgs<{ options: Record<keyof Options, typeof options> }>>;
-  try {
-    parsed = parseArgs({ args, options: { users: options, matches: options, messages: options } });
-  } catch (error) {
-    fail(`${(error as Error).message}\n${USAGE}`);
-  }
-  if (parsed.values.users === undefined) fail(USAGE);
+function parseOptions(values: Record<string, unknown>): Options {
+  if (values.users === undefined) fail(USAGE);
   const result = {
-    users: count(parsed.values, "users", 1),
-    matches: count(parsed.values, "matches", 0),
-    messages: count(parsed.values, "messages", 0),
+    users: count(values, "users", 1),
+    matches: count(values, "matches", 0),
+    messages: count(values, "messages", 0),
   };
   if (result.matches > (result.users * (result.users - 1)) / 2) {
     fail(`--matches ${result.matches} is more than the ${result.users} new users have distinct pairs`);
@@ -355,17 +348,18 @@ async function seedMessages(db: Db, ids: [number, number], total: number, k: num
   });
 }
 
-function databaseUrl(): string {
-  const url = process.env.DATABASE_URL?.trim();
-  if (!url) fail("DATABASE_URL is not set (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/mystery_match)");
-  return url;
-}
-
-async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
-  const concurrency = Math.min(availableParallelism(), 4);
+/** `seed --users N [--matches M --messages K]` on the configured database (PostgreSQL or embedded). */
+export async function seedCommand(args: string[]): Promise<void> {
+  const own = { users: { type: "string" }, matches: { type: "string" }, messages: { type: "string" } } as const;
+  const { flags, values, positionals } = parseCommand(args, own);
+  if (positionals.length > 0) fail(`unexpected argument "${positionals[0]}"\n${USAGE}`);
+  const options = parseOptions(values);
+  const config = loadConfig(process.env, flags);
+  // PGlite runs one statement at a time: batches in parallel only help on PostgreSQL.
+  const concurrency = config.databaseUrl === null ? 1 : Math.min(availableParallelism(), 4);
   // One more than the batches in flight: migrate() holds a connection for its lock while it migrates on another.
-  const database = connectPostgres(databaseUrl(), concurrency + 1);
+  const database = await openDatabase(config, concurrency + 1);
+  console.log(`seeding ${database.description}`);
   try {
     await database.migrate();
     const { db } = database;
@@ -394,5 +388,3 @@ async function main(): Promise<void> {
     await database.close();
   }
 }
-
-await main();

@@ -1,10 +1,9 @@
-// The database handle: a postgres.js pool wrapped by drizzle, its migrator, and a raw-rows helper.
-import { fileURLToPath } from "node:url";
+// The database handle: a postgres.js pool wrapped by drizzle, the embedded migrator, and a raw-rows helper.
 import { type SQL, sql } from "drizzle-orm";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { PgDatabase, PgDialect, PgQueryResultHKT, PgSession } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
-import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { embeddedMigrations } from "./migrations";
 import * as schema from "./schema";
 
 /** Driver-neutral drizzle handle: services depend on this, never on postgres.js itself. */
@@ -12,19 +11,94 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export interface Database {
   readonly db: Db;
-  /** Applies the committed SQL migrations in drizzle/ that are not applied yet. */
+  /** Where the data lives, for people: never a password. */
+  readonly description: string;
+  /** Applies the SQL migrations of drizzle/ (embedded in the build) that are not applied yet. */
   migrate(): Promise<void>;
   /** Closes every pooled connection, waiting at most `timeoutSeconds` for running queries. */
   close(timeoutSeconds?: number): Promise<void>;
+  /** Usage counted by this process (neither driver exposes pool statistics). */
+  stats(): DbStats;
 }
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.meta.url));
+export interface DbStats {
+  readonly driver: "postgres" | "pglite";
+  /** Connections the pool may open: DB_POOL_SIZE, or 1 for the embedded database. */
+  readonly maxConnections: number;
+  /** Statements outside a transaction that were sent and have not answered yet (waiting for a connection included). */
+  readonly queriesInFlight: number;
+  /** Transactions begun and not yet finished: each holds one connection throughout. */
+  readonly transactionsOpen: number;
+}
+
+/** Counters behind DbStats, kept by the client wrappers. */
+export interface InFlight {
+  queries: number;
+  transactions: number;
+}
+
+/** Applies the embedded migrations through drizzle's own migrator (it skips those already applied). */
+export async function applyMigrations(db: Db): Promise<void> {
+  const { dialect, session } = db as unknown as { dialect: PgDialect; session: PgSession };
+  // The table name alone: drizzle's defaults (drizzle.__drizzle_migrations), as its folder migrator uses.
+  await dialect.migrate(embeddedMigrations(), session, "__drizzle_migrations");
+}
 
 // Arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const MIGRATION_LOCK_KEY = 0x6d6d6967;
 
 // Telegram ids and counts are int8; every value we store fits in a double (ids ≤ 2^53−1).
 const int8AsNumber = { to: 20, from: [20], serialize: String, parse: Number };
+
+/**
+ * Counts the statements drizzle runs on the pool (`unsafe`) and its transactions (`begin`), without
+ * changing them. A postgres.js query runs lazily when awaited; its resolve/reject are wrapped, never
+ * its `then`, so chaining `.values()` after `unsafe()` still works.
+ */
+function counted(client: postgres.Sql, inFlight: InFlight): postgres.Sql {
+  type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
+  return new Proxy(client, {
+    get(target, key, receiver) {
+      if (key === "unsafe") {
+        return (...args: Parameters<postgres.Sql["unsafe"]>) => {
+          const query = target.unsafe(...args);
+          const pending = query as unknown as Pending;
+          const { resolve, reject } = pending;
+          let settled = false;
+          const done = () => {
+            if (!settled) inFlight.queries--;
+            settled = true;
+          };
+          inFlight.queries++;
+          pending.resolve = (value) => {
+            done();
+            resolve(value);
+          };
+          pending.reject = (error) => {
+            done();
+            reject(error);
+          };
+          return query;
+        };
+      }
+      if (key === "begin") {
+        return (...args: unknown[]) => {
+          inFlight.transactions++;
+          return (target.begin as (...a: unknown[]) => Promise<unknown>)(...args).finally(() => {
+            inFlight.transactions--;
+          });
+        };
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
+/** The host, port and database of a PostgreSQL URL: what the logs may say about it. */
+export function describePostgres(url: string): string {
+  const parsed = new URL(url);
+  return `PostgreSQL ${parsed.hostname || "localhost"}:${parsed.port || "5432"}${parsed.pathname || "/"}`;
+}
 
 export function connectPostgres(url: string, poolSize: number): Database {
   const client = postgres(url, {
@@ -37,22 +111,30 @@ export function connectPostgres(url: string, poolSize: number): Database {
     connect_timeout: 2,
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5),
   });
-  const db = drizzle(client, { schema });
+  const inFlight: InFlight = { queries: 0, transactions: 0 };
+  const db = drizzle(counted(client, inFlight), { schema }) as unknown as Db;
   return {
-    db: db as unknown as Db,
+    db,
+    description: describePostgres(url),
     async migrate() {
       // Several processes may start at once: a session advisory lock held on one reserved
       // connection makes them migrate one after another; drizzle skips what is applied.
       const lock = await client.reserve();
       try {
         await lock`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
-        await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+        await applyMigrations(db);
       } finally {
         await lock`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {});
         lock.release();
       }
     },
     close: (timeoutSeconds = 5) => client.end({ timeout: timeoutSeconds }),
+    stats: () => ({
+      driver: "postgres",
+      maxConnections: poolSize,
+      queriesInFlight: inFlight.queries,
+      transactionsOpen: inFlight.transactions,
+    }),
   };
 }
 

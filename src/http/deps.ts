@@ -1,12 +1,14 @@
 // What the HTTP layer is built from: the database, the config and the realtime infrastructure.
 import type { Config } from "../config";
-import type { Db } from "../db/client";
+import type { Db, DbStats } from "../db/client";
 import type { Realtime } from "../realtime";
 
 export interface AppDeps {
   readonly db: Db;
   readonly config: Config;
   readonly realtime: Realtime;
+  /** The database's usage counters, for /metrics (left out, /metrics shows no database figures). */
+  readonly dbStats?: () => DbStats;
 }
 
 /** The secrets the auth plugin verifies credentials with. */

@@ -1,15 +1,28 @@
-// Test harness: a fresh, migrated PostgreSQL database per test file and the real app on top of it.
-import { sql } from "drizzle-orm";
+// Test harness: a fresh, migrated database per test file (PGlite in memory, or PostgreSQL when
+// TEST_DATABASE_URL is set) and the real app on top of it.
+import { createHash } from "node:crypto";
+import { renameSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type SQL, sql } from "drizzle-orm";
 import postgres from "postgres";
 import { type Config, loadConfig } from "../../src/config";
-import { connectPostgres, type Database, type Db } from "../../src/db/client";
+import { connectPostgres, type Database, type Db, rows } from "../../src/db/client";
+import { embeddedMigrations } from "../../src/db/migrations";
+import { connectPglite, dumpDatabase } from "../../src/db/pglite";
 import { matches, users } from "../../src/db/schema";
 import { type App, createApp } from "../../src/http/app";
 import { signToken } from "../../src/modules/auth/jwt";
 import { createRealtime, type Realtime } from "../../src/realtime";
 
-/** The server the suite creates its databases on; each file gets its own database there. */
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+/**
+ * The PostgreSQL server the suite creates its databases on (each file gets its own database there),
+ * or null: then each file gets its own in-memory PGlite.
+ */
+const ADMIN_URL = process.env.TEST_DATABASE_URL?.trim() || null;
+
+/** True when the suite runs on PostgreSQL; tests that need a second process or session skip otherwise. */
+export const ON_POSTGRES = ADMIN_URL !== null;
 
 export const JWT_SECRET = "test-secret-that-is-at-least-32-characters";
 export const BOT_TOKEN = "123456:TEST-bot-token";
@@ -37,6 +50,8 @@ export interface TestContext {
   listen(): { ws: string; http: string };
   token(userId: number, ttlSeconds?: number): string;
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<Reply<T>>;
+  /** Runs raw SQL and returns its rows, whichever driver runs the suite. */
+  query<T = any>(query: SQL): Promise<T[]>;
   /** Inserts users with complete profiles straight into the database. */
   addUsers(...rows: Array<Partial<typeof users.$inferInsert> & { id: number }>): Promise<void>;
   /** Inserts a match straight into the database (active, expiring in 48 h unless overridden). */
@@ -44,15 +59,55 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-export async function createTestContext(env: Record<string, string> = {}): Promise<TestContext> {
+// Migrating an empty PGlite takes seconds (initdb, then the migrations); it is done once (the preload
+// does it) and every file starts from a copy of the result, migrated by the same migrator. The copy is
+// also kept in the temp directory, keyed by the migrations and the PGlite build, for the next run.
+let pgliteTemplate: Promise<Blob> | null = null;
+export function migratedTemplate(): Promise<Blob> {
+  pgliteTemplate ??= (async () => {
+    const wasm = statSync(Bun.resolveSync("@electric-sql/pglite/pglite.wasm", import.meta.dir));
+    const key = createHash("sha256")
+      .update(JSON.stringify([embeddedMigrations().map((migration) => migration.hash), wasm.size, wasm.mtimeMs]))
+      .digest("hex")
+      .slice(0, 16);
+    const cached = join(tmpdir(), `mystery-match-pglite-template-${key}.tar`);
+    if (await Bun.file(cached).exists()) return new Blob([await Bun.file(cached).arrayBuffer()]);
+    const database = await connectPglite(null);
+    try {
+      await database.migrate();
+      const dump = await dumpDatabase(database);
+      const partial = `${cached}.${process.pid}`;
+      await Bun.write(partial, dump);
+      renameSync(partial, cached);
+      return dump;
+    } finally {
+      await database.close();
+    }
+  })();
+  return pgliteTemplate;
+}
+
+/** A database of this file's own: a new PostgreSQL database, or an in-memory PGlite. */
+async function freshDatabase(): Promise<{ url: string | null; drop(): Promise<void> }> {
+  if (ADMIN_URL === null) return { url: null, drop: async () => {} };
   const name = `mm_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
   await admin.unsafe(`CREATE DATABASE ${name}`);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
 
+export async function createTestContext(env: Record<string, string> = {}): Promise<TestContext> {
+  const fresh = await freshDatabase();
   const config = loadConfig({
-    DATABASE_URL: url.toString(),
+    ...(fresh.url === null ? {} : { DATABASE_URL: fresh.url }),
     JWT_SECRET,
     TELEGRAM_BOT_TOKEN: BOT_TOKEN,
     ADMIN_TOKEN,
@@ -61,12 +116,17 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
     RATE_LIMIT_SENDS_PER_MINUTE: "100000",
     RATE_LIMIT_FIND_MATCH_PER_MINUTE: "100000",
     RATE_LIMIT_AUTH_PER_MINUTE: "100000",
+    // One line per request would bury the test report; test/http/observability.test.ts turns it on.
+    LOG_REQUESTS: "0",
     ...env,
   });
-  const database: Database = connectPostgres(config.databaseUrl, config.dbPoolSize);
+  const database: Database =
+    config.databaseUrl === null
+      ? await connectPglite(null, { loadDataDir: await migratedTemplate() })
+      : connectPostgres(config.databaseUrl, config.dbPoolSize);
   await database.migrate();
   const realtime = await createRealtime(config.redisUrl, config.redisPrefix);
-  const app = createApp({ db: database.db, config, realtime });
+  const app = createApp({ db: database.db, config, realtime, dbStats: database.stats });
   let server: { stop(closeActiveConnections?: boolean): unknown } | null = null;
 
   return {
@@ -98,6 +158,7 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
       } catch {}
       return { status: response.status, body: parsed as any, headers: response.headers };
     },
+    query: (query) => rows(database.db, query),
     async addUsers(...rows) {
       await database.db.insert(users).values(rows.map((row) => ({ gender: "female" as const, age: 25, ...row })));
     },
@@ -113,14 +174,13 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
       server?.stop(true);
       await realtime.close();
       await database.close(1);
-      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
+      await fresh.drop();
     },
   };
 }
 
 /** Counts rows of a table, for "nothing was written" checks. */
 export async function countRows(db: Db, table: string): Promise<number> {
-  const result: any = await db.execute(sql.raw(`SELECT count(*)::int AS n FROM ${table}`));
-  return (Array.isArray(result) ? result : result.rows)[0].n;
+  const [row] = await rows<{ n: number }>(db, sql.raw(`SELECT count(*)::int AS n FROM ${table}`));
+  return row!.n;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { signToken } from "../../src/modules/auth/jwt";
-import { createTestContext, JWT_SECRET, type TestContext } from "../helpers/app";
+import { createTestContext, JWT_SECRET, ON_POSTGRES, type TestContext } from "../helpers/app";
 import { type ServerProcess, startServer } from "../helpers/process";
 import { SocketClient } from "../helpers/socket";
 
@@ -10,11 +10,15 @@ const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 let ctx: TestContext;
 let one: ServerProcess;
 let two: ServerProcess;
+// Server processes share one database: PostgreSQL only (an in-memory PGlite lives in this process).
+const postgresOnly = test.skipIf(!ON_POSTGRES);
+
 beforeAll(async () => {
+  if (!ON_POSTGRES) return;
   ctx = await createTestContext();
   // A prefix of its own keeps this run's keys apart from earlier runs and other users of this Redis.
   const env = {
-    DATABASE_URL: ctx.config.databaseUrl,
+    DATABASE_URL: ctx.config.databaseUrl!,
     JWT_SECRET,
     REDIS_URL,
     REDIS_PREFIX: `mm-test-${crypto.randomUUID()}`,
@@ -24,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all([one?.stop(), two?.stop()]);
-  await ctx.close();
+  await ctx?.close();
 });
 
 const connect = (server: ServerProcess, matchId: number, userId: number) =>
@@ -32,7 +36,7 @@ const connect = (server: ServerProcess, matchId: number, userId: number) =>
     `${server.ws}/api/mystery/ws/chat/${matchId}/${userId}?token=${signToken(JWT_SECRET, userId, 600)}`,
   );
 
-test("users on different processes see each other's presence, messages and lifecycle events", async () => {
+postgresOnly("users on different processes see each other's presence, messages and lifecycle events", async () => {
   const [a, b] = [13_000_001, 13_000_002];
   await ctx.addUsers({ id: a }, { id: b });
   const matchId = await ctx.addMatch(a, b);
@@ -72,7 +76,7 @@ test("users on different processes see each other's presence, messages and lifec
   expect((await alice.closed).code).toBe(4410);
 });
 
-test("the per-user message limit counts sends on every process together", async () => {
+postgresOnly("the per-user message limit counts sends on every process together", async () => {
   const [a, b] = [13_000_021, 13_000_022];
   await ctx.addUsers({ id: a }, { id: b });
   const matchId = await ctx.addMatch(a, b);
@@ -90,9 +94,9 @@ test("the per-user message limit counts sends on every process together", async 
   expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
 });
 
-test("with Redis unreachable a process still serves HTTP and its own sockets", async () => {
+postgresOnly("with Redis unreachable a process still serves HTTP and its own sockets", async () => {
   const lonely = await startServer({
-    DATABASE_URL: ctx.config.databaseUrl,
+    DATABASE_URL: ctx.config.databaseUrl!,
     JWT_SECRET,
     REDIS_URL: "redis://127.0.0.1:1",
   });

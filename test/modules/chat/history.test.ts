@@ -99,7 +99,7 @@ describe("GET /api/mystery/chat/{match_id}", () => {
   });
 
   test("self-destructed messages are never returned", async () => {
-    const [gone]: any = await ctx.db.execute(
+    const [gone] = await ctx.query(
       sql`INSERT INTO messages (match_id, sender_id, text, seq, is_secret, self_destruct_at, created_at)
           VALUES (${matchId}, ${alice}, 'gone', 121, true, now() - interval '1 second', now()) RETURNING id`,
     );

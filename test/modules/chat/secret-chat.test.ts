@@ -118,9 +118,7 @@ describe("secret chat", () => {
     const { a, matchId } = await newMatch();
     const reply = await ask(a, matchId, minutes);
     expect(reply.status).toBe(422);
-    const [row]: any = await ctx.db.execute(
-      sql`SELECT count(*)::int AS n FROM secret_chat_requests WHERE match_id = ${matchId}`,
-    );
+    const [row] = await ctx.query(sql`SELECT count(*)::int AS n FROM secret_chat_requests WHERE match_id = ${matchId}`);
     expect(row.n).toBe(0);
   });
 

@@ -79,7 +79,7 @@ describe("POST /api/mystery/send-message", () => {
     expect(new Set(replies.map((reply) => reply.status))).toEqual(new Set([200]));
     expect(new Set(replies.map((reply) => reply.body.message_id)).size).toBe(1);
     expect(await messagesOf(matchId)).toBe(1);
-    const [row]: any = await ctx.db.execute(sql`SELECT message_count FROM matches WHERE id = ${matchId}`);
+    const [row] = await ctx.query(sql`SELECT message_count FROM matches WHERE id = ${matchId}`);
     expect(row.message_count).toBe(1);
   });
 
@@ -91,7 +91,7 @@ describe("POST /api/mystery/send-message", () => {
     expect(replies.every((reply) => reply.status === 200)).toBe(true);
     const counts = replies.map((reply) => reply.body.message_count).sort((x, y) => x - y);
     expect(counts).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
-    const [row]: any = await ctx.db.execute(
+    const [row] = await ctx.query(
       sql`SELECT m.message_count, (SELECT count(*) FROM messages WHERE match_id = m.id) AS rows
           FROM matches m WHERE m.id = ${matchId}`,
     );

@@ -64,7 +64,7 @@ describe("chat socket", () => {
       message_count: 1,
       unlock_level: 0,
     });
-    const [row]: any = await ctx.db.execute(sql`SELECT text FROM messages WHERE id = ${ack.message_id}`);
+    const [row] = await ctx.query(sql`SELECT text FROM messages WHERE id = ${ack.message_id}`);
     expect(row.text).toBe("hello bob");
     const received = await bob.next("message");
     expect(received).toEqual({

@@ -16,7 +16,7 @@ const future = () => new Date(Date.now() + 86_400_000);
 const findMatch = (as: number, body: object = {}) => ctx.request("POST", "/api/mystery/find-match", { as, body });
 
 async function matchedPartners(userId: number): Promise<number[]> {
-  const result: any = await ctx.db.execute(
+  const result = await ctx.query<{ partner: number }>(
     sql`SELECT CASE WHEN user_a = ${userId} THEN user_b ELSE user_a END AS partner FROM matches
         WHERE user_a = ${userId} OR user_b = ${userId} ORDER BY id`,
   );

@@ -17,14 +17,14 @@ async function newMatch(overrides: Parameters<TestContext["addMatch"]>[2] = {}, 
 }
 
 async function matchRow(matchId: number) {
-  const [row]: any = await ctx.db.execute(
+  const [row] = await ctx.query(
     sql`SELECT is_active, ended_by, end_reason, end_note, expires_at FROM matches WHERE id = ${matchId}`,
   );
   return row;
 }
 
 async function coinsOf(userId: number): Promise<number> {
-  const [row]: any = await ctx.db.execute(sql`SELECT coins FROM users WHERE id = ${userId}`);
+  const [row] = await ctx.query(sql`SELECT coins FROM users WHERE id = ${userId}`);
   return row.coins;
 }
 

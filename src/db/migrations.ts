@@ -1,0 +1,27 @@
+// The SQL migrations in drizzle/, embedded in the build: the binary needs no drizzle/ folder beside it.
+import { createHash } from "node:crypto";
+import type { MigrationMeta } from "drizzle-orm/migrator";
+import m0000 from "../../drizzle/0000_init.sql" with { type: "text" };
+import journal from "../../drizzle/meta/_journal.json";
+
+/**
+ * Every migration file by its journal tag. A new file from `bun run db:generate` must be imported
+ * and listed here too; test/db/migrations.test.ts fails until it is.
+ */
+export const MIGRATION_FILES: Readonly<Record<string, string>> = {
+  "0000_init": m0000,
+};
+
+/** The journal's entries, in order, as drizzle's migrator reads them from a folder. */
+export function embeddedMigrations(): MigrationMeta[] {
+  return journal.entries.map((entry) => {
+    const query = MIGRATION_FILES[entry.tag];
+    if (query === undefined) throw new Error(`migration ${entry.tag} is in the journal but not embedded`);
+    return {
+      sql: query.split("--> statement-breakpoint"),
+      bps: entry.breakpoints,
+      folderMillis: entry.when,
+      hash: createHash("sha256").update(query).digest("hex"),
+    };
+  });
+}
