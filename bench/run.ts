@@ -97,12 +97,16 @@ async function prepareDatabase(): Promise<{ seedLine: string; seedSeconds: numbe
       const [exists] = await admin.unsafe(`SELECT 1 FROM pg_database WHERE datname = '${SCRATCH}'`);
       if (exists) {
         const db = postgres(DB_URL, { max: 1, onnotice: () => {} });
-        const [row] = await db.unsafe(
-          "SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM messages) AS m",
-        );
+        const [row] = await db.unsafe("SELECT (SELECT count(*) FROM users) AS users");
+        const [meta] = await db
+          .unsafe("SELECT seed, seconds, at FROM bench_seed ORDER BY at DESC LIMIT 1")
+          .catch(() => [undefined]);
+        if (Number(row?.users) > 0) await db.unsafe("VACUUM (ANALYZE)");
         await db.end();
-        if (Number(row?.users) > 0)
-          return { seedLine: `(reused ${SCRATCH}: ${row?.users} users, ${row?.m} messages)`, seedSeconds: 0 };
+        if (Number(row?.users) > 0) {
+          const earlier = meta ? `, seeded ${utcStamp(new Date(meta.at))} by ${meta.seed}` : "";
+          return { seedLine: `(reused ${SCRATCH}${earlier})`, seedSeconds: meta ? Number(meta.seconds) : 0 };
+        }
       }
     }
     await admin.unsafe(`DROP DATABASE IF EXISTS ${SCRATCH} WITH (FORCE)`);
@@ -124,10 +128,15 @@ async function prepareDatabase(): Promise<{ seedLine: string; seedSeconds: numbe
   const result = await run(seed, { DATABASE_URL: DB_URL, JWT_SECRET: SECRET, LOG_REQUESTS: "0" });
   if (result.code !== 0) throw new Error(`seed failed: ${result.stderr}${result.stdout}`);
   say(result.stdout.trim().split("\n").at(-1));
+  const seedLine = `\`${seed.join(" ")}\``;
+  const seedSeconds = (performance.now() - began) / 1000;
   const db = postgres(DB_URL, { max: 1, onnotice: () => {} });
+  // Remembered in the scratch database, so a later --reuse can say how it was seeded.
+  await db.unsafe("CREATE TABLE bench_seed (seed text, seconds float8, at timestamptz DEFAULT now())");
+  await db.unsafe("INSERT INTO bench_seed (seed, seconds) VALUES ($1, $2)", [seedLine, seedSeconds]);
   await db.unsafe("VACUUM (ANALYZE)");
   await db.end();
-  return { seedLine: `\`${seed.join(" ")}\``, seedSeconds: (performance.now() - began) / 1000 };
+  return { seedLine, seedSeconds };
 }
 
 async function header(seedLine: string, seedSeconds: number): Promise<string> {
