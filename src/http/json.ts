@@ -1,0 +1,40 @@
+// Request bodies as JSON, with bounded nesting.
+import { AppError } from "./errors";
+
+/** Deeper bodies are refused: no request of the API nests more than 2 levels. */
+export const MAX_JSON_DEPTH = 32;
+
+/** The deepest nesting of arrays and objects in JSON text (outside its strings). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c) i++;
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x5b || code === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (code === 0x5d || code === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+/**
+ * Parses a request body. Empty (or only whitespace) means `{}`. Not JSON: 400 invalid_json.
+ * Nested deeper than MAX_JSON_DEPTH: 400 json_too_deep (Elysia's validation error recurses over
+ * the refused value: 30 000 levels overflowed the stack, and pretty-printing them ran out of memory).
+ */
+export function parseJson(bytes: Uint8Array): unknown {
+  const text = Buffer.from(bytes).toString("utf8");
+  if (text.trim() === "") return {};
+  if (nestingDepth(text) > MAX_JSON_DEPTH) {
+    throw new AppError(400, "json_too_deep", `The request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError(400, "invalid_json", "The request body is not valid JSON");
+  }
+}

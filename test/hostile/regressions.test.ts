@@ -1,0 +1,54 @@
+// One test per input the hostile-input properties found breaking the service, fixed since: each
+// names the input and what it did before the fix.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createTestContext, type TestContext } from "../helpers/app";
+
+const ALICE = 5_590_000_000_001;
+const BOB = 5_590_000_000_002;
+
+let ctx: TestContext;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  await ctx.addUsers({ id: ALICE }, { id: BOB });
+});
+afterAll(() => ctx.close());
+
+const error = (code: string) => ({ success: false, error: code, message: expect.any(String) });
+
+describe("JSON nested thousands of levels deep (was a 500, and a 30 s stall ending in out-of-memory)", () => {
+  const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+
+  test.each([
+    ["message_text", "POST", "/api/mystery/send-message", (deep: string) => `{"match_id":1,"message_text":${deep}}`],
+    ["interests", "PUT", "/api/mystery/profile", (deep: string) => `{"gender":"male","age":30,"interests":${deep}}`],
+    [
+      "content_id (a union: its error was pretty-printed)",
+      "POST",
+      "/api/mystery/report",
+      (deep: string) => `{"match_id":1,"content_type":"match","reason":"x","content_id":${deep}}`,
+    ],
+    ["an unknown field", "POST", "/api/mystery/send-message", (deep: string) => `{"x":${deep}}`],
+  ])("in %s → 400 json_too_deep at once", async (_name, method, path, body) => {
+    const started = Date.now();
+    const reply = await ctx.request(method, path, { as: ALICE, body: body(nested(30_000)) });
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 400, body: error("json_too_deep") });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  test("32 levels are accepted, 33 are not", async () => {
+    // The top-level object is the first level.
+    const body = (depth: number) => `{"gender":"male","age":30,"extra":${nested(depth - 1)}}`;
+    expect((await ctx.request("PUT", "/api/mystery/profile", { as: ALICE, body: body(32) })).status).toBe(200);
+    expect((await ctx.request("PUT", "/api/mystery/profile", { as: ALICE, body: body(33) })).status).toBe(400);
+  });
+
+  test("brackets inside strings do not count", async () => {
+    const reply = await ctx.request("PUT", "/api/mystery/profile", {
+      as: ALICE,
+      body: { gender: "male", age: 30, bio: "[".repeat(400), city: '{"\\' },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body.profile.bio).toBe("[".repeat(400));
+  });
+});
