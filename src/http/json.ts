@@ -22,6 +22,14 @@ function nestingDepth(text: string): number {
 }
 
 /**
+ * Own "toString" and "valueOf" keys are dropped as the JSON is parsed. No schema has them, so they
+ * are ignored like any unknown field; kept, they would make the object unprintable, and Elysia
+ * prints the refused value into its validation error ({"init_data": {"toString": ""}} was a 500).
+ */
+const dropConversionKeys = (key: string, value: unknown) =>
+  key === "toString" || key === "valueOf" ? undefined : value;
+
+/**
  * Parses a request body. Empty (or only whitespace) means `{}`. Not JSON: 400 invalid_json.
  * Nested deeper than MAX_JSON_DEPTH: 400 json_too_deep (Elysia's validation error recurses over
  * the refused value: 30 000 levels overflowed the stack, and pretty-printing them ran out of memory).
@@ -29,11 +37,12 @@ function nestingDepth(text: string): number {
 export function parseJson(bytes: Uint8Array): unknown {
   const text = Buffer.from(bytes).toString("utf8");
   if (text.trim() === "") return {};
+  // Before parsing: JSON.parse's reviver recurses too.
   if (nestingDepth(text) > MAX_JSON_DEPTH) {
     throw new AppError(400, "json_too_deep", `The request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(text, dropConversionKeys);
   } catch {
     throw new AppError(400, "invalid_json", "The request body is not valid JSON");
   }

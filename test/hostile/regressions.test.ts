@@ -15,6 +15,10 @@ beforeAll(async () => {
 afterAll(() => ctx.close());
 
 const error = (code: string) => ({ success: false, error: code, message: expect.any(String) });
+const invalid = (field: string) => ({
+  ...error("validation_failed"),
+  details: [{ field, message: expect.any(String) }],
+});
 
 describe("JSON nested thousands of levels deep (was a 500, and a 30 s stall ending in out-of-memory)", () => {
   const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
@@ -50,5 +54,28 @@ describe("JSON nested thousands of levels deep (was a 500, and a 30 s stall endi
     });
     expect(reply.status).toBe(200);
     expect(reply.body.profile.bio).toBe("[".repeat(400));
+  });
+});
+
+describe('objects with an own "toString" key (was a 500: Elysia printed the value into its error)', () => {
+  test.each([
+    ["init_data", "/api/auth/telegram", { init_data: { toString: "" } }],
+    ["init_data in an array", "/api/auth/telegram", { init_data: [{ toString: "" }] }],
+    ["message_text", "/api/mystery/send-message", { match_id: 1, message_text: { toString: 1, valueOf: 1 } }],
+  ])("%s → 422 naming the field", async (_name, path, body) => {
+    const reply = await ctx.request("POST", path, { as: ALICE, body });
+    expect({ status: reply.status, body: reply.body }).toEqual({
+      status: 422,
+      body: invalid(Object.keys(body).at(-1)!),
+    });
+  });
+
+  test("as unknown fields they are ignored like any other", async () => {
+    const reply = await ctx.request("PUT", "/api/mystery/profile", {
+      as: ALICE,
+      body: { gender: "female", age: 31, toString: "x", valueOf: { toString: 1 } },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body.profile).toMatchObject({ gender: "female", age: 31 });
   });
 });
