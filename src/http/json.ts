@@ -1,5 +1,5 @@
-// Request bodies as JSON, with bounded nesting.
-import { AppError } from "./errors";
+// Request bodies as JSON: bounded nesting, an object at the top level.
+import { AppError, invalidField } from "./errors";
 
 /** Deeper bodies are refused: no request of the API nests more than 2 levels. */
 export const MAX_JSON_DEPTH = 32;
@@ -33,17 +33,23 @@ const dropConversionKeys = (key: string, value: unknown) =>
  * Parses a request body. Empty (or only whitespace) means `{}`. Not JSON: 400 invalid_json.
  * Nested deeper than MAX_JSON_DEPTH: 400 json_too_deep (Elysia's validation error recurses over
  * the refused value: 30 000 levels overflowed the stack, and pretty-printing them ran out of memory).
+ * Not an object: 422 naming `body` (Elysia would validate it as `{}`).
  */
-export function parseJson(bytes: Uint8Array): unknown {
+export function parseJson(bytes: Uint8Array): Record<string, unknown> {
   const text = Buffer.from(bytes).toString("utf8");
   if (text.trim() === "") return {};
   // Before parsing: JSON.parse's reviver recurses too.
   if (nestingDepth(text) > MAX_JSON_DEPTH) {
     throw new AppError(400, "json_too_deep", `The request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   }
+  let value: unknown;
   try {
-    return JSON.parse(text, dropConversionKeys);
+    value = JSON.parse(text, dropConversionKeys);
   } catch {
     throw new AppError(400, "invalid_json", "The request body is not valid JSON");
   }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalidField("body", "must be a JSON object");
+  }
+  return value as Record<string, unknown>;
 }
