@@ -1,8 +1,13 @@
-// Request bodies as JSON: bounded nesting, an object at the top level.
+// Request bodies as JSON: strict UTF-8, bounded nesting, an object at the top level.
 import { AppError, invalidField } from "./errors";
 
 /** Deeper bodies are refused: no request of the API nests more than 2 levels. */
 export const MAX_JSON_DEPTH = 32;
+
+// fatal: bytes that are not UTF-8 are an error, not U+FFFD. ignoreBOM: a BOM stays, and JSON.parse refuses it.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+const invalidJson = (message = "The request body is not valid JSON") => new AppError(400, "invalid_json", message);
 
 /** The deepest nesting of arrays and objects in JSON text (outside its strings). */
 function nestingDepth(text: string): number {
@@ -30,13 +35,18 @@ const dropConversionKeys = (key: string, value: unknown) =>
   key === "toString" || key === "valueOf" ? undefined : value;
 
 /**
- * Parses a request body. Empty (or only whitespace) means `{}`. Not JSON: 400 invalid_json.
- * Nested deeper than MAX_JSON_DEPTH: 400 json_too_deep (Elysia's validation error recurses over
- * the refused value: 30 000 levels overflowed the stack, and pretty-printing them ran out of memory).
- * Not an object: 422 naming `body` (Elysia would validate it as `{}`).
+ * Parses a request body. Empty (or only whitespace) means `{}`. Not UTF-8 or not JSON: 400
+ * invalid_json. Nested deeper than MAX_JSON_DEPTH: 400 json_too_deep (Elysia's validation error
+ * recurses over the refused value: 30 000 levels overflowed the stack, and pretty-printing them
+ * ran out of memory). Not an object: 422 naming `body` (Elysia would validate it as `{}`).
  */
 export function parseJson(bytes: Uint8Array): Record<string, unknown> {
-  const text = Buffer.from(bytes).toString("utf8");
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw invalidJson("The request body is not valid UTF-8");
+  }
   if (text.trim() === "") return {};
   // Before parsing: JSON.parse's reviver recurses too.
   if (nestingDepth(text) > MAX_JSON_DEPTH) {
@@ -46,7 +56,7 @@ export function parseJson(bytes: Uint8Array): Record<string, unknown> {
   try {
     value = JSON.parse(text, dropConversionKeys);
   } catch {
-    throw new AppError(400, "invalid_json", "The request body is not valid JSON");
+    throw invalidJson();
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw invalidField("body", "must be a JSON object");

@@ -1,16 +1,18 @@
 // One test per input the hostile-input properties found breaking the service, fixed since: each
 // names the input and what it did before the fix.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestContext, type TestContext } from "../helpers/app";
+import { countRows, createTestContext, type TestContext } from "../helpers/app";
 
 const ALICE = 5_590_000_000_001;
 const BOB = 5_590_000_000_002;
 
 let ctx: TestContext;
+let matchId: number;
 
 beforeAll(async () => {
   ctx = await createTestContext();
   await ctx.addUsers({ id: ALICE }, { id: BOB });
+  matchId = await ctx.addMatch(ALICE, BOB);
 });
 afterAll(() => ctx.close());
 
@@ -77,5 +79,28 @@ describe('objects with an own "toString" key (was a 500: Elysia printed the valu
     });
     expect(reply.status).toBe(200);
     expect(reply.body.profile).toMatchObject({ gender: "female", age: 31 });
+  });
+});
+
+describe("bytes that are not UTF-8 (were stored as U+FFFD, not as sent)", () => {
+  test("a message with an 0xFF byte → 400 invalid_json, nothing stored", async () => {
+    const before = await countRows(ctx.db, "messages");
+    const bytes = Buffer.concat([
+      Buffer.from(`{"match_id":${matchId},"message_text":"caf`),
+      Buffer.from([0xe9, 0xff]),
+      Buffer.from('"}'),
+    ]);
+    const response = await ctx.app.handle(
+      new Request("http://localhost/api/mystery/send-message", {
+        method: "POST",
+        headers: { authorization: `Bearer ${ctx.token(ALICE)}`, "content-type": "application/json" },
+        body: bytes,
+      }),
+    );
+    expect({ status: response.status, body: await response.json() }).toEqual({
+      status: 400,
+      body: error("invalid_json"),
+    });
+    expect(await countRows(ctx.db, "messages")).toBe(before);
   });
 });
