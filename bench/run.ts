@@ -2,7 +2,7 @@
 //
 //   bun run bench [all|http|hold|fanout] [--quick] [--users 1000000 --matches 100000 --messages 50]
 //                 [--duration 10] [--connections 64,256] [--processes 2] [--pool 10] [--sockets 100000]
-//                 [--fanout-matches 10000] [--rate 5000] [--typing-rate 1] [--reuse] [--keep] [--no-write]
+//                 [--fanout-matches 10000] [--rate 5000,1000] [--typing-rate 1] [--reuse] [--keep] [--no-write]
 //
 // Everything runs on this machine against 127.0.0.0/8: PostgreSQL (DATABASE_URL's server, default
 // postgres://postgres@127.0.0.1:5432/postgres, used to create the scratch database mm_bench),
@@ -63,7 +63,7 @@ const httpUsers = num(values["http-users"], 4096, 512);
 const kinds = (values.kinds?.split(",") ?? SCENARIOS.map((s) => s.kind)) as Kind[];
 const sockets = num(values.sockets, 100_000, 4_000);
 const fanoutMatches = num(values["fanout-matches"], 10_000, 1_000);
-const messageRate = num(values.rate, 5_000, 500);
+const messageRates = (values.rate ?? (quick ? "500" : "5000,1000")).split(",").map(Number);
 const typingPerSocket = num(values["typing-rate"], 1, 1);
 const fanoutSeconds = num(values["fanout-seconds"], 20, 5);
 
@@ -208,7 +208,7 @@ ${httpTable(rows)}
       redisUrl: REDIS_URL,
       serverRoot,
       matches: fanoutMatches,
-      messageRate,
+      messageRates,
       typingPerSocket,
       seconds: fanoutSeconds,
     });
