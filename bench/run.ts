@@ -75,7 +75,10 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const SCRATCH = values.db ?? "mm_bench";
 const DB_URL = databaseUrl(ADMIN_URL, SCRATCH);
 const RESULTS = join(import.meta.dir, "RESULTS.md");
-const command = `bun run bench ${Bun.argv.slice(2).join(" ")}`.trim();
+const command = `bun run bench ${Bun.argv
+  .slice(2)
+  .map((a) => (/\s/.test(a) ? `"${a}"` : a))
+  .join(" ")}`.trim();
 
 /**
  * The seed command: the compiled binary's `seed` when `bun run build` succeeds, else the same
