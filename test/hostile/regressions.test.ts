@@ -1,7 +1,9 @@
 // One test per input the hostile-input properties found breaking the service, fixed since: each
 // names the input and what it did before the fix.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { countRows, createTestContext, type TestContext } from "../helpers/app";
+import { sql } from "drizzle-orm";
+import { rows } from "../../src/db/client";
+import { ADMIN_TOKEN, countRows, createTestContext, type TestContext } from "../helpers/app";
 
 const ALICE = 5_590_000_000_001;
 const BOB = 5_590_000_000_002;
@@ -16,11 +18,17 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const error = (code: string) => ({ success: false, error: code, message: expect.any(String) });
 const invalid = (field: string) => ({
   ...error("validation_failed"),
   details: [{ field, message: expect.any(String) }],
 });
+
+async function userExists(id: number): Promise<boolean> {
+  const found = await rows<{ id: number }>(ctx.db, sql`SELECT id FROM users WHERE id = ${id}`);
+  return found.length > 0;
+}
 
 describe("JSON nested thousands of levels deep (was a 500, and a 30 s stall ending in out-of-memory)", () => {
   const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
@@ -102,5 +110,43 @@ describe("bytes that are not UTF-8 (were stored as U+FFFD, not as sent)", () => 
       body: error("invalid_json"),
     });
     expect(await countRows(ctx.db, "messages")).toBe(before);
+  });
+});
+
+describe('ids in paths and query strings are plain decimal (" 1", "0x1", "1e0", "1.0" were read as 1)', () => {
+  test.each([
+    ` ${ALICE}`,
+    `+${ALICE}`,
+    `0${ALICE}`,
+    `${ALICE}.0`,
+    `${ALICE}e0`,
+    `0x${ALICE.toString(16)}`,
+    `${ALICE}.0000000000000001`,
+  ])("GET /stats/%p → 422", async (id) => {
+    const reply = await ctx.request("GET", `/api/mystery/stats/${encodeURIComponent(id)}`, { as: ALICE });
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 422, body: invalid("user_id") });
+  });
+
+  test("history with ?limit=1e1 or ?before_id=0x10 → 422", async () => {
+    for (const [query, field] of [
+      ["limit=1e1", "limit"],
+      ["before_id=0x10", "before_id"],
+    ]) {
+      const reply = await ctx.request("GET", `/api/mystery/chat/${matchId}?${query}`, { as: ALICE });
+      expect({ status: reply.status, body: reply.body }).toEqual({ status: 422, body: invalid(field!) });
+    }
+  });
+
+  test("PUT /api/admin/users/0x10/premium no longer creates user 16", async () => {
+    const reply = await ctx.request("PUT", "/api/admin/users/0x10/premium", { headers: admin, body: { until: null } });
+    expect(reply.status).toBe(422);
+    expect(await userExists(16)).toBe(false);
+  });
+
+  test("plain decimals still work (control)", async () => {
+    expect((await ctx.request("GET", `/api/mystery/stats/${ALICE}`, { as: ALICE })).status).toBe(200);
+    expect((await ctx.request("GET", `/api/mystery/chat/${matchId}?limit=10&before_id=5`, { as: ALICE })).status).toBe(
+      200,
+    );
   });
 });
