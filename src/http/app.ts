@@ -14,15 +14,15 @@ import { safetyRoutes } from "../modules/safety/routes";
 import { webRoutes } from "../web/routes";
 import type { AppDeps } from "./deps";
 import { AppError, ErrorBody, errorHandler, MAX_BODY_BYTES } from "./errors";
-import { parseJson } from "./json";
+import { observability } from "./observability";
 import { errors } from "./schemas";
 
 const tooLarge = () =>
   new AppError(413, "payload_too_large", `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
 
-/** Reads at most `limit` bytes of the body; a longer body is refused as soon as it is seen. */
-async function readBody(request: Request, limit: number): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array();
+/** Reads at most `limit` bytes of the body as text; a longer body is refused as soon as it is seen. */
+async function readBody(request: Request, limit: number): Promise<string> {
+  if (!request.body) return "";
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -36,12 +36,18 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array> {
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
-// Every body is read as JSON whatever its content type, after the size check (see parseJson).
+// Every body is read as JSON whatever its content type, after the size check; empty means {}.
 async function parseJsonBody(request: Request): Promise<unknown> {
-  return parseJson(await readBody(request, MAX_BODY_BYTES));
+  const text = await readBody(request, MAX_BODY_BYTES);
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError(400, "invalid_json", "The request body is not valid JSON");
+  }
 }
 
 const documentation = {
@@ -76,10 +82,16 @@ const websocket = {
 };
 
 export function createApp(deps: AppDeps) {
-  const { db } = deps;
+  const { db, config, realtime, dbStats } = deps;
+  // Used first, so that every request, refused ones included, gets its id, log line and metrics.
+  const operations = observability({
+    logRequests: config.logRequests,
+    gauges: { sockets: () => realtime.local.socketCount, db: () => dbStats?.() ?? null },
+  });
   // The page at / is a Bun.serve route (an HTMLBundle). Not development mode: Bun then bundles the page
   // once, without its hot-reload client, from source as in the compiled binary.
   return new Elysia({ websocket, serve: { routes: webRoutes, development: false } })
+    .use(operations)
     .use(errorHandler)
     .onRequest(({ request }) => {
       if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();

@@ -295,7 +295,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the web page on a server without the demo sign-
   let browser: Browser;
 
   beforeAll(async () => {
-    ctx = await createTestContext({ DEMO: "0" });
+    ctx = await createTestContext();
     browser = await launch();
   }, SETUP_MS);
 

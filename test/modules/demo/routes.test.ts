@@ -7,8 +7,7 @@ import { createTestContext, JWT_SECRET, type TestContext } from "../../helpers/a
 describe("demo sign-in off (a normal deployment)", () => {
   let ctx: TestContext;
   beforeAll(async () => {
-    // Said explicitly: on the embedded database the demo sign-in is on by default.
-    ctx = await createTestContext({ DEMO: "0" });
+    ctx = await createTestContext();
   });
   afterAll(() => ctx.close());
 
