@@ -2,7 +2,7 @@
 //
 //   bun run bench [all|http|hold|fanout] [--quick] [--users 1000000 --matches 100000 --messages 50]
 //                 [--duration 10] [--connections 64,256] [--processes 2] [--pool 10] [--sockets 100000]
-//                 [--fanout-matches 10000] [--rate 5000] [--typing-rate 1] [--reuse] [--keep] [--no-write]
+//                 [--fanout-matches 10000] [--rate 5000,1000] [--typing-rate 1] [--reuse] [--keep] [--no-write]
 //
 // Everything runs on this machine against 127.0.0.0/8: PostgreSQL (DATABASE_URL's server, default
 // postgres://postgres@127.0.0.1:5432/postgres, used to create the scratch database mm_bench),
@@ -63,7 +63,7 @@ const httpUsers = num(values["http-users"], 4096, 512);
 const kinds = (values.kinds?.split(",") ?? SCENARIOS.map((s) => s.kind)) as Kind[];
 const sockets = num(values.sockets, 100_000, 4_000);
 const fanoutMatches = num(values["fanout-matches"], 10_000, 1_000);
-const messageRate = num(values.rate, 5_000, 500);
+const messageRates = (values.rate ?? (quick ? "500" : "5000,1000")).split(",").map(Number);
 const typingPerSocket = num(values["typing-rate"], 1, 1);
 const fanoutSeconds = num(values["fanout-seconds"], 20, 5);
 
@@ -75,7 +75,10 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const SCRATCH = values.db ?? "mm_bench";
 const DB_URL = databaseUrl(ADMIN_URL, SCRATCH);
 const RESULTS = join(import.meta.dir, "RESULTS.md");
-const command = `bun run bench ${Bun.argv.slice(2).join(" ")}`.trim();
+const command = `bun run bench ${Bun.argv
+  .slice(2)
+  .map((a) => (/\s/.test(a) ? `"${a}"` : a))
+  .join(" ")}`.trim();
 
 /**
  * The seed command: the compiled binary's `seed` when `bun run build` succeeds, else the same
@@ -97,12 +100,16 @@ async function prepareDatabase(): Promise<{ seedLine: string; seedSeconds: numbe
       const [exists] = await admin.unsafe(`SELECT 1 FROM pg_database WHERE datname = '${SCRATCH}'`);
       if (exists) {
         const db = postgres(DB_URL, { max: 1, onnotice: () => {} });
-        const [row] = await db.unsafe(
-          "SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM messages) AS m",
-        );
+        const [row] = await db.unsafe("SELECT (SELECT count(*) FROM users) AS users");
+        const [meta] = await db
+          .unsafe("SELECT seed, seconds, at FROM bench_seed ORDER BY at DESC LIMIT 1")
+          .catch(() => [undefined]);
+        if (Number(row?.users) > 0) await db.unsafe("VACUUM (ANALYZE)");
         await db.end();
-        if (Number(row?.users) > 0)
-          return { seedLine: `(reused ${SCRATCH}: ${row?.users} users, ${row?.m} messages)`, seedSeconds: 0 };
+        if (Number(row?.users) > 0) {
+          const earlier = meta ? `, seeded ${utcStamp(new Date(meta.at))} by ${meta.seed}` : "";
+          return { seedLine: `(reused ${SCRATCH}${earlier})`, seedSeconds: meta ? Number(meta.seconds) : 0 };
+        }
       }
     }
     await admin.unsafe(`DROP DATABASE IF EXISTS ${SCRATCH} WITH (FORCE)`);
@@ -124,10 +131,15 @@ async function prepareDatabase(): Promise<{ seedLine: string; seedSeconds: numbe
   const result = await run(seed, { DATABASE_URL: DB_URL, JWT_SECRET: SECRET, LOG_REQUESTS: "0" });
   if (result.code !== 0) throw new Error(`seed failed: ${result.stderr}${result.stdout}`);
   say(result.stdout.trim().split("\n").at(-1));
+  const seedLine = `\`${seed.join(" ")}\``;
+  const seedSeconds = (performance.now() - began) / 1000;
   const db = postgres(DB_URL, { max: 1, onnotice: () => {} });
+  // Remembered in the scratch database, so a later --reuse can say how it was seeded.
+  await db.unsafe("CREATE TABLE bench_seed (seed text, seconds float8, at timestamptz DEFAULT now())");
+  await db.unsafe("INSERT INTO bench_seed (seed, seconds) VALUES ($1, $2)", [seedLine, seedSeconds]);
   await db.unsafe("VACUUM (ANALYZE)");
   await db.end();
-  return { seedLine: `\`${seed.join(" ")}\``, seedSeconds: (performance.now() - began) / 1000 };
+  return { seedLine, seedSeconds };
 }
 
 async function header(seedLine: string, seedSeconds: number): Promise<string> {
@@ -199,7 +211,7 @@ ${httpTable(rows)}
       redisUrl: REDIS_URL,
       serverRoot,
       matches: fanoutMatches,
-      messageRate,
+      messageRates,
       typingPerSocket,
       seconds: fanoutSeconds,
     });

@@ -118,6 +118,9 @@ async function openAll() {
   emit({ event: "opened", opened, failed, seconds: (performance.now() - began) / 1000 });
 }
 
+/** Message ids, unique across phases (a repeated client_msg_id would be an idempotent replay). */
+let id = 0;
+
 /** Sends `total` frames per second for `seconds`, round robin over the sockets, on a 5 ms tick. */
 async function drive(kind: "messages" | "typing", rate: number, seconds: number) {
   const hist = new Histogram();
@@ -135,7 +138,6 @@ async function drive(kind: "messages" | "typing", rate: number, seconds: number)
   const typingState = new Array<boolean>(config.sockets.length).fill(false);
   let sent = 0;
   let cursor = 0;
-  let id = 0;
   while (performance.now() < current.windowEnd) {
     const due = Math.floor(((performance.now() - began) / 1000) * rate) - sent;
     for (let k = 0; k < due; k++) {

@@ -24,11 +24,20 @@ export const Id = (description: string) => JsonInteger({ minimum: 1, maximum: MA
 export const CallerId = (description = "Optional: your own user id; must match your credentials") =>
   t.Optional(Id(description));
 
+/** The decimal spelling of an integer, and only that: no sign "+", leading zeros, spaces, "0x", "1e3" or "1.0". */
+const DECIMAL = "^(0|-?[1-9][0-9]{0,19})$";
+
 /**
- * An integer in a path or query string. Its range is checked by `inRange`, not by the schema:
- * Elysia's string-to-integer conversion reports a range failure without the field's name.
+ * An integer in a path or query string, written in plain decimal. (Elysia's t.Integer reads any
+ * string `Number()` reads: " 1", "+1", "01", "0x1", "1e0", "1.0" and "1.0000000000000001" were all
+ * the id 1.) Its range is checked by `inRange`, not by the schema: a range failure in the schema
+ * would be reported without the field's name.
  */
-export const IntegerParam = (description: string) => t.Integer({ description });
+export const IntegerParam = (description: string) =>
+  t
+    .Transform(t.Union([t.String({ pattern: DECIMAL }), Type.Integer()], { description }))
+    .Decode((value) => Number(value))
+    .Encode((value) => value);
 
 /** The range rule of an IntegerParam, as a 422 naming the field. */
 export function inRange(field: string, value: number, min = 1, max = MAX_ID): number {

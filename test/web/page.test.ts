@@ -295,7 +295,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the web page on a server without the demo sign-
   let browser: Browser;
 
   beforeAll(async () => {
-    ctx = await createTestContext();
+    ctx = await createTestContext({ DEMO: "0" });
     browser = await launch();
   }, SETUP_MS);
 

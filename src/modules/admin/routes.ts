@@ -100,12 +100,9 @@ export const adminRoutes = ({ db, config }: AppDeps) =>
     .post(
       "/users/:user_id/coins",
       async ({ params, body }) => {
+        const userId = inRange("user_id", params.user_id);
         if (body.amount === 0) throw invalidField("amount", "must not be 0");
-        return {
-          success: true as const,
-          user_id: params.user_id,
-          coins: await changeCoins(db, params.user_id, body.amount),
-        };
+        return { success: true as const, user_id: userId, coins: await changeCoins(db, userId, body.amount) };
       },
       {
         admin: true,

@@ -7,7 +7,8 @@ import { createTestContext, JWT_SECRET, type TestContext } from "../../helpers/a
 describe("demo sign-in off (a normal deployment)", () => {
   let ctx: TestContext;
   beforeAll(async () => {
-    ctx = await createTestContext();
+    // Said explicitly: on the embedded database the demo sign-in is on by default.
+    ctx = await createTestContext({ DEMO: "0" });
   });
   afterAll(() => ctx.close());
 

@@ -1,0 +1,65 @@
+// Request bodies as JSON: strict UTF-8, bounded nesting, an object at the top level.
+import { AppError, invalidField } from "./errors";
+
+/** Deeper bodies are refused: no request of the API nests more than 2 levels. */
+export const MAX_JSON_DEPTH = 32;
+
+// fatal: bytes that are not UTF-8 are an error, not U+FFFD. ignoreBOM: a BOM stays, and JSON.parse refuses it.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+const invalidJson = (message = "The request body is not valid JSON") => new AppError(400, "invalid_json", message);
+
+/** The deepest nesting of arrays and objects in JSON text (outside its strings). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c) i++;
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x5b || code === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (code === 0x5d || code === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+/**
+ * Own "toString" and "valueOf" keys are dropped as the JSON is parsed. No schema has them, so they
+ * are ignored like any unknown field; kept, they would make the object unprintable, and Elysia
+ * prints the refused value into its validation error ({"init_data": {"toString": ""}} was a 500).
+ */
+const dropConversionKeys = (key: string, value: unknown) =>
+  key === "toString" || key === "valueOf" ? undefined : value;
+
+/**
+ * Parses a request body. Empty (or only whitespace) means `{}`. Not UTF-8 or not JSON: 400
+ * invalid_json. Nested deeper than MAX_JSON_DEPTH: 400 json_too_deep (Elysia's validation error
+ * recurses over the refused value: 30 000 levels overflowed the stack, and pretty-printing them
+ * ran out of memory). Not an object: 422 naming `body` (Elysia would validate it as `{}`).
+ */
+export function parseJson(bytes: Uint8Array): Record<string, unknown> {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw invalidJson("The request body is not valid UTF-8");
+  }
+  if (text.trim() === "") return {};
+  // Before parsing: JSON.parse's reviver recurses too.
+  if (nestingDepth(text) > MAX_JSON_DEPTH) {
+    throw new AppError(400, "json_too_deep", `The request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text, dropConversionKeys);
+  } catch {
+    throw invalidJson();
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalidField("body", "must be a JSON object");
+  }
+  return value as Record<string, unknown>;
+}

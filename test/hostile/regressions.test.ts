@@ -1,0 +1,161 @@
+// One test per input the hostile-input properties found breaking the service, fixed since: each
+// names the input and what it did before the fix.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { sql } from "drizzle-orm";
+import { rows } from "../../src/db/client";
+import { ADMIN_TOKEN, countRows, createTestContext, type TestContext } from "../helpers/app";
+
+const ALICE = 5_590_000_000_001;
+const BOB = 5_590_000_000_002;
+
+let ctx: TestContext;
+let matchId: number;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  await ctx.addUsers({ id: ALICE }, { id: BOB });
+  matchId = await ctx.addMatch(ALICE, BOB);
+});
+afterAll(() => ctx.close());
+
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const error = (code: string) => ({ success: false, error: code, message: expect.any(String) });
+const invalid = (field: string) => ({
+  ...error("validation_failed"),
+  details: [{ field, message: expect.any(String) }],
+});
+
+async function userExists(id: number): Promise<boolean> {
+  const found = await rows<{ id: number }>(ctx.db, sql`SELECT id FROM users WHERE id = ${id}`);
+  return found.length > 0;
+}
+
+describe("JSON nested thousands of levels deep (was a 500, and a 30 s stall ending in out-of-memory)", () => {
+  const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+
+  test.each([
+    ["message_text", "POST", "/api/mystery/send-message", (deep: string) => `{"match_id":1,"message_text":${deep}}`],
+    ["interests", "PUT", "/api/mystery/profile", (deep: string) => `{"gender":"male","age":30,"interests":${deep}}`],
+    [
+      "content_id (a union: its error was pretty-printed)",
+      "POST",
+      "/api/mystery/report",
+      (deep: string) => `{"match_id":1,"content_type":"match","reason":"x","content_id":${deep}}`,
+    ],
+    ["an unknown field", "POST", "/api/mystery/send-message", (deep: string) => `{"x":${deep}}`],
+  ])("in %s → 400 json_too_deep at once", async (_name, method, path, body) => {
+    const started = Date.now();
+    const reply = await ctx.request(method, path, { as: ALICE, body: body(nested(30_000)) });
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 400, body: error("json_too_deep") });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  test("32 levels are accepted, 33 are not", async () => {
+    // The top-level object is the first level.
+    const body = (depth: number) => `{"gender":"male","age":30,"extra":${nested(depth - 1)}}`;
+    expect((await ctx.request("PUT", "/api/mystery/profile", { as: ALICE, body: body(32) })).status).toBe(200);
+    expect((await ctx.request("PUT", "/api/mystery/profile", { as: ALICE, body: body(33) })).status).toBe(400);
+  });
+
+  test("brackets inside strings do not count", async () => {
+    const reply = await ctx.request("PUT", "/api/mystery/profile", {
+      as: ALICE,
+      body: { gender: "male", age: 30, bio: "[".repeat(400), city: '{"\\' },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body.profile.bio).toBe("[".repeat(400));
+  });
+});
+
+describe('objects with an own "toString" key (was a 500: Elysia printed the value into its error)', () => {
+  test.each([
+    ["init_data", "/api/auth/telegram", { init_data: { toString: "" } }],
+    ["init_data in an array", "/api/auth/telegram", { init_data: [{ toString: "" }] }],
+    ["message_text", "/api/mystery/send-message", { match_id: 1, message_text: { toString: 1, valueOf: 1 } }],
+  ])("%s → 422 naming the field", async (_name, path, body) => {
+    const reply = await ctx.request("POST", path, { as: ALICE, body });
+    expect({ status: reply.status, body: reply.body }).toEqual({
+      status: 422,
+      body: invalid(Object.keys(body).at(-1)!),
+    });
+  });
+
+  test("as unknown fields they are ignored like any other", async () => {
+    const reply = await ctx.request("PUT", "/api/mystery/profile", {
+      as: ALICE,
+      body: { gender: "female", age: 31, toString: "x", valueOf: { toString: 1 } },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body.profile).toMatchObject({ gender: "female", age: 31 });
+  });
+});
+
+describe("bytes that are not UTF-8 (were stored as U+FFFD, not as sent)", () => {
+  test("a message with an 0xFF byte → 400 invalid_json, nothing stored", async () => {
+    const before = await countRows(ctx.db, "messages");
+    const bytes = Buffer.concat([
+      Buffer.from(`{"match_id":${matchId},"message_text":"caf`),
+      Buffer.from([0xe9, 0xff]),
+      Buffer.from('"}'),
+    ]);
+    const response = await ctx.app.handle(
+      new Request("http://localhost/api/mystery/send-message", {
+        method: "POST",
+        headers: { authorization: `Bearer ${ctx.token(ALICE)}`, "content-type": "application/json" },
+        body: bytes,
+      }),
+    );
+    expect({ status: response.status, body: await response.json() }).toEqual({
+      status: 400,
+      body: error("invalid_json"),
+    });
+    expect(await countRows(ctx.db, "messages")).toBe(before);
+  });
+});
+
+describe('ids in paths and query strings are plain decimal (" 1", "0x1", "1e0", "1.0" were read as 1)', () => {
+  test.each([
+    ` ${ALICE}`,
+    `+${ALICE}`,
+    `0${ALICE}`,
+    `${ALICE}.0`,
+    `${ALICE}e0`,
+    `0x${ALICE.toString(16)}`,
+    `${ALICE}.0000000000000001`,
+  ])("GET /stats/%p → 422", async (id) => {
+    const reply = await ctx.request("GET", `/api/mystery/stats/${encodeURIComponent(id)}`, { as: ALICE });
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 422, body: invalid("user_id") });
+  });
+
+  test("history with ?limit=1e1 or ?before_id=0x10 → 422", async () => {
+    for (const [query, field] of [
+      ["limit=1e1", "limit"],
+      ["before_id=0x10", "before_id"],
+    ]) {
+      const reply = await ctx.request("GET", `/api/mystery/chat/${matchId}?${query}`, { as: ALICE });
+      expect({ status: reply.status, body: reply.body }).toEqual({ status: 422, body: invalid(field!) });
+    }
+  });
+
+  test("PUT /api/admin/users/0x10/premium no longer creates user 16", async () => {
+    const reply = await ctx.request("PUT", "/api/admin/users/0x10/premium", { headers: admin, body: { until: null } });
+    expect(reply.status).toBe(422);
+    expect(await userExists(16)).toBe(false);
+  });
+
+  test("plain decimals still work (control)", async () => {
+    expect((await ctx.request("GET", `/api/mystery/stats/${ALICE}`, { as: ALICE })).status).toBe(200);
+    expect((await ctx.request("GET", `/api/mystery/chat/${matchId}?limit=10&before_id=5`, { as: ALICE })).status).toBe(
+      200,
+    );
+  });
+});
+
+describe("POST /api/admin/users/{id}/coins with an id out of range (was a 500, or a row written before a 422)", () => {
+  test.each(["0", "-5", "9007199254740992", "100000000000000000000"])("user %p → 422, no row", async (id) => {
+    const before = await countRows(ctx.db, "users");
+    const reply = await ctx.request("POST", `/api/admin/users/${id}/coins`, { headers: admin, body: { amount: 5 } });
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 422, body: invalid("user_id") });
+    expect(await countRows(ctx.db, "users")).toBe(before);
+  });
+});
