@@ -42,6 +42,73 @@ export type ErrorBody = typeof ErrorBody.static;
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/** Retry-After of a 503 database_unavailable: a restart or failover usually takes seconds. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+// Driver and socket codes of a database that cannot be reached or dropped the connection.
+const CONNECTION_FAILURES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EHOSTDOWN",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  // postgres.js's own codes.
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  // PostgreSQL: admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections.
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+]);
+
+/**
+ * True when `error` (or any error in its `cause` chain, as drizzle wraps driver errors) says the
+ * database is unreachable or dropped the connection, rather than that a statement was wrong:
+ * the codes above and PostgreSQL's whole class 08 (connection exception).
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && (CONNECTION_FAILURES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+  }
+  return false;
+}
+
+export const databaseUnavailable = () =>
+  new AppError(503, "database_unavailable", "The database is unavailable; please retry shortly", {
+    "retry-after": String(DATABASE_RETRY_AFTER_SECONDS),
+  });
+
+/** The driver's own error under drizzle's "Failed query" wrapper (which carries the SQL and its parameters). */
+function driverError(error: unknown): unknown {
+  let current = error;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current;
+}
+
+// An outage fails every request: say so in the log once per interval, not once per request.
+const OUTAGE_LOG_INTERVAL_MS = 10_000;
+let lastOutageLog = 0;
+
+/** The AppError a client should see for `error`: itself, 503 for an unreachable database, else null. */
+export function asAppError(error: unknown): AppError | null {
+  if (error instanceof AppError) return error;
+  if (!isDatabaseUnavailable(error)) return null;
+  const now = Date.now();
+  if (now - lastOutageLog >= OUTAGE_LOG_INTERVAL_MS) {
+    lastOutageLog = now;
+    log("warn", "database unavailable", { error: String(driverError(error)) });
+  }
+  return databaseUnavailable();
+}
+
 interface FieldIssue {
   path?: string;
   message?: string;
@@ -70,14 +137,14 @@ function validationDetails(where: string, issues: FieldIssue[]): FieldDetail[] {
 }
 
 /**
- * The single error hook: AppError → its status and code; validation → 422 with details;
- * malformed JSON → 400; unknown routes → 404; anything else → 500 "internal error",
- * with the cause logged, never sent.
+ * The single error hook: AppError → its status and code; an unreachable database → 503
+ * database_unavailable with Retry-After; validation → 422 with details; malformed JSON → 400;
+ * unknown routes → 404; anything else → 500 "internal error", with the cause logged, never sent.
  */
 export const errorHandler = new Elysia({ name: "errors" }).onError({ as: "global" }, ({ code, error, request }) => {
   // Elysia wraps what a parse hook throws (e.g. our 413) in its own ParseError.
-  const appError = code === "PARSE" && error.cause instanceof AppError ? error.cause : error;
-  if (appError instanceof AppError) {
+  const appError = code === "PARSE" && error.cause instanceof AppError ? error.cause : asAppError(error);
+  if (appError) {
     const body: ErrorBody = { success: false, error: appError.code, message: appError.message };
     if (appError.details) body.details = appError.details;
     return errorResponse(appError.status, body, appError.headers);

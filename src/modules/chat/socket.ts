@@ -2,7 +2,7 @@
 import type { ServerWebSocket } from "bun";
 import { Elysia, t } from "elysia";
 import { type AppDeps, authSecrets } from "../../http/deps";
-import { AppError } from "../../http/errors";
+import { AppError, asAppError } from "../../http/errors";
 import { limitsOf } from "../../http/rate-limit";
 import { IntegerParam, inRange } from "../../http/schemas";
 import { log } from "../../log";
@@ -46,8 +46,9 @@ function send(ws: Socket, event: ServerEvent): void {
 }
 
 function errorEvent(error: unknown, clientMsgId?: string | null): ServerEvent {
-  if (error instanceof AppError) {
-    return { type: "error", error: error.code, message: error.message, client_msg_id: clientMsgId };
+  const appError = asAppError(error);
+  if (appError) {
+    return { type: "error", error: appError.code, message: appError.message, client_msg_id: clientMsgId };
   }
   log("error", "socket frame failed", { error: String(error) });
   return { type: "error", error: "internal_error", message: "internal error", client_msg_id: clientMsgId };
