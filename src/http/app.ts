@@ -15,14 +15,15 @@ import { webRoutes } from "../web/routes";
 import type { AppDeps } from "./deps";
 import { AppError, ErrorBody, errorHandler, MAX_BODY_BYTES } from "./errors";
 import { observability } from "./observability";
+import { parseJson } from "./json";
 import { errors } from "./schemas";
 
 const tooLarge = () =>
   new AppError(413, "payload_too_large", `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
 
-/** Reads at most `limit` bytes of the body as text; a longer body is refused as soon as it is seen. */
-async function readBody(request: Request, limit: number): Promise<string> {
-  if (!request.body) return "";
+/** Reads at most `limit` bytes of the body; a longer body is refused as soon as it is seen. */
+async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -36,18 +37,12 @@ async function readBody(request: Request, limit: number): Promise<string> {
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
-// Every body is read as JSON whatever its content type, after the size check; empty means {}.
+// Every body is read as JSON whatever its content type, after the size check (see parseJson).
 async function parseJsonBody(request: Request): Promise<unknown> {
-  const text = await readBody(request, MAX_BODY_BYTES);
-  if (text.trim() === "") return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new AppError(400, "invalid_json", "The request body is not valid JSON");
-  }
+  return parseJson(await readBody(request, MAX_BODY_BYTES));
 }
 
 const documentation = {
