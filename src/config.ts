@@ -15,7 +15,10 @@ export interface Config {
   readonly jwtTtlSeconds: number;
   readonly adminToken: string | null;
   readonly telegramBotToken: string | null;
-  /** Demo sign-in for the web page (POST /api/demo/token mints a token for any user id): DEMO=1. */
+  /**
+   * Demo sign-in for the web page (POST /api/demo/token mints a token for any user id): DEMO=1, and
+   * on by default with the embedded database (no DATABASE_URL), where the page is a way to try it.
+   */
   readonly demo: boolean;
   /** With a Redis URL, socket events and presence cross processes. */
   readonly redisUrl: string | null;
@@ -180,7 +183,7 @@ export function loadConfig(environment: Env = process.env, flags: Env = {}): Con
     jwtTtlSeconds: integer(env, "JWT_TTL_SECONDS", 24 * 3600, 60, 365 * 24 * 3600),
     adminToken: optional(env, "ADMIN_TOKEN"),
     telegramBotToken: optional(env, "TELEGRAM_BOT_TOKEN"),
-    demo: flag(env, "DEMO", false),
+    demo: flag(env, "DEMO", url === null),
     redisUrl: redisUrl(env),
     redisPrefix: redisPrefix(env),
     unlockThresholds: Object.freeze(thresholds(env)),

@@ -17,7 +17,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: "JWT_TTL_SECONDS", fallback: "86400", help: "lifetime of tokens from POST /api/auth/telegram" },
   { name: "TELEGRAM_BOT_TOKEN", fallback: "unset", help: "enables Telegram init data sign-in" },
   { name: "ADMIN_TOKEN", fallback: "unset", help: "operator token for /api/admin (disabled while unset)" },
-  { name: "DEMO", fallback: "0", help: "1 enables the demo sign-in of the web page" },
+  { name: "DEMO", fallback: "1 embedded, else 0", help: "the web page's demo sign-in: a token for any user id" },
   { name: "REDIS_URL", fallback: "unset", help: "share socket events, presence and rate limits across processes" },
   { name: "REDIS_PREFIX", fallback: "mystery-match", help: "prefix of every Redis key and channel" },
   { name: "UNLOCK_THRESHOLDS", fallback: "20,60,100,150", help: "message counts that open unlock levels 1–4" },

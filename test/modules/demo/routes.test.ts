@@ -64,7 +64,14 @@ describe("demo sign-in on (DEMO=1)", () => {
 
 describe("DEMO in the config", () => {
   const BASE = { DATABASE_URL: "postgres://localhost/x", JWT_SECRET };
-  test("off unless asked for; 1/true and 0/false are read; anything else names the variable", () => {
+  test("on by default with the embedded database only; DEMO=0 turns it off there", () => {
+    const embedded = { JWT_SECRET, DATA_DIR: "/nonexistent/unused" };
+    expect(loadConfig(embedded).demo).toBe(true);
+    expect(loadConfig({ ...embedded, DEMO: "0" }).demo).toBe(false);
+    expect(loadConfig(BASE).demo).toBe(false);
+  });
+
+  test("with PostgreSQL off unless asked for; 1/true and 0/false are read; anything else names the variable", () => {
     expect(loadConfig(BASE).demo).toBe(false);
     expect(loadConfig({ ...BASE, DEMO: "1" }).demo).toBe(true);
     expect(loadConfig({ ...BASE, DEMO: "true" }).demo).toBe(true);
