@@ -14,8 +14,8 @@ import { safetyRoutes } from "../modules/safety/routes";
 import { webRoutes } from "../web/routes";
 import type { AppDeps } from "./deps";
 import { AppError, ErrorBody, errorHandler, MAX_BODY_BYTES } from "./errors";
-import { observability } from "./observability";
 import { parseJson } from "./json";
+import { observability } from "./observability";
 import { errors } from "./schemas";
 
 const tooLarge = () =>
