@@ -159,3 +159,24 @@ describe("POST /api/admin/users/{id}/coins with an id out of range (was a 500, o
     expect(await countRows(ctx.db, "users")).toBe(before);
   });
 });
+
+describe("premium until a time outside 1970–9999 (was a 500 past 9999, and year 99 read back as 1999)", () => {
+  test.each([
+    "9999-12-31T23:59:59-12:00",
+    "0001-01-01T00:00:00+14:00",
+    "0001-01-01T00:00:00Z",
+    "0099-12-31T00:00:00Z",
+    "1969-12-31T23:59:59Z",
+  ])("%p → 422", async (until) => {
+    const reply = await ctx.request("PUT", `/api/admin/users/${BOB}/premium`, { headers: admin, body: { until } });
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 422, body: invalid("until") });
+  });
+
+  test.each([
+    ["9999-12-31T23:59:59Z", "9999-12-31T23:59:59.000Z"],
+    ["1970-01-01T00:00:00Z", "1970-01-01T00:00:00.000Z"],
+  ])("%p is the edge, and reads back as itself", async (until, stored) => {
+    const reply = await ctx.request("PUT", `/api/admin/users/${BOB}/premium`, { headers: admin, body: { until } });
+    expect(reply.body).toEqual({ success: true, user_id: BOB, premium_until: stored });
+  });
+});

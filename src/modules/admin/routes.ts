@@ -61,8 +61,16 @@ function adminPlugin(adminToken: string | null) {
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
- * An RFC 3339 date-time with its offset, or a 422. The schema's date-time format also takes bare
- * dates and local times, and Date would roll 2030-02-30 over into March.
+ * The instants a stored time may take. Past 9999 (in UTC) PostgreSQL refuses the ISO string
+ * ("+010000-…"), and years below 100 come back from the database as 19xx/20xx.
+ */
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(10000, 0, 1) - 1;
+
+/**
+ * An RFC 3339 date-time with its offset, from 1970 to 9999 in UTC, or a 422. The schema's
+ * date-time format also takes bare dates and local times, and Date would roll 2030-02-30 over into
+ * March.
  */
 function parseDateTime(field: string, value: string): Date {
   const parts = RFC3339.exec(value)?.slice(1, 7).map(Number);
@@ -71,9 +79,13 @@ function parseDateTime(field: string, value: string): Date {
     const [year, month, day, hour, minute, second] = parts as [number, number, number, number, number, number];
     const calendar = new Date(Date.UTC(year, month - 1, day));
     const real = calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day;
-    if (year >= 1 && real && hour <= 23 && minute <= 59 && second <= 59) return date;
+    const inRange = date.getTime() >= EARLIEST && date.getTime() <= LATEST;
+    if (real && inRange && hour <= 23 && minute <= 59 && second <= 59) return date;
   }
-  throw invalidField(field, "must be an ISO-8601 date-time with an offset, like 2030-01-31T20:00:00Z");
+  throw invalidField(
+    field,
+    "must be an ISO-8601 date-time with an offset from 1970 to 9999, like 2030-01-31T20:00:00Z",
+  );
 }
 
 const tags = ["admin"];
