@@ -1,14 +1,22 @@
 // Schema building blocks shared by every module: ids, safe strings, and error responses per status.
-import { Type } from "@sinclair/typebox";
+import { FormatRegistry, Type } from "@sinclair/typebox";
 import { t } from "elysia";
 import { ErrorBody, invalidField } from "./errors";
 
 const NO_NUL = "^[^\\u0000]*$";
 const MAX_ID = Number.MAX_SAFE_INTEGER;
 
-/** A string PostgreSQL can store: NUL characters are refused up front instead of failing in SQL. */
+/**
+ * Well-formed UTF-16: no lone surrogate. JSON can carry one ("\ud800"), but UTF-8 cannot: it would
+ * be stored as U+FFFD, not as the text that was acknowledged. A format, not a pattern: a regular
+ * expression over surrogate pairs is slow on long strings.
+ */
+export const UNICODE_TEXT = "unicode-text";
+if (!FormatRegistry.Has(UNICODE_TEXT)) FormatRegistry.Set(UNICODE_TEXT, (value) => value.isWellFormed());
+
+/** A string PostgreSQL stores as sent: NUL characters and lone surrogates are refused up front. */
 export const SafeString = (options: { minLength?: number; maxLength: number; description?: string }) =>
-  t.String({ ...options, pattern: NO_NUL });
+  t.String({ ...options, pattern: NO_NUL, format: UNICODE_TEXT });
 
 /**
  * An integer in a JSON body: a JSON number only. (Elysia's own t.Integer also takes numeric

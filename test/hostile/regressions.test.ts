@@ -4,15 +4,18 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { rows } from "../../src/db/client";
 import { ADMIN_TOKEN, countRows, createTestContext, type TestContext } from "../helpers/app";
+import { SocketClient } from "../helpers/socket";
 
 const ALICE = 5_590_000_000_001;
 const BOB = 5_590_000_000_002;
 
 let ctx: TestContext;
+let ws: string;
 let matchId: number;
 
 beforeAll(async () => {
   ctx = await createTestContext();
+  ws = ctx.listen().ws;
   await ctx.addUsers({ id: ALICE }, { id: BOB });
   matchId = await ctx.addMatch(ALICE, BOB);
 });
@@ -29,6 +32,12 @@ async function userExists(id: number): Promise<boolean> {
   const found = await rows<{ id: number }>(ctx.db, sql`SELECT id FROM users WHERE id = ${id}`);
   return found.length > 0;
 }
+
+const openSocket = async () => {
+  const client = await SocketClient.open(`${ws}/api/mystery/ws/chat/${matchId}/${ALICE}?token=${ctx.token(ALICE)}`);
+  await client.next("connected");
+  return client;
+};
 
 describe("JSON nested thousands of levels deep (was a 500, and a 30 s stall ending in out-of-memory)", () => {
   const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
@@ -178,5 +187,45 @@ describe("premium until a time outside 1970–9999 (was a 500 past 9999, and yea
   ])("%p is the edge, and reads back as itself", async (until, stored) => {
     const reply = await ctx.request("PUT", `/api/admin/users/${BOB}/premium`, { headers: admin, body: { until } });
     expect(reply.body).toEqual({ success: true, user_id: BOB, premium_until: stored });
+  });
+});
+
+describe("lone surrogates in text (were stored as U+FFFD, not as acknowledged)", () => {
+  test.each([
+    ["message_text", "POST", "/api/mystery/send-message", { match_id: 0, message_text: "hi \ud800" }],
+    [
+      "client_msg_id",
+      "POST",
+      "/api/mystery/send-message",
+      { match_id: 0, message_text: "hi", client_msg_id: "\udc00" },
+    ],
+    ["bio", "PUT", "/api/mystery/profile", { gender: "male", age: 30, bio: "a\udfffb" }],
+    ["photo_url", "PUT", "/api/mystery/profile", { gender: "male", age: 30, photo_url: "https://x.example/\ud83d" }],
+    ["reason", "POST", "/api/admin/users/5590000000002/ban", { hours: 1, reason: "\ud800" }],
+  ])("in %s → 422, nothing written", async (field, method, path, body) => {
+    const real = { ...body, ...("match_id" in body ? { match_id: matchId } : {}) };
+    const before = await countRows(ctx.db, "messages");
+    const reply = await ctx.request(
+      method,
+      path,
+      path.startsWith("/api/admin") ? { headers: admin, body: real } : { as: ALICE, body: real },
+    );
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 422, body: invalid(field) });
+    expect(await countRows(ctx.db, "messages")).toBe(before);
+  });
+
+  test("surrogate pairs (emoji) are text like any other (control)", async () => {
+    const reply = await ctx.request("POST", "/api/mystery/send-message", {
+      as: ALICE,
+      body: { match_id: matchId, message_text: "hi 😀" },
+    });
+    expect(reply.status).toBe(200);
+  });
+
+  test("a socket message frame with a lone surrogate gets an error event", async () => {
+    const client = await openSocket();
+    client.send('{"type":"message","text":"\\ud800","client_msg_id":"s1"}');
+    expect(await client.next("error")).toMatchObject({ error: "invalid_frame" });
+    await client.close();
   });
 });

@@ -1,7 +1,7 @@
 // Profile request and response schemas.
 import { t } from "elysia";
 import { GENDERS } from "../../db/schema";
-import { Id, JsonInteger, NullableTimestamp, SafeString } from "../../http/schemas";
+import { Id, JsonInteger, NullableTimestamp, SafeString, UNICODE_TEXT } from "../../http/schemas";
 
 // Not t.UnionEnum: it gives the schema a default (its first value), which would fill optional fields.
 export const Gender = t.Union([t.Literal(GENDERS[0]), t.Literal(GENDERS[1]), t.Literal(GENDERS[2])], {
@@ -15,7 +15,14 @@ export const ProfileInput = t.Object({
   bio: t.Optional(t.Nullable(SafeString({ maxLength: 500 }))),
   interests: t.Optional(t.Array(SafeString({ minLength: 1, maxLength: 30 }), { maxItems: 10 })),
   photo_url: t.Optional(
-    t.Nullable(t.String({ maxLength: 2048, pattern: "^https://[^\\s\\u0000]+$", description: "An https URL" })),
+    t.Nullable(
+      t.String({
+        maxLength: 2048,
+        pattern: "^https://[^\\s\\u0000]+$",
+        format: UNICODE_TEXT,
+        description: "An https URL",
+      }),
+    ),
   ),
 });
 export type ProfileInput = typeof ProfileInput.static;
