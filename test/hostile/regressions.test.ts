@@ -229,3 +229,19 @@ describe("lone surrogates in text (were stored as U+FFFD, not as acknowledged)",
     await client.close();
   });
 });
+
+describe("a socket frame whose type is an object or a deep array (threw outside any handler: Bun exits)", () => {
+  test.each([
+    ['{"type":{"toString":1}}', "Unknown frame type: an object"],
+    ['{"type":[{"toString":1}]}', "Unknown frame type: an array"],
+    [`{"type":${"[".repeat(20_000)}${"]".repeat(20_000)}}`, "Unknown frame type: an array"],
+    [`{"type":"${"x".repeat(1000)}"}`, `Unknown frame type: ${"x".repeat(64)}…`],
+  ])("%#: an error event, and the socket and the process go on", async (frame, message) => {
+    const client = await openSocket();
+    client.send(frame);
+    expect(await client.next("error")).toEqual({ type: "error", error: "invalid_frame", message });
+    client.send({ type: "ping" });
+    expect(await client.next("pong")).toEqual({ type: "pong" });
+    await client.close();
+  });
+});

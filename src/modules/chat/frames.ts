@@ -18,6 +18,16 @@ export type ClientFrame = typeof ClientFrame.static;
 
 const checkFrame = TypeCompiler.Compile(ClientFrame);
 
+/**
+ * A frame's `type` for an error message. Never String(type): a client's JSON can make that throw
+ * ({"toString": 1}) or recurse until the stack runs out (an array nested 20 000 deep).
+ */
+function describe(type: unknown): string {
+  if (typeof type === "string") return type.length > 64 ? `${type.slice(0, 64)}…` : type;
+  if (type === null || type === undefined || typeof type !== "object") return String(type);
+  return Array.isArray(type) ? "an array" : "an object";
+}
+
 /** The frame, or a sentence saying what is wrong with it. */
 export function parseFrame(message: unknown): ClientFrame | string {
   if (typeof message !== "object" || message === null || Array.isArray(message)) {
@@ -25,7 +35,7 @@ export function parseFrame(message: unknown): ClientFrame | string {
   }
   if (checkFrame.Check(message)) return message;
   const type = (message as { type?: unknown }).type;
-  if (!["message", "typing", "read", "ping"].includes(type as string)) return `Unknown frame type: ${String(type)}`;
+  if (!["message", "typing", "read", "ping"].includes(type as string)) return `Unknown frame type: ${describe(type)}`;
   const issue = checkFrame.Errors(message).First();
   return `Invalid ${type} frame${issue?.path ? ` at ${issue.path}` : ""}: ${issue?.message ?? "bad fields"}`;
 }

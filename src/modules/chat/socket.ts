@@ -75,7 +75,11 @@ class ChatSocket {
   ) {}
 
   message(ws: Socket, raw: string | Buffer): void {
-    void this.handlers.message(ws, this.session, raw);
+    // Nothing a frame does may reject unhandled: Bun ends the process on an unhandled rejection.
+    this.handlers.message(ws, this.session, raw).catch((error) => {
+      if (ws.readyState === WebSocket.OPEN) send(ws, errorEvent(error));
+      else log("error", "socket frame failed", { error: String(error) });
+    });
   }
 
   close(ws: Socket): void {
