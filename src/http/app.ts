@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { adminRoutes } from "../modules/admin/routes";
 import { authRoutes } from "../modules/auth/routes";
+import { FRAME_HARD_LIMIT } from "../modules/chat/frames";
 import { chatRoutes } from "../modules/chat/routes";
 import { socketRoutes } from "../modules/chat/socket";
 import { socketPath } from "../modules/chat/socket-doc";
@@ -70,7 +71,7 @@ const documentation = {
 const websocket = {
   idleTimeout: 60,
   sendPings: true,
-  maxPayloadLength: 64 * 1024,
+  maxPayloadLength: FRAME_HARD_LIMIT,
   backpressureLimit: 1024 * 1024,
   closeOnBackpressureLimit: true,
   perMessageDeflate: false,

@@ -245,3 +245,20 @@ describe("a socket frame whose type is an object or a deep array (threw outside 
     await client.close();
   });
 });
+
+describe("a socket frame over 64 KiB (closed the socket with 1009)", () => {
+  test("gets a payload_too_large error event and the socket stays open", async () => {
+    const client = await openSocket();
+    const before = await countRows(ctx.db, "messages");
+    client.send({ type: "message", text: "x".repeat(100 * 1024) });
+    expect(await client.next("error")).toEqual({
+      type: "error",
+      error: "payload_too_large",
+      message: "A frame must be at most 64 KiB",
+    });
+    client.send({ type: "ping" });
+    expect(await client.next("pong")).toEqual({ type: "pong" });
+    expect(await countRows(ctx.db, "messages")).toBe(before);
+    await client.close();
+  });
+});

@@ -40,6 +40,18 @@ export function parseFrame(message: unknown): ClientFrame | string {
   return `Invalid ${type} frame${issue?.path ? ` at ${issue.path}` : ""}: ${issue?.message ?? "bad fields"}`;
 }
 
+/**
+ * A frame over this many bytes gets a `payload_too_large` error event, like a body over 64 KiB gets
+ * a 413; the socket stays open. No valid frame comes near it (a message is at most 2000 characters).
+ */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/**
+ * The WebSocket layer's own limit (Bun's maxPayloadLength): a frame over it closes the socket with
+ * 1009 before any handler sees it. Higher than MAX_FRAME_BYTES, so that a somewhat oversized frame
+ * is answered rather than cut off, yet low enough that a socket never buffers much.
+ */
+export const FRAME_HARD_LIMIT = 256 * 1024;
+
 /** Frames a socket may send per second on average, and in a burst. */
 const FRAMES_PER_SECOND = 5;
 const BURST = 20;

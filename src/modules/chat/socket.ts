@@ -12,7 +12,7 @@ import { verifyToken } from "../auth/jwt";
 import { authenticate } from "../auth/plugin";
 import { banned, closedMatchError, loadParticipantMatch } from "../matches/service";
 import { viewerLevel } from "../profiles/unlock";
-import { FloodGuard, parseFrame } from "./frames";
+import { FloodGuard, MAX_FRAME_BYTES, parseFrame } from "./frames";
 import { publishSent } from "./publish";
 import { checkMessageText } from "./routes";
 import { markRead, messagesAfter, sendMessage } from "./service";
@@ -91,6 +91,8 @@ class ChatSocket {
   pong(): void {}
 }
 
+const frameBytes = (raw: string | Buffer) => (typeof raw === "string" ? Buffer.byteLength(raw) : raw.byteLength);
+
 function decode(raw: string | Buffer): unknown {
   if (typeof raw !== "string") return undefined;
   try {
@@ -131,6 +133,13 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps) => {
       if (verdict === "close") return ws.close(POLICY_VIOLATION, "flooding");
       if (verdict === "refuse") {
         return send(ws, { type: "error", error: "rate_limited", message: "Too many frames; slow down" });
+      }
+      if (frameBytes(raw) > MAX_FRAME_BYTES) {
+        return send(ws, {
+          type: "error",
+          error: "payload_too_large",
+          message: `A frame must be at most ${MAX_FRAME_BYTES / 1024} KiB`,
+        });
       }
       const frame = parseFrame(decode(raw));
       if (typeof frame === "string") return send(ws, { type: "error", error: "invalid_frame", message: frame });
