@@ -9,6 +9,8 @@ import { ask, field, toast } from "./ui";
 
 const TYPING_IDLE_MS = 3000;
 const TYPING_SHOWN_MS = 6000;
+const TYPING_REPEAT_MS = 2500;
+const TYPING_RELAY_GAP_MS = 1100;
 /** The socket close code after match_ended (API.md). */
 const MATCH_ENDED_CLOSE = 4410;
 
@@ -46,6 +48,7 @@ export class ChatView {
   private closedByUs = false;
   private retries = 0;
   private typingSent = false;
+  private typingSentAt = 0;
   private typingTimer = 0;
   private partnerTypingTimer = 0;
   private readonly abort = new AbortController();
@@ -236,6 +239,11 @@ export class ChatView {
       case "user_online":
         this.online = true;
         this.renderCard();
+        // Typing began before the partner came: tell them now (the server relays a repeat at most once a second).
+        if (this.typingSent) {
+          const wait = Math.max(0, TYPING_RELAY_GAP_MS - (Date.now() - this.typingSentAt));
+          window.setTimeout(() => this.typingSent && this.sendTyping(), wait);
+        }
         return;
       case "user_offline":
         this.online = false;
@@ -415,10 +423,16 @@ export class ChatView {
   // ---- typing ---------------------------------------------------------------------------------
 
   private typed(): void {
-    if (!this.typingSent && this.input.value.trim() !== "")
-      this.typingSent = this.send({ type: "typing", is_typing: true });
+    // Repeated every few seconds while typing goes on, so a partner who opens the chat meanwhile sees it.
+    const due = !this.typingSent || Date.now() - this.typingSentAt > TYPING_REPEAT_MS;
+    if (due && this.input.value.trim() !== "") this.sendTyping();
     clearTimeout(this.typingTimer);
     this.typingTimer = window.setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
+  }
+
+  private sendTyping(): void {
+    this.typingSent = this.send({ type: "typing", is_typing: true });
+    this.typingSentAt = Date.now();
   }
 
   private stopTyping(): void {

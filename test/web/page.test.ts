@@ -234,10 +234,16 @@ describe.skipIf(!HAVE_CHROMIUM)("the web page in Chromium", () => {
     await say(c, "Hello?");
     await d.getByRole("button", { name: "Refresh the match list" }).click();
     await d.locator(`button.match[data-match="${matchId}"] .badge`, { hasText: "2" }).waitFor(WAIT);
-    await d.getByText("47 h 59 min left").waitFor(WAIT);
+    await d.getByText(/^2 messages · 47 h 5\d min left$/).waitFor(WAIT);
     await screenshot(d, "12-match-list-unread");
+
+    // Cleo is already typing when Dara opens the chat: Dara sees it all the same.
+    await c.getByRole("textbox", { name: "Message" }).pressSequentially("Still th", { delay: 20 });
     await d.locator(`button.match[data-match="${matchId}"]`).click();
     await sees(d, "Hello?");
+    await d.getByText("Your match is typing…").waitFor(WAIT);
+    await c.getByRole("textbox", { name: "Message" }).press("Enter");
+    await sees(d, "Still th");
 
     // Extending costs coins Cleo does not have, then does.
     await c.getByRole("button", { name: "Extend +24 h" }).click();
