@@ -6,7 +6,7 @@ set -euo pipefail
 binary=$(realpath "${1:-dist/mystery-match}")
 runs=${2:-3}
 admin=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
-port=39170
+port=0 # set per run
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -15,6 +15,7 @@ now_ms() { date +%s%3N; }
 # Starts the binary with the given env, prints "<ms to ready> <VmRSS kB after 5 s idle>", stops it.
 measure() {
   local start pid ready rss
+  port=$((40000 + RANDOM % 20000))
   start=$(now_ms)
   env "$@" PORT=$port HOST=127.0.0.1 LOG_REQUESTS=0 "$binary" serve >"$work/log" 2>&1 &
   pid=$!

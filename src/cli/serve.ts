@@ -1,6 +1,6 @@
 // `serve` (the default command): migrate, listen, sweep, and stop gracefully on SIGTERM/SIGINT.
 import { join } from "node:path";
-import { GENERATED_SECRET_FILE, loadConfig } from "../config";
+import { ConfigError, GENERATED_SECRET_FILE, loadConfig } from "../config";
 import { openDatabase } from "../db/open";
 import { createApp } from "../http/app";
 import { log } from "../log";
@@ -16,10 +16,15 @@ export async function serveCommand(args: string[]): Promise<void> {
   const database = await openDatabase(config);
   await database.migrate();
   const realtime = await createRealtime(config.redisUrl, config.redisPrefix);
-  const app = createApp({ db: database.db, config, realtime, dbStats: database.stats }).listen({
-    port: config.port,
-    hostname: config.host,
-  });
+  const app = createApp({ db: database.db, config, realtime, dbStats: database.stats });
+  try {
+    app.listen({ port: config.port, hostname: config.host });
+  } catch (error) {
+    await realtime.close();
+    await database.close();
+    if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
+    throw new ConfigError(`PORT ${config.port} on ${config.host} is already in use`);
+  }
   realtime.local.attach(app.server!);
   const stopSweeper = startSweeper(database.db, realtime.bus, config.sweepIntervalSeconds);
 
