@@ -179,6 +179,15 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
   };
 }
 
+/**
+ * Rate limits count per wall-clock minute. A test that fills a window first waits for a fresh one
+ * when fewer than 20 s of the current one remain, so the window cannot roll over mid-test.
+ */
+export async function freshRateWindow(): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < 20_000) await Bun.sleep(left + 50);
+}
+
 /** Counts rows of a table, for "nothing was written" checks. */
 export async function countRows(db: Db, table: string): Promise<number> {
   const [row] = await rows<{ n: number }>(db, sql.raw(`SELECT count(*)::int AS n FROM ${table}`));

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { MemoryRateLimiter } from "../../src/http/rate-limit";
 import { signToken } from "../../src/modules/auth/jwt";
 import { signInitData } from "../../src/modules/auth/telegram";
-import { BOT_TOKEN, countRows, createTestContext, JWT_SECRET, type TestContext } from "../helpers/app";
+import { BOT_TOKEN, countRows, createTestContext, freshRateWindow, JWT_SECRET, type TestContext } from "../helpers/app";
 import { SocketClient } from "../helpers/socket";
 
 let ctx: TestContext;
@@ -16,6 +16,8 @@ beforeAll(async () => {
 afterAll(() => ctx.close());
 
 describe("per-user and per-address limits", () => {
+  beforeEach(freshRateWindow);
+
   test("message sends: the fourth in a minute is 429 rate_limited with Retry-After, and stores nothing", async () => {
     const [a, b] = [14_000_001, 14_000_002];
     await ctx.addUsers({ id: a }, { id: b });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { signToken } from "../../src/modules/auth/jwt";
-import { createTestContext, JWT_SECRET, ON_POSTGRES, type TestContext } from "../helpers/app";
+import { createTestContext, freshRateWindow, JWT_SECRET, ON_POSTGRES, type TestContext } from "../helpers/app";
 import { type ServerProcess, startServer } from "../helpers/process";
 import { SocketClient } from "../helpers/socket";
 
@@ -80,6 +80,7 @@ postgresOnly("the per-user message limit counts sends on every process together"
   const [a, b] = [13_000_021, 13_000_022];
   await ctx.addUsers({ id: a }, { id: b });
   const matchId = await ctx.addMatch(a, b);
+  await freshRateWindow();
   const statuses: number[] = [];
   for (let i = 0; i < 6; i++) {
     const server = i % 2 ? two : one;
