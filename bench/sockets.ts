@@ -296,18 +296,19 @@ export async function fanout(options: {
     try {
       const { clients, opened, failed } = await startClients(kind, list, servers, clientCount);
       say(`fanout: ${kind}: ${opened} open, ${failed} failed`);
-      for (const rate of options.messageRates) {
-        rows.push(
-          await phase(
-            kind,
-            clients,
-            "messages",
-            { cmd: "messages", rate: rate / clients.length, seconds: options.seconds },
-            rate,
-            options.seconds,
-          ),
+      // Lowest rates first and the highest last: a rate the server cannot keep up with leaves a
+      // backlog that would spoil any phase after it (typing included).
+      const rates = [...options.messageRates].sort((a, b) => a - b);
+      const messages = (rate: number) =>
+        phase(
+          kind,
+          clients,
+          "messages",
+          { cmd: "messages", rate: rate / clients.length, seconds: options.seconds },
+          rate,
+          options.seconds,
         );
-      }
+      for (const rate of rates.slice(0, -1)) rows.push(await messages(rate));
       rows.push(
         await phase(
           kind,
@@ -318,6 +319,7 @@ export async function fanout(options: {
           options.seconds,
         ),
       );
+      rows.push(await messages(rates.at(-1)!));
       await stopClients(clients);
     } finally {
       await Promise.all(servers.map((s) => stop(s.child)));
