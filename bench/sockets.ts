@@ -4,6 +4,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { RedisClient } from "bun";
 import postgres from "postgres";
 import { signToken } from "../src/modules/auth/jwt";
 import { serverEnv } from "./http";
@@ -48,9 +49,28 @@ async function startServers(
     kind === "server"
       ? bunCommand(join(options.serverRoot, "src/main.ts"))
       : ["bun", join(import.meta.dir, "bare-pubsub-server.ts")];
-  return Promise.all(
+  const servers = await Promise.all(
     Array.from({ length: count }, (_, i) => startListening(command, { ...env, HOST: `127.0.0.${2 + i}` })),
   );
+  return { servers, prefix };
+}
+
+/** Deletes the run's presence and last-seen keys (they would live in Redis for 30 days). */
+async function dropRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new RedisClient(url);
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = (await redis.send("SCAN", [cursor, "MATCH", `${prefix}:*`, "COUNT", "1000"])) as [
+        string,
+        string[],
+      ];
+      cursor = next;
+      if (keys.length > 0) await redis.send("DEL", keys);
+    } while (cursor !== "0");
+  } finally {
+    redis.close();
+  }
 }
 
 interface Client {
@@ -163,7 +183,7 @@ export async function holdSockets(options: {
   const rows: HoldRow[] = [];
   for (const kind of ["bare", "server"] as ServerKind[]) {
     say(`hold: ${total} sockets on ${processes} ${kind} processes`);
-    const servers = await startServers(kind, processes, options, 4);
+    const { servers, prefix } = await startServers(kind, processes, options, 4);
     try {
       const idle = await settledRss(servers);
       const { clients, opened, failed, seconds } = await startClients(kind, list, servers, processes);
@@ -182,6 +202,7 @@ export async function holdSockets(options: {
       await stopClients(clients);
     } finally {
       await Promise.all(servers.map((s) => stop(s.child)));
+      await dropRedisKeys(options.redisUrl, prefix);
     }
   }
   return rows;
@@ -292,7 +313,7 @@ export async function fanout(options: {
   const typingRate = options.typingPerSocket * 2 * list.length;
   for (const kind of ["bare", "server"] as ServerKind[]) {
     say(`fanout: ${list.length} matches on ${processes} ${kind} processes, ${clientCount} clients`);
-    const servers = await startServers(kind, processes, options, 10);
+    const { servers, prefix } = await startServers(kind, processes, options, 10);
     try {
       const { clients, opened, failed } = await startClients(kind, list, servers, clientCount);
       say(`fanout: ${kind}: ${opened} open, ${failed} failed`);
@@ -323,6 +344,7 @@ export async function fanout(options: {
       await stopClients(clients);
     } finally {
       await Promise.all(servers.map((s) => stop(s.child)));
+      await dropRedisKeys(options.redisUrl, prefix);
     }
   }
   return { matches: list.length, processes, clients: clientCount, seconds: options.seconds, rows };
