@@ -3,7 +3,7 @@ const server = Bun.serve({
   port: 0,
   hostname: "127.0.0.1",
   fetch(request, server) {
-    const [, , , , , , match, user] = new URL(request.url).pathname.split("/");
+    const [, , , , , match, user] = new URL(request.url).pathname.split("/");
     if (server.upgrade(request, { data: { topic: `m:${match}:${user}` } })) return;
     return new Response("expected a websocket", { status: 400 });
   },
