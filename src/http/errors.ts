@@ -1,6 +1,7 @@
 // AppError and the one onError hook that turns every failure into the contract's error body.
 import { Elysia, t } from "elysia";
 import { log } from "../log";
+import { requestId } from "./observability";
 
 /** A failure the client should see: HTTP status, stable `code`, human `message`. */
 export class AppError extends Error {
@@ -168,7 +169,13 @@ export const errorHandler = new Elysia({ name: "errors" }).onError({ as: "global
     case "NOT_FOUND":
       return errorResponse(404, { success: false, error: "not_found", message: "No such route" });
     default: {
-      log("error", "unhandled error", { method: request.method, url: request.url, error: String(error) });
+      // The request id ties this line to the request's own log line; the path has no query (no ?token=).
+      log("error", "unhandled error", {
+        id: requestId(request),
+        method: request.method,
+        path: new URL(request.url).pathname,
+        error: String(error),
+      });
       return errorResponse(500, { success: false, error: "internal_error", message: "internal error" });
     }
   }

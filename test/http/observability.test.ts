@@ -1,5 +1,6 @@
 // Operations: request ids, one log line per request, Prometheus metrics with routes, statuses and sockets.
 import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
+import { createApp } from "../../src/http/app";
 import { signToken } from "../../src/modules/auth/jwt";
 import { createTestContext, JWT_SECRET, type TestContext } from "../helpers/app";
 import { SocketClient } from "../helpers/socket";
@@ -129,5 +130,34 @@ describe("GET /metrics", () => {
     expect(await sample(`mystery_match_db_queries_in_flight{driver="${driver}"}`)).toBe(0);
     expect(await sample(`mystery_match_db_transactions_open{driver="${driver}"}`)).toBe(0);
     expect(await sample("mystery_match_http_requests_in_flight")).toBe(1);
+  });
+});
+
+describe("unhandled errors", () => {
+  test("are logged with the request's id and path, never its query string", async () => {
+    const spy = spyOn(console, "error");
+    try {
+      const failing = createApp({ db: ctx.db, config: ctx.config, realtime: ctx.realtime }).get("/boom", () => {
+        throw new Error("kaboom");
+      });
+      const reply = await failing.handle(
+        new Request("http://localhost/boom?token=secret", { headers: { "x-request-id": "boom-1" } }),
+      );
+      expect(reply.status).toBe(500);
+      const lines = spy.mock.calls.map((call) => JSON.parse(String(call[0]))).filter((line) => line.id === "boom-1");
+      expect(lines).toEqual([
+        {
+          time: expect.any(String),
+          level: "error",
+          msg: "unhandled error",
+          id: "boom-1",
+          method: "GET",
+          path: "/boom",
+          error: "Error: kaboom",
+        },
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
