@@ -6,6 +6,8 @@
 FROM oven/bun:1.4.5 AS build
 WORKDIR /src
 COPY package.json bun.lock bunfig.toml tsconfig.json ./
+# patchedDependencies in package.json: bun install applies these to node_modules.
+COPY patches ./patches
 RUN bun install --frozen-lockfile --production
 COPY drizzle ./drizzle
 COPY src ./src
