@@ -138,10 +138,14 @@ export function connectPostgres(url: string, poolSize: number): Database {
   };
 }
 
+/** The rows of a raw query's result: postgres.js returns an array, PGlite an object with `rows`. */
+export function resultRows<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
 /** Runs raw SQL and returns its rows, whatever the driver's result shape. */
 export async function rows<T>(db: Db, query: SQL): Promise<T[]> {
-  const result: unknown = await db.execute(query);
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+  return resultRows<T>(await db.execute(query));
 }
 
 /** A timestamp parameter for raw SQL (drivers differ in how they send a bare Date). */

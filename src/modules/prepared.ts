@@ -6,7 +6,7 @@
 // Builders use drizzle's own `.prepare(name)`; raw SQL goes through `preparedRows` below. The
 // text of a prepared query must not vary with its values: parameters only, never sql.raw values.
 import type { SQL } from "drizzle-orm";
-import type { Db } from "../db/client";
+import { type Db, resultRows } from "../db/client";
 
 interface DrizzleInternals {
   session: {
@@ -23,6 +23,5 @@ interface DrizzleInternals {
 /** `rows(db, query)` (src/db/client.ts) as a prepared statement; `name` only says "prepare it". */
 export async function preparedRows<T>(db: Db, name: string, query: SQL): Promise<T[]> {
   const { session, dialect } = db as unknown as DrizzleInternals;
-  const result: unknown = await session.prepareQuery(dialect.sqlToQuery(query), undefined, name, false).execute();
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+  return resultRows<T>(await session.prepareQuery(dialect.sqlToQuery(query), undefined, name, false).execute());
 }
