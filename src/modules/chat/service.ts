@@ -4,7 +4,6 @@ import { at, type Db, isUniqueViolation, type RawTimestamp, rows, toDate, toDate
 import { messages } from "../../db/schema";
 import { AppError } from "../../http/errors";
 import { banned, closedMatchError, loadParticipantMatch, matchNotFound } from "../matches/service";
-import { preparedRows } from "../prepared";
 import { partnerView, type Thresholds, unlockState } from "../profiles/unlock";
 import type { ChatMessage, HistoryPage } from "./model";
 
@@ -64,19 +63,19 @@ const viewFields = {
 /** Self-destructed messages are never returned, even before the sweeper deletes them. */
 const notSelfDestructed = (now: Date) => or(isNull(messages.selfDestructAt), gt(messages.selfDestructAt, now));
 
-type MessageRow = Omit<StoredMessage, "selfDestructAt" | "createdAt"> & {
+export type MessageRow = Omit<StoredMessage, "selfDestructAt" | "createdAt"> & {
   selfDestructAt: RawTimestamp | null;
   createdAt: RawTimestamp;
   senderPremiumUntil: RawTimestamp | null;
   partnerId: number;
 };
 
-const messageColumns = sql.raw(
+export const messageColumns = sql.raw(
   `id, match_id AS "matchId", sender_id AS "senderId", text, seq, is_secret AS "isSecret",
    self_destruct_at AS "selfDestructAt", created_at AS "createdAt"`,
 );
 
-function toResult(row: MessageRow, now: Date, replayed: boolean): SendResult {
+export function toResult(row: MessageRow, now: Date, replayed: boolean): SendResult {
   const premiumUntil = toDateOrNull(row.senderPremiumUntil);
   return {
     message: {
@@ -102,9 +101,8 @@ function toResult(row: MessageRow, now: Date, replayed: boolean): SendResult {
  * secret chat the message is stored secret, to be deleted when the secret chat ends.
  */
 async function insertMessage(db: Db, args: SendArgs, now: Date): Promise<MessageRow | undefined> {
-  const [row] = await preparedRows<MessageRow>(
+  const [row] = await rows<MessageRow>(
     db,
-    "insert_message",
     sql`WITH sender AS (
           SELECT premium_until FROM users
           WHERE id = ${args.senderId} AND (ban_until IS NULL OR ban_until <= ${at(now)})
@@ -131,9 +129,8 @@ async function insertMessage(db: Db, args: SendArgs, now: Date): Promise<Message
 }
 
 async function findByClientMsgId(db: Db, args: SendArgs): Promise<MessageRow | undefined> {
-  const [row] = await preparedRows<MessageRow>(
+  const [row] = await rows<MessageRow>(
     db,
-    "message_by_client_id",
     sql`SELECT ${messageColumns}, (SELECT premium_until FROM users WHERE id = ${args.senderId}) AS "senderPremiumUntil",
           (SELECT CASE WHEN m.user_a = ${args.senderId} THEN m.user_b ELSE m.user_a END
              FROM matches m WHERE m.id = ${args.matchId}) AS "partnerId"
@@ -220,9 +217,7 @@ export async function getHistory(
       ),
     )
     .orderBy(desc(messages.id))
-    .limit(args.limit + 1)
-    .prepare("history_page")
-    .execute();
+    .limit(args.limit + 1);
 
   const hasMore = page.length > args.limit;
   const visible = page.slice(0, args.limit).reverse();
@@ -256,9 +251,7 @@ export async function messagesAfter(
     .from(messages)
     .where(and(eq(messages.matchId, matchId), gt(messages.id, sinceId), notSelfDestructed(now)))
     .orderBy(messages.id)
-    .limit(limit + 1)
-    .prepare("messages_after")
-    .execute();
+    .limit(limit + 1);
   return { messages: page.slice(0, limit).map((m) => messageView(m, viewerId)), hasMore: page.length > limit };
 }
 
@@ -273,9 +266,8 @@ export async function markRead(
   upToId: number,
   now = new Date(),
 ): Promise<number> {
-  const [row] = await preparedRows<{ lastReadId: number }>(
+  const [row] = await rows<{ lastReadId: number }>(
     db,
-    "mark_read",
     sql`INSERT INTO read_markers (match_id, user_id, last_read_id, updated_at)
         VALUES (${matchId}, ${userId},
                 LEAST(${upToId}::bigint, (SELECT coalesce(max(id), 0) FROM messages WHERE match_id = ${matchId})),

@@ -1,9 +1,8 @@
 // Matching: the atomic daily quota, the random pick, the caller's match list and stats.
 import { and, eq, or, type SQL, sql } from "drizzle-orm";
-import { at, type Db, type RawTimestamp, toDate, toDateOrNull } from "../../db/client";
-import { dailyMatchCounts, matches, users } from "../../db/schema";
+import { at, type Db, type RawTimestamp, rows, toDate, toDateOrNull } from "../../db/client";
+import { matches, users } from "../../db/schema";
 import { AppError, invalidField } from "../../http/errors";
-import { preparedRows } from "../prepared";
 import { userNotFound } from "../profiles/service";
 import { isPremium, type ProfileRow, partnerView, type Thresholds, unlockState } from "../profiles/unlock";
 import type { FindMatchInput, FoundMatch, MatchListItem, Stats } from "./model";
@@ -27,31 +26,43 @@ const partnerColumns = (alias: string) =>
     `${alias}.id, ${alias}.gender, ${alias}.age, ${alias}.city, ${alias}.bio, ${alias}.interests, ${alias}.photo_url AS "photoUrl"`,
   );
 
-/**
- * Takes one match from today's quota, or throws 429 when a free user has none left. The upsert
- * locks the (user, day) row until the transaction ends, so concurrent requests by one user queue
- * here and can never exceed the limit; a rolled-back transaction (no candidate) gives it back.
- */
-async function takeDailyQuota(tx: Tx, userId: number, limit: number | null, now: Date): Promise<void> {
-  const taken = await tx
-    .insert(dailyMatchCounts)
-    .values({ userId, day: utcDay(now), count: 1 })
-    .onConflictDoUpdate({
-      target: [dailyMatchCounts.userId, dailyMatchCounts.day],
-      set: { count: sql`${dailyMatchCounts.count} + 1` },
-      setWhere: limit === null ? undefined : sql`${dailyMatchCounts.count} < ${limit}`,
-    })
-    .returning({ count: dailyMatchCounts.count })
-    .prepare("take_daily_quota")
-    .execute();
-  if (taken.length === 0) {
-    throw new AppError(
-      429,
-      "daily_limit_reached",
-      `You've reached your daily limit of ${limit} matches. Upgrade to Premium!`,
-    );
-  }
+interface Caller {
+  age: number | null;
+  premiumUntil: RawTimestamp | null;
+  banUntil: RawTimestamp | null;
+  /** Today's count after this request took one, or null when nothing was taken. */
+  taken: number | null;
 }
+
+/**
+ * Reads the caller and, when they may look for a match (a profile, no ban), takes one match from
+ * today's quota, in one statement. Premium users take without a limit; a free user at the limit
+ * takes nothing. The upsert locks the (user, day) row until the transaction ends, so concurrent
+ * requests by one user queue here and can never exceed the limit; a rolled-back transaction (no
+ * candidate) gives it back.
+ */
+async function readCallerTakingQuota(tx: Tx, userId: number, limit: number, now: Date): Promise<Caller | undefined> {
+  const [caller] = await rows<Caller>(
+    tx,
+    sql`WITH caller AS (
+          SELECT age, premium_until, ban_until FROM users WHERE id = ${userId}
+        ), taken AS (
+          INSERT INTO daily_match_counts (user_id, day, count)
+          SELECT ${userId}, ${utcDay(now)}, 1 FROM caller
+          WHERE age IS NOT NULL AND (ban_until IS NULL OR ban_until <= ${at(now)})
+          ON CONFLICT (user_id, day) DO UPDATE SET count = daily_match_counts.count + 1
+          WHERE daily_match_counts.count < ${limit}
+             OR EXISTS (SELECT 1 FROM caller WHERE premium_until > ${at(now)})
+          RETURNING count
+        )
+        SELECT age, premium_until AS "premiumUntil", ban_until AS "banUntil", (SELECT count FROM taken) AS taken
+        FROM caller`,
+  );
+  return caller;
+}
+
+const dailyLimitReached = (limit: number) =>
+  new AppError(429, "daily_limit_reached", `You've reached your daily limit of ${limit} matches. Upgrade to Premium!`);
 
 interface PickFilters {
   ageMin: number;
@@ -70,12 +81,18 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, "\\$&")}%`;
 const PICK_WINDOW = 10_000;
 
 /**
- * One random eligible candidate. The index on random_key is walked from a random point (and,
- * wrapping around, from the start) for at most PICK_WINDOW rows each way; the walk stops at the
- * first row that passes every rule. Eligible: has a profile, is not the caller, not banned, age in
- * range, not blocked in either direction, never matched with the caller before.
+ * One random eligible candidate, with the pair's lock (see lockPair) taken. The index on random_key
+ * is walked from a random point (and, wrapping around, from the start) for at most PICK_WINDOW rows
+ * each way; the walk stops at the first row that passes every rule. Eligible: has a profile, is not
+ * the caller, not banned, age in range, not blocked in either direction, never matched with the
+ * caller before.
  */
-async function pickCandidate(tx: Tx, userId: number, filters: PickFilters, now: Date): Promise<ProfileRow | null> {
+async function pickAndLockCandidate(
+  tx: Tx,
+  userId: number,
+  filters: PickFilters,
+  now: Date,
+): Promise<ProfileRow | null> {
   const start = Math.random();
   const gender = filters.gender === null ? sql`` : sql`AND gender = ${filters.gender}`;
   const window = (side: SQL) =>
@@ -92,37 +109,58 @@ async function pickCandidate(tx: Tx, userId: number, filters: PickFilters, now: 
       WHERE least(m.user_a, m.user_b) = least(${userId}::bigint, u.id)
         AND greatest(m.user_a, m.user_b) = greatest(${userId}::bigint, u.id)
     )`;
-  const [candidate] = await preparedRows<ProfileRow>(
+  const pick = (side: SQL) =>
+    sql`(SELECT ${partnerColumns("u")}, u.random_key FROM ${window(side)} u WHERE ${eligible} ORDER BY u.random_key LIMIT 1)`;
+  // The lock is taken in the outer query, so only for the one row the LIMIT lets through.
+  const [candidate] = await rows<ProfileRow>(
     tx,
-    "pick_candidate",
-    sql`(SELECT ${partnerColumns("u")} FROM ${window(sql`random_key >= ${start}`)} u WHERE ${eligible} ORDER BY u.random_key LIMIT 1)
-        UNION ALL
-        (SELECT ${partnerColumns("u")} FROM ${window(sql`random_key < ${start}`)} u WHERE ${eligible} ORDER BY u.random_key LIMIT 1)
-        LIMIT 1`,
+    sql`SELECT c.id, c.gender, c.age, c.city, c.bio, c.interests, c."photoUrl",
+               pg_advisory_xact_lock(${pairLockKey(sql`${userId}::bigint`, sql`c.id`)}) IS NULL AS locked
+        FROM (${pick(sql`random_key >= ${start}`)} UNION ALL ${pick(sql`random_key < ${start}`)} LIMIT 1) c`,
   );
-  return candidate ?? null;
+  if (!candidate) return null;
+  const { locked: _, ...partner } = candidate as ProfileRow & { locked: unknown };
+  return partner;
 }
 
 /**
- * Serialises find-match and block for one pair of users (a transaction-scoped advisory lock on
- * the unordered pair): a block either commits before the pick re-checks it, or ends the match
- * the pick created.
+ * The advisory-lock key of an unordered pair of users: one lock serialises find-match and block
+ * for that pair (the `${min}:${max}` text, hashed by PostgreSQL), so a block either commits
+ * before the pick's next statement re-checks it, or ends the match the pick created.
  */
+const pairLockKey = (a: SQL, b: SQL) =>
+  sql`hashtextextended(least(${a}, ${b})::text || ':' || greatest(${a}, ${b})::text, 0)`;
+
+/** Takes the pair's lock (pairLockKey) until the transaction ends. */
 export async function lockPair(tx: Tx, a: number, b: number): Promise<void> {
-  const pair = `${Math.min(a, b)}:${Math.max(a, b)}`;
-  await preparedRows(tx, "lock_pair", sql`SELECT pg_advisory_xact_lock(hashtextextended(${pair}, 0))`);
+  await rows(tx, sql`SELECT pg_advisory_xact_lock(${pairLockKey(sql`${a}::bigint`, sql`${b}::bigint`)}) IS NULL`);
 }
 
-async function blockedEitherWay(tx: Tx, a: number, b: number): Promise<boolean> {
-  const [row] = await preparedRows<{ blocked: boolean }>(
+/**
+ * Creates the match, unless the pair is blocked either way or already matched (the pair's unique
+ * index turns a concurrent duplicate into "no row", never a second match). Run after the pair's
+ * lock is held: this statement's snapshot then sees any block that committed before.
+ */
+async function insertMatchUnlessBlocked(
+  tx: Tx,
+  userId: number,
+  partnerId: number,
+  now: Date,
+  expiresAt: Date,
+): Promise<number | null> {
+  const [created] = await rows<{ id: number }>(
     tx,
-    "blocked_either_way",
-    sql`SELECT EXISTS (
+    sql`INSERT INTO matches (user_a, user_b, created_at, expires_at)
+        SELECT ${userId}, ${partnerId}, ${at(now)}, ${at(expiresAt)}
+        WHERE NOT EXISTS (
           SELECT 1 FROM blocks
-          WHERE (blocker_id = ${a} AND blocked_id = ${b}) OR (blocker_id = ${b} AND blocked_id = ${a})
-        ) AS blocked`,
+          WHERE (blocker_id = ${userId} AND blocked_id = ${partnerId})
+             OR (blocker_id = ${partnerId} AND blocked_id = ${userId})
+        )
+        ON CONFLICT DO NOTHING
+        RETURNING id`,
   );
-  return row!.blocked;
+  return created?.id ?? null;
 }
 
 const noMatches = () =>
@@ -142,18 +180,13 @@ export async function findMatch(
   const ageMax = input.preferred_age_max ?? 100;
   if (ageMin > ageMax) throw invalidField("preferred_age_min", "must not be greater than preferred_age_max");
 
+  // Five round trips: begin, caller + quota, pick + pair lock, insert, commit.
   return db.transaction(async (tx) => {
-    const [caller] = await tx
-      .select({ age: users.age, premiumUntil: users.premiumUntil, banUntil: users.banUntil })
-      .from(users)
-      .where(eq(users.id, userId))
-      .prepare("find_match_caller")
-      .execute();
+    const caller = await readCallerTakingQuota(tx, userId, rules.dailyMatchLimit, now);
     if (!caller || caller.age === null) throw userNotFound();
-    if (caller.banUntil !== null && caller.banUntil > now) throw banned();
-    const premium = isPremium(caller.premiumUntil, now);
-
-    await takeDailyQuota(tx, userId, premium ? null : rules.dailyMatchLimit, now);
+    if ((toDateOrNull(caller.banUntil)?.getTime() ?? 0) > now.getTime()) throw banned();
+    if (caller.taken === null) throw dailyLimitReached(rules.dailyMatchLimit);
+    const premium = isPremium(toDateOrNull(caller.premiumUntil), now);
 
     // Gender and city filters are a premium feature; everyone may narrow the age range.
     const filters: PickFilters = {
@@ -164,24 +197,14 @@ export async function findMatch(
     };
     const expiresAt = new Date(now.getTime() + rules.matchLifetimeHours * 3600_000);
     for (let attempt = 0; attempt < PICK_ATTEMPTS; attempt++) {
-      const partner = await pickCandidate(tx, userId, filters, now);
+      const partner = await pickAndLockCandidate(tx, userId, filters, now);
       if (!partner) break;
-      await lockPair(tx, userId, partner.id);
-      // The pick's snapshot may predate a block that has committed since: look again under the lock.
-      if (await blockedEitherWay(tx, userId, partner.id)) continue;
-      // The pair's unique index turns a concurrent duplicate into "no row", never a second match.
-      const [created] = await tx
-        .insert(matches)
-        .values({ userA: userId, userB: partner.id, createdAt: now, expiresAt })
-        .onConflictDoNothing()
-        .returning({ id: matches.id })
-        .prepare("insert_match")
-        .execute();
-      if (!created) continue;
+      const matchId = await insertMatchUnlessBlocked(tx, userId, partner.id, now, expiresAt);
+      if (matchId === null) continue;
       const state = unlockState(0, rules.unlockThresholds, premium);
       const reply: FoundMatch = {
         success: true,
-        match_id: created.id,
+        match_id: matchId,
         expires_at: expiresAt.toISOString(),
         is_premium: premium,
         ...state,
@@ -204,12 +227,7 @@ interface MatchListRow extends ProfileRow {
 
 /** Whether the caller is premium now; false for a user without a row. */
 async function callerIsPremium(db: Db, userId: number, now: Date): Promise<boolean> {
-  const [row] = await db
-    .select({ premiumUntil: users.premiumUntil })
-    .from(users)
-    .where(eq(users.id, userId))
-    .prepare("caller_premium")
-    .execute();
+  const [row] = await db.select({ premiumUntil: users.premiumUntil }).from(users).where(eq(users.id, userId));
   return isPremium(row?.premiumUntil ?? null, now);
 }
 
@@ -221,9 +239,8 @@ export async function listMatches(
   now = new Date(),
 ): Promise<{ isPremium: boolean; matches: MatchListItem[] }> {
   const premium = await callerIsPremium(db, userId, now);
-  const list = await preparedRows<MatchListRow>(
+  const list = await rows<MatchListRow>(
     db,
-    "list_matches",
     sql`SELECT m.id AS "matchId", m.message_count AS "messageCount", m.expires_at AS "expiresAt",
           m.secret_chat_expires_at AS "secretChatExpiresAt", m.last_message_at AS "lastMessageAt",
           ${partnerColumns("p")},
@@ -256,7 +273,7 @@ export async function listMatches(
 }
 
 export async function getStats(db: Db, dailyLimit: number, userId: number, now = new Date()): Promise<Stats> {
-  const [row] = await preparedRows<{
+  const [row] = await rows<{
     premiumUntil: RawTimestamp | null;
     total: number;
     active: number;
@@ -264,7 +281,6 @@ export async function getStats(db: Db, dailyLimit: number, userId: number, now =
     sent: number;
   }>(
     db,
-    "stats",
     sql`SELECT u.premium_until AS "premiumUntil",
           (SELECT count(*) FROM matches m WHERE m.user_a = u.id OR m.user_b = u.id) AS total,
           (SELECT count(*) FROM matches m
@@ -338,7 +354,7 @@ export async function loadParticipantMatch(
   userId: number,
   now: Date,
 ): Promise<ParticipantMatch> {
-  const [row] = await preparedRows<
+  const [row] = await rows<
     ProfileRow & {
       matchId: number;
       messageCount: number;
@@ -351,7 +367,6 @@ export async function loadParticipantMatch(
     }
   >(
     db,
-    "participant_match",
     sql`SELECT m.id AS "matchId", m.message_count AS "messageCount", m.expires_at AS "expiresAt",
           m.is_active AS "isActive", m.end_reason AS "endReason",
           m.secret_chat_expires_at AS "secretChatExpiresAt",
