@@ -8,6 +8,7 @@ import { FRAME_HARD_LIMIT } from "../modules/chat/frames";
 import { chatRoutes } from "../modules/chat/routes";
 import { socketRoutes } from "../modules/chat/socket";
 import { socketPath } from "../modules/chat/socket-doc";
+import { createMessageWriter } from "../modules/chat/writer";
 import { demoRoutes } from "../modules/demo/routes";
 import { matchRoutes } from "../modules/matches/routes";
 import { profileRoutes } from "../modules/profiles/routes";
@@ -79,10 +80,16 @@ const websocket = {
 
 export function createApp(deps: AppDeps) {
   const { db, config, realtime, dbStats } = deps;
+  // Sends over HTTP and sockets share one writer, so they batch together; half the pool at most.
+  const messages = createMessageWriter(db, Math.max(1, Math.floor(config.dbPoolSize / 2)));
   // Used first, so that every request, refused ones included, gets its id, log line and metrics.
   const operations = observability({
     logRequests: config.logRequests,
-    gauges: { sockets: () => realtime.local.socketCount, db: () => dbStats?.() ?? null },
+    gauges: {
+      sockets: () => realtime.local.socketCount,
+      db: () => dbStats?.() ?? null,
+      messageBatches: messages.counts,
+    },
   });
   // The page at / is a Bun.serve route (an HTMLBundle). Not development mode: Bun then bundles the page
   // once, without its hot-reload client, from source as in the compiled binary.
@@ -117,8 +124,8 @@ export function createApp(deps: AppDeps) {
     .use(authRoutes(deps))
     .use(profileRoutes(deps))
     .use(matchRoutes(deps))
-    .use(chatRoutes(deps))
-    .use(socketRoutes(deps))
+    .use(chatRoutes(deps, messages))
+    .use(socketRoutes(deps, messages))
     .use(safetyRoutes(deps))
     .use(demoRoutes(deps))
     .use(adminRoutes(deps));

@@ -1,6 +1,7 @@
 // Prometheus text exposition of this process's counters: requests, latency, sockets, database use.
 import { readFileSync } from "node:fs";
 import type { DbStats } from "../db/client";
+import type { BatchCounts } from "../modules/chat/writer";
 
 /** Upper bounds (seconds) of the latency histogram's buckets. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -16,6 +17,7 @@ interface Series {
 export interface Gauges {
   sockets(): number;
   db(): DbStats | null;
+  messageBatches(): BatchCounts;
 }
 
 const escapeLabel = (value: string) => value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
@@ -88,6 +90,16 @@ export class HttpMetrics {
 
     family("mystery_match_websockets_open", "gauge", "Chat WebSockets open on this process.");
     out.push(`mystery_match_websockets_open ${gauges.sockets()}`);
+
+    const { batches, batchedMessages } = gauges.messageBatches();
+    family(
+      "mystery_match_message_batches_total",
+      "counter",
+      "Statements that stored several chat messages at once (sends that arrived while earlier writes ran).",
+    );
+    out.push(`mystery_match_message_batches_total ${batches}`);
+    family("mystery_match_messages_batched_total", "counter", "Chat messages stored by those statements.");
+    out.push(`mystery_match_messages_batched_total ${batchedMessages}`);
 
     const db = gauges.db();
     if (db) {

@@ -27,7 +27,8 @@ import {
 } from "./model";
 import { publishSent } from "./publish";
 import { answerSecretChat, requestSecretChat } from "./secret-chat";
-import { getHistory, sendMessage } from "./service";
+import { getHistory } from "./service";
+import type { MessageWriter } from "./writer";
 
 /** The message rules a schema cannot say: at most 2000 characters (code points), not only whitespace. */
 export function checkMessageText(text: string, field = "message_text"): void {
@@ -37,7 +38,7 @@ export function checkMessageText(text: string, field = "message_text"): void {
   }
 }
 
-export const chatRoutes = ({ db, config, realtime: { bus, presence, limiter } }: AppDeps) => {
+export const chatRoutes = ({ db, config, realtime: { bus, presence, limiter } }: AppDeps, messages: MessageWriter) => {
   const limits = limitsOf(config.rateLimits);
   return new Elysia({ name: "chat", prefix: "/api/mystery" })
     .use(authPlugin(authSecrets(config)))
@@ -47,7 +48,7 @@ export const chatRoutes = ({ db, config, realtime: { bus, presence, limiter } }:
         assertCaller(userId, body.sender_id);
         checkMessageText(body.message_text);
         await limiter.take(limits.send, userId);
-        const sent = await sendMessage(db, {
+        const sent = await messages.send({
           matchId: body.match_id,
           senderId: userId,
           text: body.message_text,

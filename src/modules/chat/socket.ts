@@ -15,7 +15,8 @@ import { viewerLevel } from "../profiles/unlock";
 import { FloodGuard, MAX_FRAME_BYTES, parseFrame } from "./frames";
 import { publishSent } from "./publish";
 import { checkMessageText } from "./routes";
-import { markRead, messagesAfter, sendMessage } from "./service";
+import { markRead, messagesAfter } from "./service";
+import type { MessageWriter } from "./writer";
 
 /** Messages replayed to a reconnecting socket at most; `has_more` says when there were more. */
 const REPLAY_LIMIT = 500;
@@ -102,7 +103,7 @@ function decode(raw: string | Buffer): unknown {
   }
 }
 
-export const socketRoutes = ({ db, config, realtime }: AppDeps) => {
+export const socketRoutes = ({ db, config, realtime }: AppDeps, messages: MessageWriter) => {
   const secrets = authSecrets(config);
   const { bus, presence, local, limiter } = realtime;
   const limits = limitsOf(config.rateLimits);
@@ -113,7 +114,7 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps) => {
     try {
       checkMessageText(text, "text");
       await limiter.take(limits.send, session.userId);
-      const sent = await sendMessage(db, { matchId: session.matchId, senderId: session.userId, text, clientMsgId });
+      const sent = await messages.send({ matchId: session.matchId, senderId: session.userId, text, clientMsgId });
       send(ws, {
         type: "ack",
         client_msg_id: clientMsgId ?? null,
