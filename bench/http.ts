@@ -34,6 +34,11 @@ export interface HttpOptions {
   serverEnv?: Record<string, string>;
   /** The checkout whose src/main.ts is served (another tree measures "before" a change). */
   serverRoot: string;
+  /**
+   * After the peak runs, one run at the first connection count paced to this fraction of the
+   * peak measured there: the latency of a server that is busy but not saturated. 0: no such run.
+   */
+  pace: number;
 }
 
 export interface Measured {
@@ -51,6 +56,8 @@ export interface HttpRow {
   kind: Kind;
   title: string;
   connections: number;
+  /** The rate asked for in a paced run (requests/s); absent for a peak run. */
+  pacedRate?: number;
   server: Measured;
   bare: Measured;
   pg: Measured;
@@ -186,10 +193,25 @@ interface WrkOut {
 }
 
 /** One load run: a load process per server, connections split evenly; results merged. */
-async function load(kind: Kind, urls: string[], connections: number, seconds: number, fx: Fixture): Promise<Measured> {
+/**
+ * Load on every server URL at once. Without `rate`, each connection sends its next request as soon
+ * as the reply arrives (the server's peak). With `rate` (requests/s over all connections), the
+ * load is paced: oha's `-q`, or for wrk a pause after each reply of connections ÷ rate seconds per
+ * connection (so the rate reached is a little below the one asked for; the measured one is reported).
+ */
+async function load(
+  kind: Kind,
+  urls: string[],
+  connections: number,
+  seconds: number,
+  fx: Fixture,
+  rate?: number,
+): Promise<Measured> {
   const file = kind === "find" ? fx.premiumFile : fx.pairsFile;
   const per = Math.max(1, Math.round(connections / urls.length));
-  if (Bun.which("oha")) return ohaLoad(kind, urls, per, seconds, file);
+  const ratePerProcess = rate === undefined ? undefined : rate / urls.length;
+  if (Bun.which("oha")) return ohaLoad(kind, urls, per, seconds, file, ratePerProcess);
+  const pauseMs = ratePerProcess === undefined ? 0 : (per * 1000) / ratePerProcess;
   const nonce = `w${Date.now().toString(36)}`;
   const outs = await Promise.all(
     urls.map(async (url, i) => {
@@ -211,6 +233,7 @@ async function load(kind: Kind, urls: string[], connections: number, seconds: nu
         kind,
         file,
         `${nonce}${i}`,
+        String(pauseMs),
       ]);
       const line = stdout.split("\n").find((l) => l.startsWith('{"wrk"'));
       if (!line) throw new Error(`wrk printed no result: ${stdout} ${stderr}`);
@@ -246,7 +269,14 @@ async function load(kind: Kind, urls: string[], connections: number, seconds: nu
  * oha, when installed: one process per server, one user each (oha sends one fixed request), so
  * send-message goes without client_msg_id. Percentiles: the mean of the processes' (unweighted).
  */
-async function ohaLoad(kind: Kind, urls: string[], per: number, seconds: number, file: string): Promise<Measured> {
+async function ohaLoad(
+  kind: Kind,
+  urls: string[],
+  per: number,
+  seconds: number,
+  file: string,
+  rate: number | undefined,
+): Promise<Measured> {
   const users = readFileSync(file, "utf8").trim().split("\n");
   const outs = await Promise.all(
     urls.map(async (url, i) => {
@@ -269,6 +299,7 @@ async function ohaLoad(kind: Kind, urls: string[], per: number, seconds: number,
         String(per),
         "-z",
         `${seconds}s`,
+        ...(rate === undefined ? [] : ["-q", String(rate)]),
         "-H",
         `authorization: Bearer ${token}`,
         ...(post ? ["-m", "POST", "-H", "content-type: application/json", "-d", body] : []),
@@ -401,6 +432,17 @@ export async function httpScenarios(options: HttpOptions): Promise<HttpRow[]> {
         );
         rows.push({ kind, title: scenario.title, connections, server, bare, pg });
       }
+      if (options.pace > 0) {
+        const peak = rows.find((r) => r.kind === kind && r.connections === options.connections[0])!;
+        const connections = peak.connections;
+        const pacedRate = Math.max(1, Math.round(peak.server.rps * options.pace));
+        const server = await load(kind, serverUrls, connections, options.durationSeconds, fx, pacedRate);
+        say(
+          `http: ${scenario.title} c=${connections} paced to ${fmt(pacedRate)}/s: ${fmt(server.rps)}/s` +
+            ` p50 ${fmt(server.p50, 2)} p99 ${fmt(server.p99, 2)} (errors ${server.errors})`,
+        );
+        rows.push({ ...peak, pacedRate, server });
+      }
     }
   } finally {
     await Promise.all([...servers, ...bares].map((s) => stop(s.child)));
@@ -414,6 +456,13 @@ export function httpTable(rows: HttpRow[]): string {
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const r of rows) {
+    if (r.pacedRate !== undefined) {
+      lines.push(
+        `| ${r.title} | ${r.connections}, paced to ${fmt(r.pacedRate)}/s | ${fmt(r.server.rps)} | ${fmt(r.server.p50, 2)} | ` +
+          `${fmt(r.server.p99, 2)} | ${r.server.errors} | | | | | |`,
+      );
+      continue;
+    }
     const lower = Math.min(r.bare.rps, r.pg.rps);
     const which = lower === r.pg.rps ? "pgbench" : "bare";
     lines.push(

@@ -2,7 +2,7 @@
 //
 //   bun run bench [all|http|hold|fanout] [--quick] [--users 1000000 --matches 100000 --messages 50]
 //                 [--duration 10] [--connections 64,256] [--processes 2] [--pool 10] [--sockets 100000]
-//                 [--fanout-matches 10000] [--rate 5000,1000] [--typing-rate 1] [--reuse] [--keep] [--no-write]
+//                 [--fanout-matches 10000] [--rate 5000,1000] [--typing-rate 1] [--pace 0.5] [--reuse] [--keep] [--no-write]
 //
 // Everything runs on this machine against 127.0.0.0/8: PostgreSQL (DATABASE_URL's server, default
 // postgres://postgres@127.0.0.1:5432/postgres, used to create the scratch database mm_bench),
@@ -34,6 +34,7 @@ const { values, positionals } = parseArgs({
     rate: { type: "string" },
     "typing-rate": { type: "string" },
     "fanout-seconds": { type: "string" },
+    pace: { type: "string" },
     reuse: { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
     "no-write": { type: "boolean", default: false },
@@ -66,6 +67,7 @@ const fanoutMatches = num(values["fanout-matches"], 10_000, 1_000);
 const messageRates = (values.rate ?? (quick ? "500" : "5000,1000")).split(",").map(Number);
 const typingPerSocket = num(values["typing-rate"], 1, 1);
 const fanoutSeconds = num(values["fanout-seconds"], 20, 5);
+const pace = num(values.pace, 0.5, 0.5);
 
 /** The checkout whose server is measured: this one, or another (e.g. a tree "before" a change). */
 const serverRoot = values["server-root"] ?? join(import.meta.dir, "..");
@@ -184,6 +186,7 @@ try {
       redisUrl: REDIS_URL,
       kinds,
       serverRoot,
+      pace,
     });
     write(
       `HTTP scenarios${values.label ? ` (${values.label})` : ""}`,
@@ -196,6 +199,8 @@ try {
 - Ceilings, same run: \`bench/bare-http-server.ts\` (${processes} processes, same load) answering each route with
   the JSON the real server gave for it; \`pgbench -M prepared\` with ${processes * poolSize} clients (= the servers'
   connections) running \`bench/sql/<route>.sql\`, the SQL that route runs, over the same users. Ratio = req/s ÷ the lower.
+- Rows "paced to N/s"${pace > 0 ? ` ask for ${pace}× the peak measured at ${connections[0]} connections` : " (none this run)"}: the same connections, each
+  pausing after a reply (wrk) or held to a rate (oha's -q), so the latency is that of a busy server, not a saturated one.
 
 ${httpTable(rows)}
 `,

@@ -1,10 +1,11 @@
 -- wrk script for bench/http.ts: one scenario per run, a different user (token) on every request.
 --
---   wrk -c 64 -d 10s --latency -s bench/wrk.lua http://127.0.0.1:3000 -- <kind> <users file> <nonce>
+--   wrk -c 64 -d 10s --latency -s bench/wrk.lua http://127.0.0.1:3000 -- <kind> <users file> <nonce> [pause ms]
 --
 -- kind: stats | my-matches | chat | send | find. The users file has one "user match token" line
 -- per user (generated up front by bench/http.ts). Each thread starts at its own place in the list
--- and walks it, so consecutive requests come from different users. done() prints one JSON line
+-- and walks it, so consecutive requests come from different users. With a pause, each connection
+-- waits that many milliseconds after a reply before its next request (paced load). done() prints one JSON line
 -- (requests, duration, errors, latency quantiles in microseconds) that bench/http.ts parses.
 
 local threads = {}
@@ -19,6 +20,13 @@ end
 function init(args)
   kind = args[1]
   nonce = args[3] or "n"
+  local pause = tonumber(args[4] or "0")
+  -- Defined only when pacing: wrk looks for delay() after init, and a delay of 0 still costs a timer.
+  if pause > 0 then
+    delay = function()
+      return pause
+    end
+  end
   users = {}
   for line in io.lines(args[2]) do
     local user, match, token = line:match("^(%d+) (%d+) (%S+)$")
