@@ -60,6 +60,8 @@ export interface HttpRow {
   pacedRate?: number;
   server: Measured;
   bare: Measured;
+  /** bench/bare-db-server.ts: Bun.serve + postgres.js running the route's SQL, nothing of ours. */
+  floor: Measured;
   pg: Measured;
 }
 
@@ -396,6 +398,7 @@ export async function httpScenarios(options: HttpOptions): Promise<HttpRow[]> {
   const env = { ...serverEnv(options.dbUrl, options.poolSize, options.redisUrl, prefix), ...options.serverEnv };
   const servers: Started[] = [];
   const bares: Started[] = [];
+  const floors: Started[] = [];
   const rows: HttpRow[] = [];
   try {
     const main = join(options.serverRoot, "src/main.ts");
@@ -407,8 +410,17 @@ export async function httpScenarios(options: HttpOptions): Promise<HttpRow[]> {
         await startListening(["bun", join(import.meta.dir, "bare-http-server.ts")], { BARE_BODIES: bodiesFile }),
       );
     }
+    for (let i = 0; i < options.processes; i++) {
+      floors.push(
+        await startListening(["bun", join(import.meta.dir, "bare-db-server.ts")], {
+          DATABASE_URL: options.dbUrl,
+          POOL: String(options.poolSize),
+        }),
+      );
+    }
     const serverUrls = servers.map((s) => s.url);
     const bareUrls = bares.map((s) => s.url);
+    const floorUrls = floors.map((s) => s.url);
     const dbClients = options.processes * options.poolSize;
     for (const kind of options.kinds) {
       const scenario = SCENARIOS.find((s) => s.kind === kind)!;
@@ -416,8 +428,10 @@ export async function httpScenarios(options: HttpOptions): Promise<HttpRow[]> {
       const pg = await pgbench(dir, kind, options.dbUrl, fx, dbClients, options.durationSeconds);
       say(`http: ${scenario.title}: warm-up`);
       await load(kind, serverUrls, options.connections[0]!, 2, fx);
+      await load(kind, floorUrls, options.connections[0]!, 2, fx);
       for (const connections of options.connections) {
         const bare = await load(kind, bareUrls, connections, options.durationSeconds, fx);
+        const floor = await load(kind, floorUrls, connections, options.durationSeconds, fx);
         const pids = [...servers.map((s) => s.child.pid), ...(await backendPids(options.dbUrl))];
         const cpuBefore = pids.map(cpuMs);
         const server = await load(kind, serverUrls, connections, options.durationSeconds, fx);
@@ -428,9 +442,10 @@ export async function httpScenarios(options: HttpOptions): Promise<HttpRow[]> {
         server.cpuPgUs = (pgMs * 1000) / Math.max(1, server.requests);
         say(
           `http: ${scenario.title} c=${connections}: server ${fmt(server.rps)}/s p50 ${fmt(server.p50, 2)} p99 ${fmt(server.p99, 2)}` +
-            ` (errors ${server.errors}); bare ${fmt(bare.rps)}/s; pgbench ${fmt(pg.rps)}/s`,
+            ` (errors ${server.errors}); bare ${fmt(bare.rps)}/s; Bun.serve + postgres.js ${fmt(floor.rps)}/s` +
+            ` (errors ${floor.errors}); pgbench ${fmt(pg.rps)}/s`,
         );
-        rows.push({ kind, title: scenario.title, connections, server, bare, pg });
+        rows.push({ kind, title: scenario.title, connections, server, bare, floor, pg });
       }
       if (options.pace > 0) {
         const peak = rows.find((r) => r.kind === kind && r.connections === options.connections[0])!;
@@ -445,21 +460,21 @@ export async function httpScenarios(options: HttpOptions): Promise<HttpRow[]> {
       }
     }
   } finally {
-    await Promise.all([...servers, ...bares].map((s) => stop(s.child)));
+    await Promise.all([...servers, ...bares, ...floors].map((s) => stop(s.child)));
   }
   return rows;
 }
 
 export function httpTable(rows: HttpRow[]): string {
   const lines = [
-    "| scenario | conns | req/s | p50 ms | p99 ms | errors | CPU µs/req server + PostgreSQL | bare Bun.serve req/s | pgbench tps (p50/p99 ms; PostgreSQL CPU µs/tx) | lower ceiling | ratio |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| scenario | conns | req/s | p50 ms | p99 ms | errors | CPU µs/req server + PostgreSQL | bare Bun.serve req/s | pgbench tps (p50/p99 ms; PostgreSQL CPU µs/tx) | lower ceiling | ratio | Bun.serve + postgres.js, same SQL: req/s (÷ lower ceiling) |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const r of rows) {
     if (r.pacedRate !== undefined) {
       lines.push(
         `| ${r.title} | ${r.connections}, paced to ${fmt(r.pacedRate)}/s | ${fmt(r.server.rps)} | ${fmt(r.server.p50, 2)} | ` +
-          `${fmt(r.server.p99, 2)} | ${r.server.errors} | | | | | |`,
+          `${fmt(r.server.p99, 2)} | ${r.server.errors} | | | | | | |`,
       );
       continue;
     }
@@ -469,7 +484,8 @@ export function httpTable(rows: HttpRow[]): string {
       `| ${r.title} | ${r.connections} | ${fmt(r.server.rps)} | ${fmt(r.server.p50, 2)} | ${fmt(r.server.p99, 2)} | ${r.server.errors} | ` +
         `${fmt(r.server.cpuServerUs ?? Number.NaN)} + ${fmt(r.server.cpuPgUs ?? Number.NaN)} | ` +
         `${fmt(r.bare.rps)} | ${fmt(r.pg.rps)} (${fmt(r.pg.p50, 2)}/${fmt(r.pg.p99, 2)}; ${fmt(r.pg.cpuPgUs ?? Number.NaN)} µs)${r.pg.errors ? ` ⚠ ${r.pg.errors} failed` : ""} | ` +
-        `${which} | ${(r.server.rps / lower).toFixed(2)}× |`,
+        `${which} | ${(r.server.rps / lower).toFixed(2)}× | ` +
+        `${fmt(r.floor.rps)} (${(r.floor.rps / lower).toFixed(2)}×)${r.floor.errors ? ` ⚠ ${r.floor.errors} errors` : ""} |`,
     );
   }
   return lines.join("\n");
