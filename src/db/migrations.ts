@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import type { MigrationMeta } from "drizzle-orm/migrator";
 import m0000 from "../../drizzle/0000_init.sql" with { type: "text" };
+import m0001 from "../../drizzle/0001_find_match.sql" with { type: "text" };
 import journal from "../../drizzle/meta/_journal.json";
 
 /**
@@ -10,6 +11,7 @@ import journal from "../../drizzle/meta/_journal.json";
  */
 export const MIGRATION_FILES: Readonly<Record<string, string>> = {
   "0000_init": m0000,
+  "0001_find_match": m0001,
 };
 
 /** The journal's entries, in order, as drizzle's migrator reads them from a folder. */

@@ -1,5 +1,5 @@
 // Matching: the atomic daily quota, the random pick, the caller's match list and stats.
-import { and, eq, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, or, sql } from "drizzle-orm";
 import { at, type Db, type RawTimestamp, rows, toDate, toDateOrNull } from "../../db/client";
 import { matches, users } from "../../db/schema";
 import { AppError, invalidField } from "../../http/errors";
@@ -26,51 +26,6 @@ const partnerColumns = (alias: string) =>
     `${alias}.id, ${alias}.gender, ${alias}.age, ${alias}.city, ${alias}.bio, ${alias}.interests, ${alias}.photo_url AS "photoUrl"`,
   );
 
-interface Caller {
-  age: number | null;
-  premiumUntil: RawTimestamp | null;
-  banUntil: RawTimestamp | null;
-  /** Today's count after this request took one, or null when nothing was taken. */
-  taken: number | null;
-}
-
-/**
- * Reads the caller and, when they may look for a match (a profile, no ban), takes one match from
- * today's quota, in one statement. Premium users take without a limit; a free user at the limit
- * takes nothing. The upsert locks the (user, day) row until the transaction ends, so concurrent
- * requests by one user queue here and can never exceed the limit; a rolled-back transaction (no
- * candidate) gives it back.
- */
-async function readCallerTakingQuota(tx: Tx, userId: number, limit: number, now: Date): Promise<Caller | undefined> {
-  const [caller] = await rows<Caller>(
-    tx,
-    sql`WITH caller AS (
-          SELECT age, premium_until, ban_until FROM users WHERE id = ${userId}
-        ), taken AS (
-          INSERT INTO daily_match_counts (user_id, day, count)
-          SELECT ${userId}, ${utcDay(now)}, 1 FROM caller
-          WHERE age IS NOT NULL AND (ban_until IS NULL OR ban_until <= ${at(now)})
-          ON CONFLICT (user_id, day) DO UPDATE SET count = daily_match_counts.count + 1
-          WHERE daily_match_counts.count < ${limit}
-             OR EXISTS (SELECT 1 FROM caller WHERE premium_until > ${at(now)})
-          RETURNING count
-        )
-        SELECT age, premium_until AS "premiumUntil", ban_until AS "banUntil", (SELECT count FROM taken) AS taken
-        FROM caller`,
-  );
-  return caller;
-}
-
-const dailyLimitReached = (limit: number) =>
-  new AppError(429, "daily_limit_reached", `You've reached your daily limit of ${limit} matches. Upgrade to Premium!`);
-
-interface PickFilters {
-  ageMin: number;
-  ageMax: number;
-  gender: string | null;
-  city: string | null;
-}
-
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, "\\$&")}%`;
 
 /**
@@ -80,95 +35,47 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, "\\$&")}%`;
  */
 const PICK_WINDOW = 10_000;
 
-/**
- * One random eligible candidate, with the pair's lock (see lockPair) taken. The index on random_key
- * is walked from a random point (and, wrapping around, from the start) for at most PICK_WINDOW rows
- * each way; the walk stops at the first row that passes every rule. Eligible: has a profile, is not
- * the caller, not banned, age in range, not blocked in either direction, never matched with the
- * caller before.
- */
-async function pickAndLockCandidate(
-  tx: Tx,
-  userId: number,
-  filters: PickFilters,
-  now: Date,
-): Promise<ProfileRow | null> {
-  const start = Math.random();
-  const gender = filters.gender === null ? sql`` : sql`AND gender = ${filters.gender}`;
-  const window = (side: SQL) =>
-    sql`(SELECT * FROM users WHERE age IS NOT NULL AND ${side} ${gender} ORDER BY random_key LIMIT ${PICK_WINDOW})`;
-  const eligible = sql`
-    u.id <> ${userId}
-    AND u.age BETWEEN ${filters.ageMin} AND ${filters.ageMax}
-    ${filters.city === null ? sql`` : sql`AND u.city ILIKE ${likePattern(filters.city)}`}
-    AND (u.ban_until IS NULL OR u.ban_until <= ${at(now)})
-    AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ${userId} AND b.blocked_id = u.id)
-    AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = ${userId})
-    AND NOT EXISTS (
-      SELECT 1 FROM matches m
-      WHERE least(m.user_a, m.user_b) = least(${userId}::bigint, u.id)
-        AND greatest(m.user_a, m.user_b) = greatest(${userId}::bigint, u.id)
-    )`;
-  const pick = (side: SQL) =>
-    sql`(SELECT ${partnerColumns("u")}, u.random_key FROM ${window(side)} u WHERE ${eligible} ORDER BY u.random_key LIMIT 1)`;
-  // The lock is taken in the outer query, so only for the one row the LIMIT lets through.
-  const [candidate] = await rows<ProfileRow>(
-    tx,
-    sql`SELECT c.id, c.gender, c.age, c.city, c.bio, c.interests, c."photoUrl",
-               pg_advisory_xact_lock(${pairLockKey(sql`${userId}::bigint`, sql`c.id`)}) IS NULL AS locked
-        FROM (${pick(sql`random_key >= ${start}`)} UNION ALL ${pick(sql`random_key < ${start}`)} LIMIT 1) c`,
-  );
-  if (!candidate) return null;
-  const { locked: _, ...partner } = candidate as ProfileRow & { locked: unknown };
-  return partner;
-}
-
-/**
- * The advisory-lock key of an unordered pair of users: one lock serialises find-match and block
- * for that pair (the `${min}:${max}` text, hashed by PostgreSQL), so a block either commits
- * before the pick's next statement re-checks it, or ends the match the pick created.
- */
-const pairLockKey = (a: SQL, b: SQL) =>
-  sql`hashtextextended(least(${a}, ${b})::text || ':' || greatest(${a}, ${b})::text, 0)`;
-
-/** Takes the pair's lock (pairLockKey) until the transaction ends. */
-export async function lockPair(tx: Tx, a: number, b: number): Promise<void> {
-  await rows(tx, sql`SELECT pg_advisory_xact_lock(${pairLockKey(sql`${a}::bigint`, sql`${b}::bigint`)}) IS NULL`);
-}
-
-/**
- * Creates the match, unless the pair is blocked either way or already matched (the pair's unique
- * index turns a concurrent duplicate into "no row", never a second match). Run after the pair's
- * lock is held: this statement's snapshot then sees any block that committed before.
- */
-async function insertMatchUnlessBlocked(
-  tx: Tx,
-  userId: number,
-  partnerId: number,
-  now: Date,
-  expiresAt: Date,
-): Promise<number | null> {
-  const [created] = await rows<{ id: number }>(
-    tx,
-    sql`INSERT INTO matches (user_a, user_b, created_at, expires_at)
-        SELECT ${userId}, ${partnerId}, ${at(now)}, ${at(expiresAt)}
-        WHERE NOT EXISTS (
-          SELECT 1 FROM blocks
-          WHERE (blocker_id = ${userId} AND blocked_id = ${partnerId})
-             OR (blocker_id = ${partnerId} AND blocked_id = ${userId})
-        )
-        ON CONFLICT DO NOTHING
-        RETURNING id`,
-  );
-  return created?.id ?? null;
-}
-
-const noMatches = () =>
-  new AppError(404, "no_matches_found", "No matches found. Try again later or widen your filters.");
-
 // A pair that another request matched a moment ago makes us pick again, a few times at most.
 const PICK_ATTEMPTS = 3;
 
+/**
+ * Serialises find-match and block for one pair of users (a transaction-scoped advisory lock on
+ * the unordered pair; find_match takes the same key in SQL): a block either commits before the
+ * pick re-checks it, or ends the match the pick created.
+ */
+export async function lockPair(tx: Tx, a: number, b: number): Promise<void> {
+  const pair = `${Math.min(a, b)}:${Math.max(a, b)}`;
+  await rows(tx, sql`SELECT pg_advisory_xact_lock(hashtextextended(${pair}, 0)) IS NULL`);
+}
+
+/** The refusal a find_match error stands for (its MM SQLSTATE and message), or null for any other error. */
+function findMatchRefusal(error: unknown, dailyLimit: number): AppError | null {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    const { code, message } = current as { code?: unknown; message: string };
+    if (typeof code !== "string" || !code.startsWith("MM")) continue;
+    if (code === "MM403") return banned();
+    if (code === "MM429") {
+      return new AppError(
+        429,
+        "daily_limit_reached",
+        `You've reached your daily limit of ${dailyLimit} matches. Upgrade to Premium!`,
+      );
+    }
+    if (message === "user_not_found") return userNotFound();
+    return new AppError(404, "no_matches_found", "No matches found. Try again later or widen your filters.");
+  }
+  return null;
+}
+
+type FoundRow = ProfileRow & { matchId: number; isPremium: boolean };
+
+/**
+ * One random eligible stranger, matched with the caller, in one round trip: the database function
+ * find_match (drizzle/0001_find_match.sql) checks the caller, takes one match from today's quota
+ * (premium users have no limit), picks a candidate (has a profile, is not the caller, not banned,
+ * age in range, premium filters, not blocked either way, never matched with the caller before),
+ * takes the pair's lock and inserts the match. Any refusal rolls the whole statement back.
+ */
 export async function findMatch(
   db: Db,
   rules: MatchRules,
@@ -179,41 +86,34 @@ export async function findMatch(
   const ageMin = input.preferred_age_min ?? 18;
   const ageMax = input.preferred_age_max ?? 100;
   if (ageMin > ageMax) throw invalidField("preferred_age_min", "must not be greater than preferred_age_max");
+  const expiresAt = new Date(now.getTime() + rules.matchLifetimeHours * 3600_000);
+  const city = input.preferred_city ?? null;
 
-  // Five round trips: begin, caller + quota, pick + pair lock, insert, commit.
-  return db.transaction(async (tx) => {
-    const caller = await readCallerTakingQuota(tx, userId, rules.dailyMatchLimit, now);
-    if (!caller || caller.age === null) throw userNotFound();
-    if ((toDateOrNull(caller.banUntil)?.getTime() ?? 0) > now.getTime()) throw banned();
-    if (caller.taken === null) throw dailyLimitReached(rules.dailyMatchLimit);
-    const premium = isPremium(toDateOrNull(caller.premiumUntil), now);
-
-    // Gender and city filters are a premium feature; everyone may narrow the age range.
-    const filters: PickFilters = {
-      ageMin,
-      ageMax,
-      gender: premium ? (input.preferred_gender ?? null) : null,
-      city: premium ? (input.preferred_city ?? null) : null,
-    };
-    const expiresAt = new Date(now.getTime() + rules.matchLifetimeHours * 3600_000);
-    for (let attempt = 0; attempt < PICK_ATTEMPTS; attempt++) {
-      const partner = await pickAndLockCandidate(tx, userId, filters, now);
-      if (!partner) break;
-      const matchId = await insertMatchUnlessBlocked(tx, userId, partner.id, now, expiresAt);
-      if (matchId === null) continue;
-      const state = unlockState(0, rules.unlockThresholds, premium);
-      const reply: FoundMatch = {
-        success: true,
-        match_id: matchId,
-        expires_at: expiresAt.toISOString(),
-        is_premium: premium,
-        ...state,
-        partner: partnerView(partner, state.unlock_level),
-      };
-      return { reply, partnerId: partner.id };
-    }
-    throw noMatches();
-  });
+  let found: FoundRow | undefined;
+  try {
+    [found] = await rows<FoundRow>(
+      db,
+      sql`SELECT match_id AS "matchId", is_premium AS "isPremium", id, gender, age, city, bio, interests,
+                 photo_url AS "photoUrl"
+          FROM find_match(${userId}::bigint, ${utcDay(now)}::date, ${at(now)}, ${rules.dailyMatchLimit}::integer,
+                          ${ageMin}::integer, ${ageMax}::integer, ${input.preferred_gender ?? null}::text,
+                          ${city === null ? null : likePattern(city)}::text, ${Math.random()}::float8,
+                          ${PICK_WINDOW}::integer, ${at(expiresAt)}, ${PICK_ATTEMPTS}::integer)`,
+    );
+  } catch (error) {
+    throw findMatchRefusal(error, rules.dailyMatchLimit) ?? error;
+  }
+  const { matchId, isPremium: premium, ...partner } = found!;
+  const state = unlockState(0, rules.unlockThresholds, premium);
+  const reply: FoundMatch = {
+    success: true,
+    match_id: matchId,
+    expires_at: expiresAt.toISOString(),
+    is_premium: premium,
+    ...state,
+    partner: partnerView(partner, state.unlock_level),
+  };
+  return { reply, partnerId: partner.id };
 }
 
 interface MatchListRow extends ProfileRow {
