@@ -133,6 +133,30 @@ describe("GET /metrics", () => {
   });
 });
 
+describe("GET /metrics, chat writes", () => {
+  test("counts the messages that concurrent sends stored together", async () => {
+    const [a, b] = [16_000_011, 16_000_012];
+    await ctx.addUsers({ id: a }, { id: b });
+    const matchId = await ctx.addMatch(a, b);
+    const before = (await sample("mystery_match_messages_batched_total")) ?? Number.NaN;
+    const replies = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        ctx.request("POST", "/api/mystery/send-message", {
+          as: i % 2 ? a : b,
+          body: { match_id: matchId, message_text: `message ${i}` },
+        }),
+      ),
+    );
+    expect(replies.map((reply) => reply.status)).toEqual(replies.map(() => 200));
+    expect(replies.map((reply) => reply.body.message_count).sort((x: number, y: number) => x - y)).toEqual(
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
+    // Five writes at most run at once (half the pool): the other sends waited and went together.
+    expect((await sample("mystery_match_messages_batched_total"))! - before).toBeGreaterThan(1);
+    expect(await sample("mystery_match_message_batches_total")).toBeGreaterThan(0);
+  });
+});
+
 describe("unhandled errors", () => {
   test("are logged with the request's id and path, never its query string", async () => {
     const spy = spyOn(console, "error");
