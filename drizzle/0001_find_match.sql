@@ -60,41 +60,28 @@ BEGIN
   END IF;
 
   FOR attempt IN 1..p_attempts LOOP
-    -- The index on random_key is walked from p_start (and, wrapping around, from the start) for at
-    -- most p_window rows each way; the walk stops at the first eligible row.
-    SELECT c.* INTO partner FROM (
-      (SELECT u.id, u.gender, u.age, u.city, u.bio, u.interests, u.photo_url, u.random_key
-       FROM (SELECT * FROM users
-             WHERE age IS NOT NULL AND random_key >= p_start AND (p_gender IS NULL OR gender = p_gender)
-             ORDER BY random_key LIMIT p_window) u
-       WHERE u.id <> p_caller
-         AND u.age BETWEEN p_age_min AND p_age_max
-         AND (p_city_pattern IS NULL OR u.city ILIKE p_city_pattern)
-         AND (u.ban_until IS NULL OR u.ban_until <= p_now)
-         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = p_caller AND b.blocked_id = u.id)
-         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = p_caller)
-         AND NOT EXISTS (
-           SELECT 1 FROM matches m
-           WHERE least(m.user_a, m.user_b) = least(p_caller, u.id)
-             AND greatest(m.user_a, m.user_b) = greatest(p_caller, u.id))
-       ORDER BY u.random_key LIMIT 1)
-      UNION ALL
-      (SELECT u.id, u.gender, u.age, u.city, u.bio, u.interests, u.photo_url, u.random_key
-       FROM (SELECT * FROM users
-             WHERE age IS NOT NULL AND random_key < p_start AND (p_gender IS NULL OR gender = p_gender)
-             ORDER BY random_key LIMIT p_window) u
-       WHERE u.id <> p_caller
-         AND u.age BETWEEN p_age_min AND p_age_max
-         AND (p_city_pattern IS NULL OR u.city ILIKE p_city_pattern)
-         AND (u.ban_until IS NULL OR u.ban_until <= p_now)
-         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = p_caller AND b.blocked_id = u.id)
-         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = p_caller)
-         AND NOT EXISTS (
-           SELECT 1 FROM matches m
-           WHERE least(m.user_a, m.user_b) = least(p_caller, u.id)
-             AND greatest(m.user_a, m.user_b) = greatest(p_caller, u.id))
-       ORDER BY u.random_key LIMIT 1)
-      LIMIT 1) c;
+    -- The index on random_key is walked over [p_start, ∞) and then, wrapping around, over (-∞, p_start),
+    -- at most p_window rows each; the walk stops at the first eligible row.
+    SELECT c.* INTO partner
+    FROM (VALUES (p_start, 'Infinity'::float8), ('-Infinity'::float8, p_start)) AS walk(low, high)
+    CROSS JOIN LATERAL (
+      SELECT u.id, u.gender, u.age, u.city, u.bio, u.interests, u.photo_url
+      FROM (SELECT * FROM users
+            WHERE age IS NOT NULL AND random_key >= walk.low AND random_key < walk.high
+              AND (p_gender IS NULL OR gender = p_gender)
+            ORDER BY random_key LIMIT p_window) u
+      WHERE u.id <> p_caller
+        AND u.age BETWEEN p_age_min AND p_age_max
+        AND (p_city_pattern IS NULL OR u.city ILIKE p_city_pattern)
+        AND (u.ban_until IS NULL OR u.ban_until <= p_now)
+        AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = p_caller AND b.blocked_id = u.id)
+        AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = p_caller)
+        AND NOT EXISTS (
+          SELECT 1 FROM matches m
+          WHERE least(m.user_a, m.user_b) = least(p_caller, u.id)
+            AND greatest(m.user_a, m.user_b) = greatest(p_caller, u.id))
+      ORDER BY u.random_key LIMIT 1) c
+    LIMIT 1;
     EXIT WHEN NOT FOUND;
 
     -- The pair's lock, as block takes it (lockPair in src/modules/matches/service.ts): a block either
