@@ -45,7 +45,7 @@ const PICK_ATTEMPTS = 3;
  */
 export async function lockPair(tx: Tx, a: number, b: number): Promise<void> {
   const pair = `${Math.min(a, b)}:${Math.max(a, b)}`;
-  await rows(tx, sql`SELECT pg_advisory_xact_lock(hashtextextended(${pair}, 0)) IS NULL`);
+  await rows(tx, sql`SELECT pg_advisory_xact_lock(hashtextextended(${pair}, 0))`);
 }
 
 /** The refusal a find_match error stands for (its MM SQLSTATE and message), or null for any other error. */
