@@ -172,10 +172,17 @@ export type RawTimestamp = Date | string;
 export const toDate = (value: RawTimestamp): Date => (value instanceof Date ? value : new Date(value));
 export const toDateOrNull = (value: RawTimestamp | null): Date | null => (value === null ? null : toDate(value));
 
-/** True for PostgreSQL's unique_violation (23505), however the driver wraps it. */
-export function isUniqueViolation(error: unknown): boolean {
+/**
+ * The first error in `error`'s `cause` chain (itself included) whose string `code` (a SQLSTATE, a
+ * socket or a postgres.js code) passes `accept`: drizzle wraps the driver's errors in its own.
+ */
+export function errorWithCode(error: unknown, accept: (code: string) => boolean): (Error & { code: string }) | null {
   for (let current: unknown = error; current instanceof Error; current = current.cause) {
-    if ((current as { code?: unknown }).code === "23505") return true;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && accept(code)) return current as Error & { code: string };
   }
-  return false;
+  return null;
 }
+
+/** True for PostgreSQL's unique_violation (23505), however the driver wraps it. */
+export const isUniqueViolation = (error: unknown): boolean => errorWithCode(error, (code) => code === "23505") !== null;

@@ -1,5 +1,6 @@
 // AppError and the one onError hook that turns every failure into the contract's error body.
 import { Elysia, t } from "elysia";
+import { errorWithCode } from "../db/client";
 import { log } from "../log";
 import { requestId } from "./observability";
 
@@ -75,11 +76,7 @@ const CONNECTION_FAILURES = new Set([
  * the codes above and PostgreSQL's whole class 08 (connection exception).
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let current: unknown = error; current instanceof Error; current = current.cause) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && (CONNECTION_FAILURES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
-  }
-  return false;
+  return errorWithCode(error, (code) => CONNECTION_FAILURES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) !== null;
 }
 
 export const databaseUnavailable = () =>

@@ -1,6 +1,6 @@
 // Matching: the atomic daily quota, the random pick, the caller's match list and stats.
 import { and, eq, or, sql } from "drizzle-orm";
-import { at, type Db, type RawTimestamp, rows, toDate, toDateOrNull } from "../../db/client";
+import { at, type Db, errorWithCode, type RawTimestamp, rows, toDate, toDateOrNull } from "../../db/client";
 import { matches, users } from "../../db/schema";
 import { AppError, invalidField } from "../../http/errors";
 import { userNotFound } from "../profiles/service";
@@ -50,21 +50,18 @@ export async function lockPair(tx: Tx, a: number, b: number): Promise<void> {
 
 /** The refusal a find_match error stands for (its MM SQLSTATE and message), or null for any other error. */
 function findMatchRefusal(error: unknown, dailyLimit: number): AppError | null {
-  for (let current: unknown = error; current instanceof Error; current = current.cause) {
-    const { code, message } = current as { code?: unknown; message: string };
-    if (typeof code !== "string" || !code.startsWith("MM")) continue;
-    if (code === "MM403") return banned();
-    if (code === "MM429") {
-      return new AppError(
-        429,
-        "daily_limit_reached",
-        `You've reached your daily limit of ${dailyLimit} matches. Upgrade to Premium!`,
-      );
-    }
-    if (message === "user_not_found") return userNotFound();
-    return new AppError(404, "no_matches_found", "No matches found. Try again later or widen your filters.");
+  const refusal = errorWithCode(error, (code) => code.startsWith("MM"));
+  if (refusal === null) return null;
+  if (refusal.code === "MM403") return banned();
+  if (refusal.code === "MM429") {
+    return new AppError(
+      429,
+      "daily_limit_reached",
+      `You've reached your daily limit of ${dailyLimit} matches. Upgrade to Premium!`,
+    );
   }
-  return null;
+  if (refusal.message === "user_not_found") return userNotFound();
+  return new AppError(404, "no_matches_found", "No matches found. Try again later or widen your filters.");
 }
 
 type FoundRow = ProfileRow & { matchId: number; isPremium: boolean };
