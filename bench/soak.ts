@@ -6,9 +6,9 @@
 // (bun src/main.ts), and runs HTTP workers (send-message 50%, chat history 25%, my-matches/stats
 // 15%, find-match 10%, by premium users so the daily limit does not stop them) while sockets sit
 // on matches and send a message now and then. Every 30 s it samples the server's VmRSS.
-import { readFileSync } from "node:fs";
 import postgres from "postgres";
 import { signToken } from "../src/modules/auth/jwt";
+import { databaseUrl, percentile, rssKiB, SECRET, startListening, stop } from "./lib";
 
 function flag(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -21,45 +21,19 @@ const SOCKETS = flag("sockets", 200);
 const USERS = 2000;
 const ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const SCRATCH = "mm_soak";
-const SECRET = "soak-secret-soak-secret-soak-secret-1";
+const scratchUrl = databaseUrl(ADMIN_URL, SCRATCH);
+const rssMiB = (pid: number) => rssKiB(pid) / 1024;
 
-const scratchUrl = (() => {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${SCRATCH}`;
-  return url.toString();
-})();
-
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
-
-async function startServer() {
-  const child = Bun.spawn(["bun", "src/main.ts"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: scratchUrl,
-      JWT_SECRET: SECRET,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      DB_POOL_SIZE: "20",
-      RATE_LIMIT_SENDS_PER_MINUTE: "0",
-      RATE_LIMIT_FIND_MATCH_PER_MINUTE: "0",
-    },
-    stdout: "pipe",
-    stderr: "inherit",
+const startServer = () =>
+  startListening(["bun", "src/main.ts"], {
+    DATABASE_URL: scratchUrl,
+    JWT_SECRET: SECRET,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DB_POOL_SIZE: "20",
+    RATE_LIMIT_SENDS_PER_MINUTE: "0",
+    RATE_LIMIT_FIND_MATCH_PER_MINUTE: "0",
   });
-  const reader = child.stdout.getReader();
-  let text = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`server exited: ${text}`);
-    text += new TextDecoder().decode(value);
-    const line = text.split("\n").find((l) => l.includes('"msg":"listening"'));
-    if (line) {
-      reader.releaseLock();
-      void child.stdout.pipeTo(new WritableStream());
-      return { child, http: JSON.parse(line).url as string };
-    }
-  }
-}
 
 type Kind = "send" | "history" | "my-matches" | "stats" | "find-match" | "socket-send";
 const latencies = new Map<Kind, number[]>();
@@ -138,13 +112,10 @@ async function socketUser(http: string, user: number, until: number) {
   ws.close();
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
-
 const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
 await admin.unsafe(`DROP DATABASE IF EXISTS ${SCRATCH} WITH (FORCE)`);
 await admin.unsafe(`CREATE DATABASE ${SCRATCH}`);
-const { child, http } = await startServer();
+const { child, url: http } = await startServer();
 try {
   const db = postgres(scratchUrl, { max: 1, onnotice: () => {} });
   await db.unsafe(
@@ -189,8 +160,7 @@ ${rows.join("\n")}
 Server RSS (MiB) over time (seconds): ${rss.map(([t, mib]) => `${t}s ${mib.toFixed(0)}`).join(", ")}.
 `);
 } finally {
-  child.kill("SIGTERM");
-  await child.exited;
+  await stop(child);
   await admin.unsafe(`DROP DATABASE IF EXISTS ${SCRATCH} WITH (FORCE)`);
   await admin.end();
 }

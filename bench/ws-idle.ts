@@ -7,43 +7,15 @@
 // process, waits for every `connected`, and reads the server's VmRSS from /proc. Prints Markdown.
 import postgres from "postgres";
 import { signToken } from "../src/modules/auth/jwt";
+import { databaseUrl, rssKiB, SECRET, startListening, stop } from "./lib";
 
 const args = process.argv.slice(2);
 const SOCKETS = Number(args[args.indexOf("--sockets") + 1] ?? 15000) || 15000;
 const ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const SCRATCH = "mm_ws_idle";
-const SECRET = "bench-secret-bench-secret-bench-secret";
 const BATCH = 250;
+const scratchUrl = databaseUrl(ADMIN_URL, SCRATCH);
 
-const scratchUrl = (() => {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${SCRATCH}`;
-  return url.toString();
-})();
-
-function rssKiB(pid: number): number {
-  const status = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string;
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-}
-
-async function start(command: string[], env: Record<string, string>) {
-  const child = Bun.spawn(command, { env: { ...process.env, ...env }, stdout: "pipe", stderr: "inherit" });
-  const reader = child.stdout.getReader();
-  let text = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`exited early: ${text}`);
-    text += new TextDecoder().decode(value);
-    const line = text.split("\n").find((l) => l.includes('"msg":"listening"'));
-    if (line) {
-      reader.releaseLock();
-      void child.stdout.pipeTo(new WritableStream());
-      return { child, url: JSON.parse(line).url.replace(/^http/, "ws") as string };
-    }
-  }
-}
-
-/** Opens every socket (BATCH at a time) and resolves when each has received its first frame. */
 async function openAll(base: string): Promise<WebSocket[]> {
   const sockets: WebSocket[] = [];
   for (let first = 0; first < SOCKETS; first += BATCH) {
@@ -76,15 +48,14 @@ async function settle(pid: number): Promise<number> {
 }
 
 async function measure(name: string, command: string[], env: Record<string, string>) {
-  const { child, url } = await start(command, env);
+  const { child, url } = await startListening(command, env);
   const idle = await settle(child.pid);
   const began = performance.now();
-  const sockets = await openAll(url);
+  const sockets = await openAll(url.replace(/^http/, "ws"));
   const seconds = (performance.now() - began) / 1000;
   const loaded = await settle(child.pid);
   for (const ws of sockets) ws.close();
-  child.kill("SIGTERM");
-  await child.exited;
+  await stop(child);
   return { name, idle, loaded, seconds, perSocket: ((loaded - idle) * 1024) / SOCKETS };
 }
 
@@ -92,14 +63,13 @@ const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
 await admin.unsafe(`DROP DATABASE IF EXISTS ${SCRATCH} WITH (FORCE)`);
 await admin.unsafe(`CREATE DATABASE ${SCRATCH}`);
 try {
-  const server = await start(["bun", "src/main.ts"], {
+  const server = await startListening(["bun", "src/main.ts"], {
     DATABASE_URL: scratchUrl,
     JWT_SECRET: SECRET,
     PORT: "0",
     HOST: "127.0.0.1",
   });
-  server.child.kill("SIGTERM");
-  await server.child.exited;
+  await stop(server.child);
   const db = postgres(scratchUrl, { max: 1, onnotice: () => {} });
   await db.unsafe(`INSERT INTO users (id, gender, age) SELECT g, 'female', 30 FROM generate_series(1, ${SOCKETS}) g`);
   await db.unsafe(
