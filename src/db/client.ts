@@ -85,25 +85,28 @@ function instrumented(client: postgres.Sql, inFlight: InFlight): postgres.Sql {
       };
       return pending;
     }) as postgres.Sql["unsafe"];
+  // Made once, not on each property read: drizzle reads `unsafe` for every statement it sends.
+  const poolUnsafe = prepared(client, true);
   // Inside a transaction only `unsafe` changes: its statements are counted by the transaction.
-  const preparing = (tx: postgres.TransactionSql) =>
-    new Proxy(tx, {
-      get: (target, key, receiver) => (key === "unsafe" ? prepared(target, false) : Reflect.get(target, key, receiver)),
+  const preparing = (tx: postgres.TransactionSql) => {
+    const txUnsafe = prepared(tx, false);
+    return new Proxy(tx, {
+      get: (target, key, receiver) => (key === "unsafe" ? txUnsafe : Reflect.get(target, key, receiver)),
     });
+  };
+  const begin = (...args: unknown[]) => {
+    const body = args.pop() as (tx: postgres.TransactionSql) => unknown;
+    inFlight.transactions++;
+    return (client.begin as (...a: unknown[]) => Promise<unknown>)(...args, (tx: postgres.TransactionSql) =>
+      body(preparing(tx)),
+    ).finally(() => {
+      inFlight.transactions--;
+    });
+  };
   return new Proxy(client, {
     get(target, key, receiver) {
-      if (key === "unsafe") return prepared(target, true);
-      if (key === "begin") {
-        return (...args: unknown[]) => {
-          const body = args.pop() as (tx: postgres.TransactionSql) => unknown;
-          inFlight.transactions++;
-          return (target.begin as (...a: unknown[]) => Promise<unknown>)(...args, (tx: postgres.TransactionSql) =>
-            body(preparing(tx)),
-          ).finally(() => {
-            inFlight.transactions--;
-          });
-        };
-      }
+      if (key === "unsafe") return poolUnsafe;
+      if (key === "begin") return begin;
       return Reflect.get(target, key, receiver);
     },
   });
