@@ -15,7 +15,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   const config = loadConfig(process.env, flags);
   const database = await openDatabase(config);
   await database.migrate();
-  const realtime = await createRealtime(config.redisUrl, config.redisPrefix);
+  const realtime = await createRealtime(config);
   const app = createApp({ db: database.db, config, realtime, dbStats: database.stats });
   try {
     app.listen({ port: config.port, hostname: config.host });

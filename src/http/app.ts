@@ -2,50 +2,24 @@
 import { swagger } from "@elysiajs/swagger";
 import { sql } from "drizzle-orm";
 import { Elysia, t } from "elysia";
+import { AppError, ErrorBody } from "../kernel/errors";
+import { errors } from "../kernel/schemas";
 import { adminRoutes } from "../modules/admin/routes";
 import { authRoutes } from "../modules/auth/routes";
 import { FRAME_HARD_LIMIT } from "../modules/chat/frames";
 import { chatRoutes } from "../modules/chat/routes";
+import { createChatSender } from "../modules/chat/send";
 import { socketRoutes } from "../modules/chat/socket";
 import { socketPath } from "../modules/chat/socket-doc";
-import { createMessageWriter } from "../modules/chat/writer";
 import { demoRoutes } from "../modules/demo/routes";
+import type { AppDeps } from "../modules/deps";
 import { matchRoutes } from "../modules/matches/routes";
 import { profileRoutes } from "../modules/profiles/routes";
 import { safetyRoutes } from "../modules/safety/routes";
 import { webRoutes } from "../web/routes";
-import type { AppDeps } from "./deps";
-import { AppError, ErrorBody, errorHandler, MAX_BODY_BYTES } from "./errors";
-import { parseJson } from "./json";
+import { MAX_BODY_BYTES, parseJsonBody, tooLarge } from "./body";
+import { errorHandler } from "./error-handler";
 import { observability } from "./observability";
-import { errors } from "./schemas";
-
-const tooLarge = () =>
-  new AppError(413, "payload_too_large", `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
-
-/** Reads at most `limit` bytes of the body; a longer body is refused as soon as it is seen. */
-async function readBody(request: Request, limit: number): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
-}
-
-// Every body is read as JSON whatever its content type, after the size check (see parseJson).
-async function parseJsonBody(request: Request): Promise<unknown> {
-  return parseJson(await readBody(request, MAX_BODY_BYTES));
-}
 
 const documentation = {
   paths: socketPath,
@@ -80,15 +54,15 @@ const websocket = {
 
 export function createApp(deps: AppDeps) {
   const { db, config, realtime, dbStats } = deps;
-  // Sends over HTTP and sockets share one writer, so they batch together; half the pool at most.
-  const messages = createMessageWriter(db, Math.max(1, Math.floor(config.dbPoolSize / 2)));
+  // The one send path, shared by the REST route and the socket.
+  const sender = createChatSender(deps);
   // Used first, so that every request, refused ones included, gets its id, log line and metrics.
   const operations = observability({
     logRequests: config.logRequests,
     gauges: {
       sockets: () => realtime.local.socketCount,
       db: () => dbStats?.() ?? null,
-      messageBatches: messages.counts,
+      modules: sender.metrics,
     },
   });
   // The page at / is a Bun.serve route (an HTMLBundle). Not development mode: Bun then bundles the page
@@ -124,8 +98,8 @@ export function createApp(deps: AppDeps) {
     .use(authRoutes(deps))
     .use(profileRoutes(deps))
     .use(matchRoutes(deps))
-    .use(chatRoutes(deps, messages))
-    .use(socketRoutes(deps, messages))
+    .use(chatRoutes(deps, sender))
+    .use(socketRoutes(deps, sender))
     .use(safetyRoutes(deps))
     .use(demoRoutes(deps))
     .use(adminRoutes(deps));

@@ -1,7 +1,7 @@
 // Prometheus text exposition of this process's counters: requests, latency, sockets, database use.
 import { readFileSync } from "node:fs";
 import type { DbStats } from "../db/client";
-import type { BatchCounts } from "../modules/chat/writer";
+import type { Metric } from "../kernel/metrics";
 
 /** Upper bounds (seconds) of the latency histogram's buckets. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -17,7 +17,8 @@ interface Series {
 export interface Gauges {
   sockets(): number;
   db(): DbStats | null;
-  messageBatches(): BatchCounts;
+  /** What the modules count (message batches, …). */
+  modules: readonly Metric[];
 }
 
 const escapeLabel = (value: string) => value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
@@ -91,15 +92,10 @@ export class HttpMetrics {
     family("mystery_match_websockets_open", "gauge", "Chat WebSockets open on this process.");
     out.push(`mystery_match_websockets_open ${gauges.sockets()}`);
 
-    const { batches, batchedMessages } = gauges.messageBatches();
-    family(
-      "mystery_match_message_batches_total",
-      "counter",
-      "Statements that stored several chat messages at once (sends that arrived while earlier writes ran).",
-    );
-    out.push(`mystery_match_message_batches_total ${batches}`);
-    family("mystery_match_messages_batched_total", "counter", "Chat messages stored by those statements.");
-    out.push(`mystery_match_messages_batched_total ${batchedMessages}`);
+    for (const metric of gauges.modules) {
+      family(metric.name, metric.type, metric.help);
+      out.push(`${metric.name} ${metric.value()}`);
+    }
 
     const db = gauges.db();
     if (db) {

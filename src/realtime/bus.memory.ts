@@ -1,6 +1,7 @@
 // The single-process Bus: publishing is local delivery.
+
+import type { ServerEvent } from "../kernel/events";
 import type { Bus, LocalDelivery } from "./bus";
-import type { ServerEvent } from "./events";
 
 export class MemoryBus implements Bus {
   constructor(private readonly local: LocalDelivery) {}

@@ -1,7 +1,8 @@
 // The many-process Bus: local delivery at once, and Redis pub/sub to every other process.
+
+import type { ServerEvent } from "../kernel/events";
 import { log } from "../log";
 import type { Bus, LocalDelivery } from "./bus";
-import type { ServerEvent } from "./events";
 import { RedisConnection } from "./redis";
 
 interface Envelope {

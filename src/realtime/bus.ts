@@ -1,6 +1,6 @@
 // The Bus: "deliver this event to topic T on every process", and the local delivery it ends in.
 import type { Server, ServerWebSocket } from "bun";
-import { MATCH_ENDED_CLOSE_CODE, type ServerEvent } from "./events";
+import { MATCH_ENDED_CLOSE_CODE, type ServerEvent } from "../kernel/events";
 import { participantTopic } from "./topics";
 
 export interface Bus {

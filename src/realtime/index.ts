@@ -1,11 +1,13 @@
 // Assembles the shared-state infrastructure (events, presence, rate-limit counters): in memory for one process, over Redis for many.
-import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from "../http/rate-limit";
 import { type Bus, LocalDelivery } from "./bus";
 import { MemoryBus } from "./bus.memory";
 import { RedisBus } from "./bus.redis";
 import type { Presence } from "./presence";
 import { MemoryPresence } from "./presence.memory";
 import { RedisPresence } from "./presence.redis";
+import type { Clock, RateLimiter } from "./rate-limit";
+import { MemoryRateLimiter } from "./rate-limit.memory";
+import { RedisRateLimiter } from "./rate-limit.redis";
 import { RedisConnection } from "./redis";
 
 export interface Realtime {
@@ -17,13 +19,24 @@ export interface Realtime {
   close(): Promise<void>;
 }
 
+export interface RealtimeOptions {
+  redisUrl: string | null;
+  redisPrefix?: string;
+  /** The rate limiter's clock (tests move it instead of waiting for a new window). */
+  clock?: Clock;
+}
+
 /** With a Redis URL, events and presence cross processes; without one, everything stays local. */
-export async function createRealtime(redisUrl: string | null, redisPrefix = "mystery-match"): Promise<Realtime> {
+export async function createRealtime({
+  redisUrl,
+  redisPrefix = "mystery-match",
+  clock = Date.now,
+}: RealtimeOptions): Promise<Realtime> {
   const local = new LocalDelivery();
   if (redisUrl === null) {
     const bus = new MemoryBus(local);
     const presence = new MemoryPresence();
-    return { local, bus, presence, limiter: new MemoryRateLimiter(), close: async () => {} };
+    return { local, bus, presence, limiter: new MemoryRateLimiter(clock), close: async () => {} };
   }
   const bus = new RedisBus(redisUrl, redisPrefix, local);
   const presence = new RedisPresence(redisUrl, redisPrefix);
@@ -33,7 +46,7 @@ export async function createRealtime(redisUrl: string | null, redisPrefix = "mys
     local,
     bus,
     presence,
-    limiter: new RedisRateLimiter(counters, redisPrefix),
+    limiter: new RedisRateLimiter(counters, redisPrefix, clock),
     close: async () => {
       await Promise.all([bus.close(), presence.close()]);
       counters.close();

@@ -125,7 +125,7 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
       ? await connectPglite(null, { loadDataDir: await migratedTemplate() })
       : connectPostgres(config.databaseUrl, config.dbPoolSize);
   await database.migrate();
-  const realtime = await createRealtime(config.redisUrl, config.redisPrefix);
+  const realtime = await createRealtime(config);
   const app = createApp({ db: database.db, config, realtime, dbStats: database.stats });
   let server: { stop(closeActiveConnections?: boolean): unknown } | null = null;
 

@@ -4,7 +4,7 @@
 // with the error body, the server keeps answering, and nothing is written.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { MAX_BODY_BYTES } from "../../src/http/errors";
+import { MAX_BODY_BYTES } from "../../src/http/body";
 import { ADMIN_TOKEN, createTestContext, type TestContext } from "../helpers/app";
 import { fcOptions, mustReject, nestedJson, PROPERTY_TIMEOUT } from "./support";
 

@@ -1,6 +1,6 @@
 // Which failures are a database that cannot be reached (503 database_unavailable), not a bug (500).
 import { describe, expect, test } from "bun:test";
-import { asAppError, isDatabaseUnavailable } from "../../src/http/errors";
+import { asAppError, isDatabaseUnavailable } from "../../src/kernel/errors";
 
 const withCode = (code: string, message = "boom") => Object.assign(new Error(message), { code });
 // drizzle wraps the driver's error, with the SQL and its parameters in the message.

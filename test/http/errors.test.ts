@@ -1,7 +1,7 @@
 // The HTTP error contract: malformed JSON, body size limit, validation details, unknown fields,
 // NUL characters, unknown routes and the service routes. Every rejected write must write nothing.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { MAX_BODY_BYTES } from "../../src/http/errors";
+import { MAX_BODY_BYTES } from "../../src/http/body";
 import { countRows, createTestContext, type TestContext } from "../helpers/app";
 
 let ctx: TestContext;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { MemoryRateLimiter } from "../../src/http/rate-limit";
 import { signToken } from "../../src/modules/auth/jwt";
 import { signInitData } from "../../src/modules/auth/telegram";
+import { MemoryRateLimiter } from "../../src/realtime/rate-limit.memory";
 import { BOT_TOKEN, countRows, createTestContext, freshRateWindow, JWT_SECRET, type TestContext } from "../helpers/app";
 import { SocketClient } from "../helpers/socket";
 

@@ -3,7 +3,7 @@
 // pair is not matched. Needs two real sessions: runs when the suite runs on PostgreSQL.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
-import type { AppError } from "../../src/http/errors";
+import type { AppError } from "../../src/kernel/errors";
 import { findMatch, lockPair } from "../../src/modules/matches/service";
 import { createTestContext, ON_POSTGRES, type TestContext } from "../helpers/app";
 

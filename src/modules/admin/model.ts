@@ -1,7 +1,7 @@
 // Operator request and response schemas: premium, coins, bans and the report queue.
 import { t } from "elysia";
 import { REPORT_STATUSES } from "../../db/schema";
-import { Id, IntegerParam, JsonInteger, NullableTimestamp, SafeString, Timestamp } from "../../http/schemas";
+import { Id, IntegerParam, JsonInteger, NullableTimestamp, SafeString, Timestamp } from "../../kernel/schemas";
 
 export const MAX_COIN_AMOUNT = 1_000_000;
 

@@ -1,9 +1,9 @@
 // Operator routes under /api/admin, behind the ADMIN_TOKEN bearer check of the `{ admin: true }` macro.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
-import type { AppDeps } from "../../http/deps";
-import { AppError, invalidField } from "../../http/errors";
-import { errors, inRange } from "../../http/schemas";
+import { AppError, invalidField } from "../../kernel/errors";
+import { errors, inRange } from "../../kernel/schemas";
+import type { AppDeps } from "../deps";
 import {
   BanInput,
   BanReply,

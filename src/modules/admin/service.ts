@@ -2,8 +2,8 @@
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { reports, users } from "../../db/schema";
-import { AppError } from "../../http/errors";
-import { userNotFound } from "../safety/service";
+import { AppError } from "../../kernel/errors";
+import { userNotFound } from "../rules";
 import type { ReportItem, ReportStatus, Verdict } from "./model";
 
 const MAX_COINS = 2_147_483_647;

@@ -1,6 +1,6 @@
 // The auth macro: `{ auth: true }` on a route resolves `userId` from a Bearer JWT or Telegram initData.
 import { Elysia } from "elysia";
-import { AppError } from "../../http/errors";
+import { AppError } from "../../kernel/errors";
 import { verifyToken } from "./jwt";
 import { verifyInitData } from "./telegram";
 
@@ -41,7 +41,8 @@ export function assertCaller(userId: number, claimed: number | undefined | null)
  * validated, so a caller without one learns nothing about the route's rules; `resolve` then hands
  * the verified id to the handler.
  */
-export const authPlugin = (secrets: AuthSecrets) => {
+export const authPlugin = (config: AuthSecrets) => {
+  const secrets: AuthSecrets = { jwtSecret: config.jwtSecret, telegramBotToken: config.telegramBotToken };
   const callers = new WeakMap<Request, number>();
   return new Elysia({ name: "auth", seed: secrets }).macro({
     auth: {

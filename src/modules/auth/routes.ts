@@ -1,9 +1,9 @@
 // POST /api/auth/telegram: trade verified Telegram initData for a bearer token.
 import { Elysia, t } from "elysia";
-import type { AppDeps } from "../../http/deps";
-import { AppError } from "../../http/errors";
-import { limitsOf } from "../../http/rate-limit";
-import { errors, Id, SafeString, Timestamp } from "../../http/schemas";
+import { AppError } from "../../kernel/errors";
+import { errors, Id, SafeString, Timestamp } from "../../kernel/schemas";
+import type { AppDeps } from "../deps";
+import { limitsOf } from "../limits";
 import { signToken, tokenExpiry } from "./jwt";
 import { verifyInitData } from "./telegram";
 

@@ -1,7 +1,7 @@
 // Client → server WebSocket frames: their schemas and the per-socket flood limit.
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { t } from "elysia";
-import { Id, SafeString } from "../../http/schemas";
+import { Id, SafeString } from "../../kernel/schemas";
 import { MAX_MESSAGE_CHARS } from "./model";
 
 const ClientFrame = t.Union([

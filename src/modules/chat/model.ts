@@ -1,7 +1,15 @@
 // Chat request and response schemas: send-message and history pages.
 import { t } from "elysia";
-import { CallerId, Id, IntegerParam, JsonInteger, NullableTimestamp, SafeString, Timestamp } from "../../http/schemas";
-import { PartnerProfile } from "../profiles/model";
+import {
+  CallerId,
+  Id,
+  IntegerParam,
+  JsonInteger,
+  NullableTimestamp,
+  SafeString,
+  Timestamp,
+} from "../../kernel/schemas";
+import { ChatMessage, PartnerProfile } from "../../kernel/views";
 
 export const MAX_MESSAGE_CHARS = 2000;
 
@@ -32,16 +40,6 @@ export const SentMessage = t.Object({
   unlocked: t.Nullable(t.Integer({ minimum: 1, maximum: 4, description: "Level this message reached, else null" })),
 });
 export type SentMessage = typeof SentMessage.static;
-
-export const ChatMessage = t.Object({
-  id: Id("Message id; ids grow with time"),
-  is_me: t.Boolean(),
-  message: t.String(),
-  timestamp: Timestamp(),
-  is_secret: t.Boolean(),
-  self_destruct_at: NullableTimestamp(),
-});
-export type ChatMessage = typeof ChatMessage.static;
 
 export const HistoryQuery = t.Object({
   user_id: t.Optional(IntegerParam("Optional: your own user id; must match your credentials")),

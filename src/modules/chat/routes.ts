@@ -1,19 +1,15 @@
 // send-message and chat history routes.
 import { Elysia } from "elysia";
-import { type AppDeps, authSecrets } from "../../http/deps";
-import { invalidField } from "../../http/errors";
-import { limitsOf } from "../../http/rate-limit";
-import { errors, inRange } from "../../http/schemas";
-import { log } from "../../log";
+import { errors, inRange } from "../../kernel/schemas";
 import { publishToParticipants } from "../../realtime/bus";
 import { participantTopic } from "../../realtime/topics";
 import { assertCaller, authPlugin } from "../auth/plugin";
+import type { AppDeps } from "../deps";
 import { loadParticipantMatch } from "../matches/service";
-import { levelReachedAt, viewerLevel } from "../profiles/unlock";
+import { getHistory } from "./history";
 import {
   HistoryPage,
   HistoryQuery,
-  MAX_MESSAGE_CHARS,
   MatchIdParams,
   OnlineStatus,
   OnlineStatusParams,
@@ -25,48 +21,21 @@ import {
   SendMessageInput,
   SentMessage,
 } from "./model";
-import { publishSent } from "./publish";
 import { answerSecretChat, requestSecretChat } from "./secret-chat";
-import { getHistory } from "./service";
-import type { MessageWriter } from "./writer";
+import type { ChatSender } from "./send";
 
-/** The message rules a schema cannot say: at most 2000 characters (code points), not only whitespace. */
-export function checkMessageText(text: string, field = "message_text"): void {
-  if (text.trim() === "") throw invalidField(field, "must not be only whitespace");
-  if ([...text].length > MAX_MESSAGE_CHARS) {
-    throw invalidField(field, `must be at most ${MAX_MESSAGE_CHARS} characters`);
-  }
-}
-
-export const chatRoutes = ({ db, config, realtime: { bus, presence, limiter } }: AppDeps, messages: MessageWriter) => {
-  const limits = limitsOf(config.rateLimits);
-  return new Elysia({ name: "chat", prefix: "/api/mystery" })
-    .use(authPlugin(authSecrets(config)))
+export const chatRoutes = ({ db, config, realtime: { bus, presence } }: AppDeps, sender: ChatSender) =>
+  new Elysia({ name: "chat", prefix: "/api/mystery" })
+    .use(authPlugin(config))
     .post(
       "/send-message",
-      async ({ userId, body }) => {
+      ({ userId, body }) => {
         assertCaller(userId, body.sender_id);
-        checkMessageText(body.message_text);
-        await limiter.take(limits.send, userId);
-        const sent = await messages.send({
+        return sender.send(userId, {
           matchId: body.match_id,
-          senderId: userId,
           text: body.message_text,
           clientMsgId: body.client_msg_id,
         });
-        if (!sent.replayed) {
-          publishSent(db, bus, config.unlockThresholds, sent).catch((error) =>
-            log("error", "publishing a message failed", { error: String(error) }),
-          );
-        }
-        const { message, senderIsPremium } = sent;
-        return {
-          success: true as const,
-          message_id: message.id,
-          message_count: message.seq,
-          unlock_level: viewerLevel(message.seq, config.unlockThresholds, senderIsPremium),
-          unlocked: levelReachedAt(message.seq, config.unlockThresholds),
-        };
       },
       {
         auth: true,
@@ -198,4 +167,3 @@ export const chatRoutes = ({ db, config, realtime: { bus, presence, limiter } }:
         },
       },
     );
-};

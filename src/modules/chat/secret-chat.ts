@@ -2,8 +2,9 @@
 import { and, eq, gt, lte, ne } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { matches, secretChatRequests } from "../../db/schema";
-import { AppError } from "../../http/errors";
-import { closedMatchError, lockParticipantMatch, type Tx } from "../matches/service";
+import { AppError } from "../../kernel/errors";
+import { lockParticipantMatch, type Tx } from "../matches/service";
+import { closedMatchError, isSecretChatActive } from "../rules";
 
 /** A request nobody answered lapses after this long. */
 export const REQUEST_TTL_MINUTES = 10;
@@ -52,7 +53,7 @@ export async function requestSecretChat(
 ): Promise<SecretChatRequested> {
   return db.transaction(async (tx) => {
     const match = await lockOpenMatch(tx, matchId, userId, now);
-    if (match.secretChatExpiresAt !== null && match.secretChatExpiresAt > now) {
+    if (isSecretChatActive(match.secretChatExpiresAt, now)) {
       throw new AppError(409, "secret_chat_active", "A secret chat is already running in this match");
     }
     const [pending] = await tx

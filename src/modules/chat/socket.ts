@@ -1,22 +1,21 @@
 // The chat WebSocket route: the upgrade's checks, then frames in and events out for one match.
 import type { ServerWebSocket } from "bun";
 import { Elysia, t } from "elysia";
-import { type AppDeps, authSecrets } from "../../http/deps";
-import { AppError, asAppError } from "../../http/errors";
-import { limitsOf } from "../../http/rate-limit";
-import { IntegerParam, inRange } from "../../http/schemas";
+import { AppError, asAppError } from "../../kernel/errors";
+import type { ServerEvent } from "../../kernel/events";
+import { IntegerParam, inRange } from "../../kernel/schemas";
 import { log } from "../../log";
-import type { ServerEvent } from "../../realtime/events";
 import { participantTopic, userTopic } from "../../realtime/topics";
 import { verifyToken } from "../auth/jwt";
 import { authenticate } from "../auth/plugin";
-import { banned, closedMatchError, loadParticipantMatch } from "../matches/service";
+import type { AppDeps } from "../deps";
+import { loadParticipantMatch } from "../matches/service";
 import { viewerLevel } from "../profiles/unlock";
+import { banned, closedMatchError } from "../rules";
 import { FloodGuard, MAX_FRAME_BYTES, parseFrame } from "./frames";
-import { publishSent } from "./publish";
-import { checkMessageText } from "./routes";
-import { markRead, messagesAfter } from "./service";
-import type { MessageWriter } from "./writer";
+import { markRead, messagesAfter } from "./history";
+import type { SentMessage } from "./model";
+import type { ChatSender } from "./send";
 
 /** Messages replayed to a reconnecting socket at most; `has_more` says when there were more. */
 const REPLAY_LIMIT = 500;
@@ -103,26 +102,27 @@ function decode(raw: string | Buffer): unknown {
   }
 }
 
-export const socketRoutes = ({ db, config, realtime }: AppDeps, messages: MessageWriter) => {
-  const secrets = authSecrets(config);
-  const { bus, presence, local, limiter } = realtime;
-  const limits = limitsOf(config.rateLimits);
+export const socketRoutes = ({ db, config, realtime }: AppDeps, sender: ChatSender) => {
+  const secrets = config;
+  const { bus, presence, local } = realtime;
   const toPartner = (session: Session, event: ServerEvent) =>
     bus.publish(participantTopic(session.matchId, session.partnerId), event);
 
   async function sendFrame(ws: Socket, session: Session, text: string, clientMsgId: string | undefined) {
-    try {
-      checkMessageText(text, "text");
-      await limiter.take(limits.send, session.userId);
-      const sent = await messages.send({ matchId: session.matchId, senderId: session.userId, text, clientMsgId });
+    const ack = (reply: SentMessage) =>
       send(ws, {
         type: "ack",
         client_msg_id: clientMsgId ?? null,
-        message_id: sent.message.id,
-        message_count: sent.message.seq,
-        unlock_level: viewerLevel(sent.message.seq, config.unlockThresholds, sent.senderIsPremium),
+        message_id: reply.message_id,
+        message_count: reply.message_count,
+        unlock_level: reply.unlock_level,
       });
-      if (!sent.replayed) await publishSent(db, bus, config.unlockThresholds, sent);
+    try {
+      await sender.send(
+        session.userId,
+        { matchId: session.matchId, text, clientMsgId },
+        { textField: "text", onStored: ack },
+      );
     } catch (error) {
       send(ws, errorEvent(error, clientMsgId ?? null));
     }

@@ -1,20 +1,13 @@
 // Group commit for sends: messages that arrive while earlier writes are running are stored together.
-import { sql } from "drizzle-orm";
-import { at, type Db, rows } from "../../db/client";
-import { type MessageRow, messageColumns, type SendArgs, type SendResult, sendMessage, toResult } from "./service";
+import type { Db } from "../../db/client";
+import type { Metric } from "../../kernel/metrics";
+import { type SendArgs, type SendResult, sendMessage, storeSends } from "./store";
 
 export interface MessageWriter {
   /** Stores one message like `sendMessage` (same checks, errors and replays); resolves after its commit. */
   send(args: SendArgs, now?: Date): Promise<SendResult>;
   /** What batching did so far, for /metrics. */
-  counts(): BatchCounts;
-}
-
-export interface BatchCounts {
-  /** Statements that stored several messages at once. */
-  readonly batches: number;
-  /** Messages those statements stored. */
-  readonly batchedMessages: number;
+  readonly metrics: readonly Metric[];
 }
 
 interface Pending {
@@ -49,9 +42,13 @@ export function createMessageWriter(db: Db, maxWrites: number): MessageWriter {
     if (batch.length === 1) return alone(batch[0]!);
     // One clock for the whole statement: the newest message's.
     const now = batch.at(-1)!.now;
-    let stored: Map<number, MessageRow>;
+    let stored: Map<number, SendResult>;
     try {
-      stored = await insertBatch(db, batch, now);
+      stored = await storeSends(
+        db,
+        batch.map((item) => item.args),
+        now,
+      );
     } catch {
       stored = new Map();
     }
@@ -61,8 +58,8 @@ export function createMessageWriter(db: Db, maxWrites: number): MessageWriter {
     }
     await Promise.all(
       batch.map((item, index) => {
-        const row = stored.get(index);
-        return row ? item.resolve(toResult(row, now, false)) : alone(item);
+        const result = stored.get(index);
+        return result ? item.resolve(result) : alone(item);
       }),
     );
   }
@@ -86,62 +83,19 @@ export function createMessageWriter(db: Db, maxWrites: number): MessageWriter {
         if (queue.length === 1) queueMicrotask(drain);
       });
     },
-    counts: () => ({ batches, batchedMessages }),
+    metrics: [
+      {
+        name: "mystery_match_message_batches_total",
+        type: "counter",
+        help: "Statements that stored several chat messages at once (sends that arrived while earlier writes ran).",
+        value: () => batches,
+      },
+      {
+        name: "mystery_match_messages_batched_total",
+        type: "counter",
+        help: "Chat messages stored by those statements.",
+        value: () => batchedMessages,
+      },
+    ],
   };
-}
-
-/**
- * One statement for many messages, `sendMessage`'s insert generalised. The matches are locked in
- * id order (no two batches can deadlock), each is bumped by its number of messages, and each
- * message takes the next count of its match in arrival order. Left out: senders who are banned or
- * not in the match, client_msg_ids already stored, matches no longer active (re-checked under the
- * lock). Returns the stored rows by their index in `batch`.
- */
-async function insertBatch(db: Db, batch: Pending[], now: Date): Promise<Map<number, MessageRow>> {
-  const input = JSON.stringify(
-    batch.map((item, ord) => ({
-      ord,
-      match_id: item.args.matchId,
-      sender_id: item.args.senderId,
-      text: item.args.text,
-      client_msg_id: item.args.clientMsgId ?? null,
-    })),
-  );
-  const stored = await rows<MessageRow & { ord: number }>(
-    db,
-    sql`WITH input AS (
-          SELECT * FROM jsonb_to_recordset(${input}::jsonb)
-            AS i(ord int, match_id bigint, sender_id bigint, text text, client_msg_id text)
-        ), allowed AS (
-          SELECT i.* FROM input i
-          JOIN users u ON u.id = i.sender_id AND (u.ban_until IS NULL OR u.ban_until <= ${at(now)})
-          JOIN matches m ON m.id = i.match_id AND i.sender_id IN (m.user_a, m.user_b)
-          WHERE i.client_msg_id IS NULL OR NOT EXISTS (
-            SELECT 1 FROM messages x
-            WHERE x.match_id = i.match_id AND x.sender_id = i.sender_id AND x.client_msg_id = i.client_msg_id
-          )
-        ), locked AS (
-          SELECT id FROM matches WHERE id IN (SELECT match_id FROM allowed) ORDER BY id FOR UPDATE
-        ), bumped AS (
-          UPDATE matches m SET message_count = m.message_count + n.count, last_message_at = ${at(now)}
-          FROM (SELECT match_id, count(*)::int AS count FROM allowed GROUP BY match_id) n, locked l
-          WHERE m.id = n.match_id AND l.id = m.id AND m.is_active AND m.expires_at > ${at(now)}
-          RETURNING m.id, m.message_count - n.count AS before, m.secret_chat_expires_at, m.user_a, m.user_b
-        ), numbered AS (
-          SELECT a.*, b.before + row_number() OVER (PARTITION BY a.match_id ORDER BY a.ord) AS seq,
-                 CASE WHEN b.secret_chat_expires_at > ${at(now)} THEN b.secret_chat_expires_at END AS self_destruct_at,
-                 CASE WHEN a.sender_id = b.user_a THEN b.user_b ELSE b.user_a END AS partner_id
-          FROM allowed a JOIN bumped b ON b.id = a.match_id
-        ), inserted AS (
-          INSERT INTO messages (match_id, sender_id, text, seq, client_msg_id, is_secret, self_destruct_at, created_at)
-          SELECT match_id, sender_id, text, seq, client_msg_id, self_destruct_at IS NOT NULL, self_destruct_at, ${at(now)}
-          FROM numbered ORDER BY ord
-          RETURNING ${messageColumns}
-        )
-        SELECT inserted.*, n.ord, n.partner_id AS "partnerId", u.premium_until AS "senderPremiumUntil"
-        FROM inserted
-        JOIN numbered n ON n.match_id = inserted."matchId" AND n.seq = inserted.seq
-        JOIN users u ON u.id = inserted."senderId"`,
-  );
-  return new Map(stored.map((row) => [row.ord, row]));
 }

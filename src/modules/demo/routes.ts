@@ -1,9 +1,9 @@
 // POST /api/demo/token: the demo sign-in of the web page. Mints a token for any user id, so it exists
 // only when config.demo is on (embedded mode or DEMO=1); otherwise the route is absent (404).
 import { Elysia, t } from "elysia";
-import type { AppDeps } from "../../http/deps";
-import { errors, Id, Timestamp } from "../../http/schemas";
+import { errors, Id, Timestamp } from "../../kernel/schemas";
 import { signToken, tokenExpiry } from "../auth/jwt";
+import type { AppDeps } from "../deps";
 
 export const demoRoutes = ({ config }: AppDeps) => {
   const plugin = new Elysia({ name: "demo-routes", prefix: "/api/demo" });

@@ -2,9 +2,9 @@
 import { and, eq, gte, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { matches, users } from "../../db/schema";
-import { AppError } from "../../http/errors";
-import { isPremium } from "../profiles/unlock";
-import { closedMatchError, lockParticipantMatch } from "./service";
+import { AppError } from "../../kernel/errors";
+import { closedMatchError, isPremium } from "../rules";
+import { lockParticipantMatch } from "./service";
 
 /** What changed, for the reply and for the events published after the commit. */
 export interface MatchEnded {

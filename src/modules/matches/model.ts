@@ -1,7 +1,15 @@
 // Match request and response schemas: find-match, my-matches, stats.
 import { t } from "elysia";
-import { CallerId, Id, IntegerParam, JsonInteger, NullableTimestamp, SafeString, Timestamp } from "../../http/schemas";
-import { Gender, PartnerProfile } from "../profiles/model";
+import {
+  CallerId,
+  Id,
+  IntegerParam,
+  JsonInteger,
+  NullableTimestamp,
+  SafeString,
+  Timestamp,
+} from "../../kernel/schemas";
+import { Gender, PartnerProfile } from "../../kernel/views";
 
 export const FindMatchInput = t.Object({
   user_id: CallerId(),

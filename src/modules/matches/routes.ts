@@ -1,11 +1,11 @@
 // find-match, my-matches and stats routes.
 import { Elysia } from "elysia";
-import { type AppDeps, authSecrets } from "../../http/deps";
-import { limitsOf } from "../../http/rate-limit";
-import { errors, inRange } from "../../http/schemas";
+import { errors, inRange } from "../../kernel/schemas";
 import { publishToParticipants } from "../../realtime/bus";
 import { userTopic } from "../../realtime/topics";
 import { assertCaller, authPlugin } from "../auth/plugin";
+import type { AppDeps } from "../deps";
+import { limitsOf } from "../limits";
 import { extendMatch, unmatch } from "./lifecycle";
 import {
   Extended,
@@ -23,7 +23,7 @@ import { findMatch, getStats, listMatches } from "./service";
 export const matchRoutes = ({ db, config, realtime: { bus, limiter } }: AppDeps) => {
   const limits = limitsOf(config.rateLimits);
   return new Elysia({ name: "matches", prefix: "/api/mystery" })
-    .use(authPlugin(authSecrets(config)))
+    .use(authPlugin(config))
     .post(
       "/find-match",
       async ({ userId, body }) => {

@@ -1,10 +1,21 @@
 // Matching: the atomic daily quota, the random pick, the caller's match list and stats.
 import { and, eq, or, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { at, type Db, errorWithCode, type RawTimestamp, rows, toDate, toDateOrNull } from "../../db/client";
-import { matches, users } from "../../db/schema";
-import { AppError, invalidField } from "../../http/errors";
-import { userNotFound } from "../profiles/service";
-import { isPremium, type ProfileRow, partnerView, type Thresholds, unlockState } from "../profiles/unlock";
+import { matches, messages, users } from "../../db/schema";
+import { AppError, invalidField } from "../../kernel/errors";
+import { type ProfileRow, partnerView, type Thresholds, unlockState } from "../profiles/unlock";
+import {
+  banned,
+  dailyLimitFor,
+  isBanned,
+  isPremium,
+  matchNotFound,
+  matchOpenSql,
+  messageVisibleSql,
+  userNotFound,
+  utcDay,
+} from "../rules";
 import type { FindMatchInput, FoundMatch, MatchListItem, Stats } from "./model";
 
 export interface MatchRules {
@@ -15,16 +26,15 @@ export interface MatchRules {
 
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
-export const banned = () => new AppError(403, "banned", "Your account is suspended");
-
-/** The UTC calendar day of `now`, as the daily limit counts it. */
-const utcDay = (now: Date) => now.toISOString().slice(0, 10);
-
 // Rows of the partner's profile, aliased to ProfileRow's names.
 const partnerColumns = (alias: string) =>
   sql.raw(
     `${alias}.id, ${alias}.gender, ${alias}.age, ${alias}.city, ${alias}.bio, ${alias}.interests, ${alias}.photo_url AS "photoUrl"`,
   );
+
+// The aliases the raw queries below give their tables, so the rules' SQL can name their columns.
+const m = alias(matches, "m");
+const msg = alias(messages, "msg");
 
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, "\\$&")}%`;
 
@@ -143,12 +153,11 @@ export async function listMatches(
           ${partnerColumns("p")},
           (SELECT count(*) FROM messages msg
             WHERE msg.match_id = m.id AND msg.sender_id <> ${userId}
-              AND msg.id > coalesce(rm.last_read_id, 0)
-              AND (msg.self_destruct_at IS NULL OR msg.self_destruct_at > ${at(now)})) AS "unreadCount"
+              AND msg.id > coalesce(rm.last_read_id, 0) AND ${messageVisibleSql(msg, now)}) AS "unreadCount"
         FROM matches m
         JOIN users p ON p.id = CASE WHEN m.user_a = ${userId} THEN m.user_b ELSE m.user_a END
         LEFT JOIN read_markers rm ON rm.match_id = m.id AND rm.user_id = ${userId}
-        WHERE (m.user_a = ${userId} OR m.user_b = ${userId}) AND m.is_active AND m.expires_at > ${at(now)}
+        WHERE (m.user_a = ${userId} OR m.user_b = ${userId}) AND ${matchOpenSql(m, now)}
         ORDER BY coalesce(m.last_message_at, m.created_at) DESC, m.id DESC`,
   );
   return {
@@ -181,7 +190,7 @@ export async function getStats(db: Db, dailyLimit: number, userId: number, now =
     sql`SELECT u.premium_until AS "premiumUntil",
           (SELECT count(*) FROM matches m WHERE m.user_a = u.id OR m.user_b = u.id) AS total,
           (SELECT count(*) FROM matches m
-            WHERE (m.user_a = u.id OR m.user_b = u.id) AND m.is_active AND m.expires_at > ${at(now)}) AS active,
+            WHERE (m.user_a = u.id OR m.user_b = u.id) AND ${matchOpenSql(m, now)}) AS active,
           (SELECT d.count FROM daily_match_counts d WHERE d.user_id = u.id AND d.day = ${utcDay(now)}) AS today,
           (SELECT count(*) FROM messages msg WHERE msg.sender_id = u.id) AS sent
         FROM users u WHERE u.id = ${userId}`,
@@ -195,7 +204,7 @@ export async function getStats(db: Db, dailyLimit: number, userId: number, now =
     total_matches: row.total,
     active_matches: row.active,
     today_matches: row.today ?? 0,
-    daily_limit: premium ? null : dailyLimit,
+    daily_limit: dailyLimitFor(premium, dailyLimit),
     messages_sent: row.sent,
   };
 }
@@ -211,19 +220,6 @@ export interface ParticipantMatch {
   partner: ProfileRow;
   viewerIsPremium: boolean;
   viewerIsBanned: boolean;
-}
-
-export const matchNotFound = () => new AppError(404, "match_not_found", "Match not found");
-
-/** Why nothing more can happen in a match (410), or null while it is active and unexpired. */
-export function closedMatchError(
-  match: { isActive: boolean; endReason: string | null; expiresAt: Date },
-  now: Date,
-): AppError | null {
-  const expired = new AppError(410, "match_expired", "This match has expired");
-  if (!match.isActive)
-    return match.endReason === "expired" ? expired : new AppError(410, "match_ended", "This match has ended");
-  return match.expiresAt <= now ? expired : null;
 }
 
 /**
@@ -292,6 +288,6 @@ export async function loadParticipantMatch(
       photoUrl: row.photoUrl,
     },
     viewerIsPremium: isPremium(toDateOrNull(row.viewerPremiumUntil), now),
-    viewerIsBanned: (toDateOrNull(row.viewerBanUntil)?.getTime() ?? 0) > now.getTime(),
+    viewerIsBanned: isBanned(toDateOrNull(row.viewerBanUntil), now),
   };
 }

@@ -1,14 +1,14 @@
 // PUT/GET /api/mystery/profile: the caller's own profile.
 import { Elysia } from "elysia";
-import { type AppDeps, authSecrets } from "../../http/deps";
-import { errors } from "../../http/schemas";
+import { errors } from "../../kernel/schemas";
 import { authPlugin } from "../auth/plugin";
+import type { AppDeps } from "../deps";
 import { ProfileInput, ProfileReply } from "./model";
 import { getProfile, saveProfile } from "./service";
 
 export const profileRoutes = ({ db, config }: AppDeps) =>
   new Elysia({ name: "profiles", prefix: "/api/mystery" })
-    .use(authPlugin(authSecrets(config)))
+    .use(authPlugin(config))
     .put(
       "/profile",
       async ({ userId, body }) => ({ success: true as const, profile: await saveProfile(db, userId, body) }),

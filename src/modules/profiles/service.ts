@@ -2,13 +2,10 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { users } from "../../db/schema";
-import { AppError } from "../../http/errors";
+import { isBanned, isPremium, userNotFound } from "../rules";
 import type { OwnProfile, ProfileInput } from "./model";
-import { isPremium } from "./unlock";
 
 type UserRow = typeof users.$inferSelect;
-
-export const userNotFound = () => new AppError(404, "user_not_found", "User not found. Please register first.");
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
@@ -25,7 +22,7 @@ function ownProfile(row: UserRow, now: Date): OwnProfile {
     is_premium: isPremium(row.premiumUntil, now),
     premium_until: iso(row.premiumUntil),
     coins: row.coins,
-    is_banned: row.banUntil !== null && row.banUntil > now,
+    is_banned: isBanned(row.banUntil, now),
     ban_until: iso(row.banUntil),
   };
 }

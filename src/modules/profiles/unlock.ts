@@ -1,5 +1,7 @@
 // Unlock levels: how much of the partner's profile a viewer sees at a given message count.
 import type { Gender } from "../../db/schema";
+import type { PartnerProfile } from "../../kernel/views";
+import { REVEALS } from "./reveals";
 
 export type Thresholds = readonly [number, number, number, number];
 export type UnlockLevel = 0 | 1 | 2 | 3 | 4;
@@ -15,18 +17,6 @@ export interface ProfileRow {
   bio: string | null;
   interests: string[];
   photoUrl: string | null;
-}
-
-export interface PartnerView {
-  user_id: number | "Mystery User";
-  unlock_level: UnlockLevel;
-  age?: number | null;
-  city?: string | null;
-  photo_url?: string | null;
-  photo_blur?: number;
-  interests?: string[];
-  bio?: string | null;
-  gender?: Gender | null;
 }
 
 /** The level a message count reaches: the number of thresholds at or below it. */
@@ -50,20 +40,25 @@ export function levelReachedAt(count: number, thresholds: Thresholds): UnlockLev
 }
 
 /**
- * The partner as the viewer may see them. The real id and the gender appear only at level 4;
- * this is the single place that decides which field is revealed when.
+ * The partner as the viewer may see them: the fields of every level up to `level` (REVEALS). The
+ * real id and the gender appear only at level 4; this is the single place that applies the table.
  */
-export function partnerView(profile: ProfileRow, level: UnlockLevel): PartnerView {
-  const view: PartnerView = { user_id: "Mystery User", unlock_level: level };
-  if (level >= 1) Object.assign(view, { age: profile.age, city: profile.city });
-  if (level >= 2) Object.assign(view, { photo_url: profile.photoUrl, photo_blur: 50 });
-  if (level >= 3) Object.assign(view, { interests: profile.interests, bio: profile.bio, photo_blur: 25 });
-  if (level >= 4) Object.assign(view, { user_id: profile.id, gender: profile.gender, photo_blur: 0 });
+export function partnerView(profile: ProfileRow, level: UnlockLevel): PartnerProfile {
+  const values = {
+    age: profile.age,
+    city: profile.city,
+    photo_url: profile.photoUrl,
+    interests: profile.interests,
+    bio: profile.bio,
+    user_id: profile.id,
+    gender: profile.gender,
+  };
+  const view: PartnerProfile = { user_id: "Mystery User", unlock_level: level };
+  for (const reveal of REVEALS.slice(1, level + 1)) {
+    for (const field of reveal.fields) Object.assign(view, { [field]: values[field] });
+    if (reveal.photoBlur !== undefined) view.photo_blur = reveal.photoBlur;
+  }
   return view;
-}
-
-export function isPremium(premiumUntil: Date | null, now: Date): boolean {
-  return premiumUntil !== null && premiumUntil > now;
 }
 
 export interface UnlockState {

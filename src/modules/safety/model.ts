@@ -1,7 +1,7 @@
 // Safety request and response schemas: block, unblock, the blocked list, report.
 import { t } from "elysia";
 import { REPORT_CONTENT_TYPES } from "../../db/schema";
-import { CallerId, Id, JsonInteger, SafeString, Timestamp } from "../../http/schemas";
+import { CallerId, Id, JsonInteger, SafeString, Timestamp } from "../../kernel/schemas";
 
 const target = {
   user_id: CallerId(),

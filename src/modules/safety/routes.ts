@@ -1,15 +1,15 @@
 // block, unblock, blocked-list and report routes.
 import { Elysia } from "elysia";
-import { type AppDeps, authSecrets } from "../../http/deps";
-import { errors } from "../../http/schemas";
+import { errors } from "../../kernel/schemas";
 import { publishToParticipants } from "../../realtime/bus";
 import { assertCaller, authPlugin } from "../auth/plugin";
+import type { AppDeps } from "../deps";
 import { BlockedList, BlockInput, Done, ReportCreated, ReportInput, UnblockInput } from "./model";
 import { blockUser, createReport, listBlocks, unblockUser } from "./service";
 
 export const safetyRoutes = ({ db, config, realtime: { bus } }: AppDeps) =>
   new Elysia({ name: "safety", prefix: "/api/mystery" })
-    .use(authPlugin(authSecrets(config)))
+    .use(authPlugin(config))
     .post(
       "/block",
       async ({ userId, body }) => {

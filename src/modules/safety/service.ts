@@ -2,12 +2,12 @@
 import { and, eq, sql } from "drizzle-orm";
 import { at, type Db, type RawTimestamp, rows, toDate } from "../../db/client";
 import { blocks, matches, messages, reports, users } from "../../db/schema";
-import { AppError, invalidField } from "../../http/errors";
-import { lockPair, matchNotFound } from "../matches/service";
-import { isPremium, MAX_LEVEL, type Thresholds, viewerLevel } from "../profiles/unlock";
+import { AppError, invalidField } from "../../kernel/errors";
+import { lockPair } from "../matches/service";
+import { MAX_LEVEL, type Thresholds, viewerLevel } from "../profiles/unlock";
+import { isPremium, matchNotFound, messageVisibleSql, userNotFound } from "../rules";
 import type { BlockedItem, ReportInput } from "./model";
 
-export const userNotFound = () => new AppError(404, "user_not_found", "User not found");
 const messageNotFound = () => new AppError(404, "message_not_found", "Message not found");
 
 /** Who a safety action is about: a user id, or the partner of one of the caller's matches. */
@@ -182,7 +182,7 @@ async function messageEvidence(
     .from(messages)
     .where(
       sql`${messages.id} = ${messageId} AND ${messages.matchId} = ${matchId} AND ${messages.senderId} = ${reportedId}
-        AND (${messages.selfDestructAt} IS NULL OR ${messages.selfDestructAt} > ${at(now)})`,
+        AND ${messageVisibleSql(messages, now)}`,
     );
   if (!message) throw messageNotFound();
   return message.text;

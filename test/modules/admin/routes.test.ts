@@ -202,7 +202,7 @@ describe("POST and DELETE /api/admin/users/{user_id}/ban", () => {
 
   test("an unknown user is 404 user_not_found, and no row is created", async () => {
     const [id] = freshIds(1) as [number];
-    const notFound = { success: false, error: "user_not_found", message: "User not found" };
+    const notFound = { success: false, error: "user_not_found", message: "User not found. Please register first." };
     const ban = await admin("POST", `/users/${id}/ban`, { hours: 1, reason: "x" });
     const lift = await admin("DELETE", `/users/${id}/ban`);
     expect([ban.status, ban.body]).toEqual([404, notFound]);

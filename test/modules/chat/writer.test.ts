@@ -1,9 +1,15 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
-import type { AppError } from "../../../src/http/errors";
-import { sendMessage } from "../../../src/modules/chat/service";
-import { createMessageWriter } from "../../../src/modules/chat/writer";
+import type { AppError } from "../../../src/kernel/errors";
+import { sendMessage } from "../../../src/modules/chat/store";
+import { createMessageWriter, type MessageWriter } from "../../../src/modules/chat/writer";
 import { createTestContext, type TestContext } from "../../helpers/app";
+
+/** What the writer reports on /metrics: statements that stored several messages, and those messages. */
+function batchCounts(writer: MessageWriter) {
+  const [batches, batchedMessages] = writer.metrics.map((metric) => metric.value());
+  return { batches, batchedMessages };
+}
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -34,7 +40,7 @@ test("sends made while the writer is busy are stored by one statement, each with
   );
   const results = await Promise.all(sends.map((args) => writer.send(args)));
 
-  expect(writer.counts()).toEqual({ batches: 1, batchedMessages: 21 });
+  expect(batchCounts(writer)).toEqual({ batches: 1, batchedMessages: 21 });
   // Counts continue each match's own sequence in the order the sends were made; ids rise with them.
   const seqs = (matchId: number) => results.filter((r) => r.message.matchId === matchId).map((r) => r.message.seq);
   expect(seqs(first)).toEqual(Array.from({ length: 14 }, (_, i) => i + 2));
@@ -92,7 +98,7 @@ test("a batch stores only the sends that pass; every other send gets sendMessage
     ].map((args) => outcome(writer.send(args))),
   );
 
-  expect(writer.counts()).toEqual({ batches: 1, batchedMessages: 2 });
+  expect(batchCounts(writer)).toEqual({ batches: 1, batchedMessages: 2 });
   expect(plain).toMatchObject({
     ok: true,
     sent: { message: { seq: 2, text: "hello", isSecret: false }, replayed: false },
@@ -164,5 +170,5 @@ test("writers running side by side (two processes) batch the same matches withou
         WHERE m.id IN (${sql.join(matchIds, sql`, `)}) GROUP BY m.id`,
   );
   expect(rows).toEqual(matchIds.map(() => ({ count: 40, rows: 40, seqs: 40, top: 40 })));
-  expect(writers.reduce((sum, w) => sum + w.counts().batches, 0)).toBeGreaterThan(1);
+  expect(writers.reduce((sum, w) => sum + (batchCounts(w).batches ?? 0), 0)).toBeGreaterThan(1);
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { answerSecretChat, requestSecretChat } from "../../../src/modules/chat/secret-chat";
-import { sendMessage } from "../../../src/modules/chat/service";
+import { sendMessage } from "../../../src/modules/chat/store";
 import { SWEEP_LOCK_KEY, sweep } from "../../../src/modules/matches/sweeper";
 import { countRows, createTestContext, ON_POSTGRES, type TestContext } from "../../helpers/app";
 

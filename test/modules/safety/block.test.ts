@@ -156,7 +156,11 @@ describe("POST /api/mystery/block", () => {
     await ctx.addUsers({ id: a });
     const reply = await block(a, { block_user_id: 999_999_999 });
     expect(reply.status).toBe(404);
-    expect(reply.body).toEqual({ success: false, error: "user_not_found", message: "User not found" });
+    expect(reply.body).toEqual({
+      success: false,
+      error: "user_not_found",
+      message: "User not found. Please register first.",
+    });
   });
 
   test("by id: blocking yourself is 422", async () => {

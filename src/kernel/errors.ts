@@ -1,8 +1,7 @@
-// AppError and the one onError hook that turns every failure into the contract's error body.
-import { Elysia, t } from "elysia";
+// AppError, the contract's error body, and which failures a client sees as what (an unreachable database is a 503).
+import { t } from "elysia";
 import { errorWithCode } from "../db/client";
 import { log } from "../log";
-import { requestId } from "./observability";
 
 /** A failure the client should see: HTTP status, stable `code`, human `message`. */
 export class AppError extends Error {
@@ -41,8 +40,6 @@ export const ErrorBody = t.Object(
   { $id: "#/components/schemas/Error", title: "Error" },
 );
 export type ErrorBody = typeof ErrorBody.static;
-
-export const MAX_BODY_BYTES = 64 * 1024;
 
 /** Retry-After of a 503 database_unavailable: a restart or failover usually takes seconds. */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -106,74 +103,3 @@ export function asAppError(error: unknown): AppError | null {
   }
   return databaseUnavailable();
 }
-
-interface FieldIssue {
-  path?: string;
-  message?: string;
-  summary?: string;
-}
-
-function fieldName(path: string | undefined, where: string): string {
-  const trimmed = (path ?? "").replace(/^\//, "").replaceAll("/", ".");
-  return trimmed || where;
-}
-
-function errorResponse(status: number, body: ErrorBody, headers: Record<string, string> = {}): Response {
-  return Response.json(body, { status, headers });
-}
-
-function validationDetails(where: string, issues: FieldIssue[]): FieldDetail[] {
-  const seen = new Set<string>();
-  const details: FieldDetail[] = [];
-  for (const issue of issues) {
-    const field = fieldName(issue.path, where);
-    if (seen.has(field)) continue;
-    seen.add(field);
-    details.push({ field, message: issue.summary ?? issue.message ?? "is invalid" });
-  }
-  return details;
-}
-
-/**
- * The single error hook: AppError → its status and code; an unreachable database → 503
- * database_unavailable with Retry-After; validation → 422 with details; malformed JSON → 400;
- * unknown routes → 404; anything else → 500 "internal error", with the cause logged, never sent.
- */
-export const errorHandler = new Elysia({ name: "errors" }).onError({ as: "global" }, ({ code, error, request }) => {
-  // Elysia wraps what a parse hook throws (e.g. our 413) in its own ParseError.
-  const appError = code === "PARSE" && error.cause instanceof AppError ? error.cause : asAppError(error);
-  if (appError) {
-    const body: ErrorBody = { success: false, error: appError.code, message: appError.message };
-    if (appError.details) body.details = appError.details;
-    return errorResponse(appError.status, body, appError.headers);
-  }
-  switch (code) {
-    case "VALIDATION": {
-      const details = validationDetails(error.type, error.all as FieldIssue[]);
-      return errorResponse(422, {
-        success: false,
-        error: "validation_failed",
-        message: `Invalid ${error.type}: ${details.map((d) => d.field).join(", ")}`,
-        details,
-      });
-    }
-    case "PARSE":
-      return errorResponse(400, {
-        success: false,
-        error: "invalid_json",
-        message: "The request body is not valid JSON",
-      });
-    case "NOT_FOUND":
-      return errorResponse(404, { success: false, error: "not_found", message: "No such route" });
-    default: {
-      // The request id ties this line to the request's own log line; the path has no query (no ?token=).
-      log("error", "unhandled error", {
-        id: requestId(request),
-        method: request.method,
-        path: new URL(request.url).pathname,
-        error: String(error),
-      });
-      return errorResponse(500, { success: false, error: "internal_error", message: "internal error" });
-    }
-  }
-});

@@ -1,5 +1,34 @@
-// Request bodies as JSON: strict UTF-8, bounded nesting, an object at the top level.
-import { AppError, invalidField } from "./errors";
+// Request bodies: at most 64 KiB, read as JSON (strict UTF-8, bounded nesting, an object at the top level).
+import { AppError, invalidField } from "../kernel/errors";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export const tooLarge = () =>
+  new AppError(413, "payload_too_large", `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
+
+/** Reads at most `limit` bytes of the body; a longer body is refused as soon as it is seen. */
+async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Every body is read as JSON whatever its content type, after the size check (see parseJson). */
+export async function parseJsonBody(request: Request): Promise<unknown> {
+  return parseJson(await readBody(request, MAX_BODY_BYTES));
+}
 
 /** Deeper bodies are refused: no request of the API nests more than 2 levels. */
 export const MAX_JSON_DEPTH = 32;

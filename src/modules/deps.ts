@@ -1,4 +1,4 @@
-// What the HTTP layer is built from: the database, the config and the realtime infrastructure.
+// What every module is built from: the database, the config and the realtime infrastructure.
 import type { Config } from "../config";
 import type { Db, DbStats } from "../db/client";
 import type { Realtime } from "../realtime";
@@ -10,9 +10,3 @@ export interface AppDeps {
   /** The database's usage counters, for /metrics (left out, /metrics shows no database figures). */
   readonly dbStats?: () => DbStats;
 }
-
-/** The secrets the auth plugin verifies credentials with. */
-export const authSecrets = (config: Config) => ({
-  jwtSecret: config.jwtSecret,
-  telegramBotToken: config.telegramBotToken,
-});

@@ -1,0 +1,50 @@
+// The server → client WebSocket events of the contract, as schemas; their types are `typeof X.static`.
+import type { TSchema } from "@sinclair/typebox";
+import { t } from "elysia";
+import { END_REASONS } from "../db/schema";
+import { Id, Timestamp } from "./schemas";
+import { ChatMessage, PartnerProfile, UnlockLevel } from "./views";
+
+const event = <T extends string, P extends Record<string, TSchema>>(type: T, fields: P) =>
+  t.Object({ type: t.Literal(type), ...fields });
+
+const NextUnlockAt = t.Nullable(t.Integer());
+const ClientMsgId = t.Nullable(t.String());
+
+export const EndReason = t.Union([t.Literal(END_REASONS[0]), t.Literal(END_REASONS[1]), t.Literal(END_REASONS[2])]);
+export type EndReason = typeof EndReason.static;
+
+export const ServerEvent = t.Union([
+  event("connected", {
+    match_id: Id("The match"),
+    partner_online: t.Boolean(),
+    unlock_level: UnlockLevel,
+    message_count: t.Integer({ minimum: 0 }),
+  }),
+  event("history", { messages: t.Array(ChatMessage), has_more: t.Boolean() }),
+  event("message", { message: ChatMessage }),
+  event("ack", {
+    client_msg_id: ClientMsgId,
+    message_id: Id("The stored message"),
+    message_count: t.Integer({ minimum: 1 }),
+    unlock_level: UnlockLevel,
+  }),
+  event("typing", { is_typing: t.Boolean() }),
+  event("read", { up_to_id: t.Integer({ minimum: 0 }) }),
+  event("user_online", {}),
+  event("user_offline", { last_seen: Timestamp() }),
+  event("unlock", { level: UnlockLevel, next_unlock_at: NextUnlockAt, partner: PartnerProfile }),
+  event("secret_chat_requested", { request_id: Id("The request"), duration_minutes: t.Integer() }),
+  event("secret_chat_started", { self_destruct_at: Timestamp() }),
+  event("secret_chat_declined", {}),
+  event("secret_chat_ended", {}),
+  event("match_extended", { expires_at: Timestamp() }),
+  event("new_match", { match_id: Id("The new match") }),
+  event("match_ended", { reason: EndReason }),
+  event("pong", {}),
+  event("error", { error: t.String(), message: t.String(), client_msg_id: t.Optional(ClientMsgId) }),
+]);
+export type ServerEvent = typeof ServerEvent.static;
+
+/** Close code sent after `match_ended`. */
+export const MATCH_ENDED_CLOSE_CODE = 4410;

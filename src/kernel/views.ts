@@ -1,0 +1,39 @@
+// The shapes every layer shows a user: the partner as unlocked, and a chat message as one participant sees it.
+import { t } from "elysia";
+import { GENDERS } from "../db/schema";
+import { Id, NullableTimestamp, Timestamp } from "./schemas";
+
+// Not t.UnionEnum: it gives the schema a default (its first value), which would fill optional fields.
+export const Gender = t.Union([t.Literal(GENDERS[0]), t.Literal(GENDERS[1]), t.Literal(GENDERS[2])], {
+  description: "male, female or other",
+});
+
+export const UnlockLevel = t.Integer({ minimum: 0, maximum: 4 });
+
+export const PartnerProfile = t.Object(
+  {
+    user_id: t.Union([t.Literal("Mystery User"), t.Integer()], {
+      description: '"Mystery User" until level 4, then the real id',
+    }),
+    unlock_level: UnlockLevel,
+    age: t.Optional(t.Nullable(t.Integer())),
+    city: t.Optional(t.Nullable(t.String())),
+    photo_url: t.Optional(t.Nullable(t.String())),
+    photo_blur: t.Optional(t.Integer()),
+    interests: t.Optional(t.Array(t.String())),
+    bio: t.Optional(t.Nullable(t.String())),
+    gender: t.Optional(t.Nullable(Gender)),
+  },
+  { description: "The partner as unlocked for you: fields appear level by level" },
+);
+export type PartnerProfile = typeof PartnerProfile.static;
+
+export const ChatMessage = t.Object({
+  id: Id("Message id; ids grow with time"),
+  is_me: t.Boolean(),
+  message: t.String(),
+  timestamp: Timestamp(),
+  is_secret: t.Boolean(),
+  self_destruct_at: NullableTimestamp(),
+});
+export type ChatMessage = typeof ChatMessage.static;

@@ -1,0 +1,108 @@
+// The one send path: a chat message from its text rules to the events published after its commit,
+// used by the REST route and the socket alike.
+import { inArray } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { users } from "../../db/schema";
+import { invalidField } from "../../kernel/errors";
+import type { Metric } from "../../kernel/metrics";
+import { log } from "../../log";
+import type { Bus } from "../../realtime/bus";
+import { participantTopic } from "../../realtime/topics";
+import type { AppDeps } from "../deps";
+import { limitsOf } from "../limits";
+import { levelReachedAt, nextUnlockAt, partnerView, type Thresholds, viewerLevel } from "../profiles/unlock";
+import { isPremium } from "../rules";
+import { messageView } from "./history";
+import { MAX_MESSAGE_CHARS, type SentMessage } from "./model";
+import type { SendResult } from "./store";
+import { createMessageWriter } from "./writer";
+
+export interface SendInput {
+  matchId: number;
+  text: string;
+  clientMsgId?: string;
+}
+
+export interface SendOptions {
+  /** The request field that carried the text, for a 422 naming it ("message_text", or the frame's "text"). */
+  textField?: string;
+  /** Called once the message has committed, before its events are published (the socket's ack goes first). */
+  onStored?: (reply: SentMessage) => void;
+}
+
+export interface ChatSender {
+  /**
+   * Stores a message from `senderId` and resolves with the reply after the commit; a retried
+   * client_msg_id resolves with the first reply and publishes nothing. Refusals are AppErrors.
+   */
+  send(senderId: number, input: SendInput, options?: SendOptions): Promise<SentMessage>;
+  readonly metrics: readonly Metric[];
+}
+
+/** The message rules a schema cannot say: at most 2000 characters (code points), not only whitespace. */
+function checkMessageText(text: string, field: string): void {
+  if (text.trim() === "") throw invalidField(field, "must not be only whitespace");
+  if ([...text].length > MAX_MESSAGE_CHARS) {
+    throw invalidField(field, `must be at most ${MAX_MESSAGE_CHARS} characters`);
+  }
+}
+
+export function createChatSender({ db, config, realtime }: AppDeps): ChatSender {
+  // Sends over HTTP and sockets share one writer, so they batch together; half the pool at most.
+  const writer = createMessageWriter(db, Math.max(1, Math.floor(config.dbPoolSize / 2)));
+  const limits = limitsOf(config.rateLimits);
+  const thresholds = config.unlockThresholds;
+
+  return {
+    metrics: writer.metrics,
+    async send(senderId, input, { textField = "message_text", onStored } = {}) {
+      checkMessageText(input.text, textField);
+      await realtime.limiter.take(limits.send, senderId);
+      const sent = await writer.send({ ...input, senderId });
+      const { message, senderIsPremium } = sent;
+      const reply: SentMessage = {
+        success: true,
+        message_id: message.id,
+        message_count: message.seq,
+        unlock_level: viewerLevel(message.seq, thresholds, senderIsPremium),
+        unlocked: levelReachedAt(message.seq, thresholds),
+      };
+      onStored?.(reply);
+      if (!sent.replayed) {
+        publishSent(db, realtime.bus, thresholds, sent).catch((error) =>
+          log("error", "publishing a message failed", { error: String(error) }),
+        );
+      }
+      return reply;
+    },
+  };
+}
+
+/**
+ * Both participants get the message, each with their own `is_me`; when it crossed a threshold,
+ * each non-premium participant also gets `unlock` with the other's newly revealed profile.
+ * Invariant: called only after the message committed, and never for a replay.
+ */
+async function publishSent(db: Db, bus: Bus, thresholds: Thresholds, sent: SendResult): Promise<void> {
+  const { message, partnerId } = sent;
+  const participants = [message.senderId, partnerId];
+  for (const viewer of participants) {
+    bus.publish(participantTopic(message.matchId, viewer), { type: "message", message: messageView(message, viewer) });
+  }
+  const level = levelReachedAt(message.seq, thresholds);
+  if (level === null) return;
+
+  const profiles = await db.select().from(users).where(inArray(users.id, participants));
+  const now = new Date();
+  for (const viewer of profiles) {
+    if (isPremium(viewer.premiumUntil, now)) continue;
+    const other = profiles.find((profile) => profile.id !== viewer.id);
+    if (!other) continue;
+    bus.publish(participantTopic(message.matchId, viewer.id), {
+      type: "unlock",
+      level,
+      next_unlock_at: nextUnlockAt(level, thresholds),
+      partner: partnerView(other, level),
+    });
+  }
+}

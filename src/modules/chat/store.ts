@@ -1,0 +1,199 @@
+// Storing sends: one statement stores a batch of messages with their counts (a lone send is a batch of one),
+// and a send the statement left out is answered as a replay of its client_msg_id or as the rule it broke.
+import { sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { at, type Db, isUniqueViolation, type RawTimestamp, rows, toDate, toDateOrNull } from "../../db/client";
+import { matches, users } from "../../db/schema";
+import { AppError } from "../../kernel/errors";
+import {
+  banned,
+  closedMatchError,
+  isBanned,
+  isPremium,
+  matchNotFound,
+  matchOpenSql,
+  notBannedSql,
+  secretChatActiveSql,
+} from "../rules";
+
+/** A message as stored, for replies and for the events published after the commit. */
+export interface StoredMessage {
+  id: number;
+  matchId: number;
+  senderId: number;
+  text: string;
+  /** The match's message count right after this message. */
+  seq: number;
+  isSecret: boolean;
+  selfDestructAt: Date | null;
+  createdAt: Date;
+}
+
+export interface SendResult {
+  message: StoredMessage;
+  /** The other participant, to address the events published after the commit. */
+  partnerId: number;
+  senderIsPremium: boolean;
+  /** True when a retried client_msg_id returned the first message and stored nothing. */
+  replayed: boolean;
+}
+
+export interface SendArgs {
+  matchId: number;
+  senderId: number;
+  text: string;
+  clientMsgId?: string;
+}
+
+type MessageRow = Omit<StoredMessage, "selfDestructAt" | "createdAt"> & {
+  selfDestructAt: RawTimestamp | null;
+  createdAt: RawTimestamp;
+  senderPremiumUntil: RawTimestamp | null;
+  partnerId: number;
+};
+
+const messageColumns = sql.raw(
+  `id, match_id AS "matchId", sender_id AS "senderId", text, seq, is_secret AS "isSecret",
+   self_destruct_at AS "selfDestructAt", created_at AS "createdAt"`,
+);
+
+function toResult(row: MessageRow, now: Date, replayed: boolean): SendResult {
+  return {
+    message: {
+      id: row.id,
+      matchId: row.matchId,
+      senderId: row.senderId,
+      text: row.text,
+      seq: row.seq,
+      isSecret: row.isSecret,
+      selfDestructAt: toDateOrNull(row.selfDestructAt),
+      createdAt: toDate(row.createdAt),
+    },
+    partnerId: row.partnerId,
+    senderIsPremium: isPremium(toDateOrNull(row.senderPremiumUntil), now),
+    replayed,
+  };
+}
+
+const m = alias(matches, "m");
+const u = alias(users, "u");
+
+/**
+ * The one statement that stores sends, in one transaction. The matches are locked in id order (no
+ * two batches can deadlock), each is bumped by its number of messages, and each message takes the
+ * next count of its match in arrival order. Left out: senders who are banned or not in the match,
+ * client_msg_ids already stored, matches that are not open (checked under the lock). During a
+ * secret chat a message is stored secret, to be deleted when the secret chat ends. Returns the
+ * stored results by their index in `sends`.
+ */
+export async function storeSends(db: Db, sends: readonly SendArgs[], now: Date): Promise<Map<number, SendResult>> {
+  const input = JSON.stringify(
+    sends.map((send, ord) => ({
+      ord,
+      match_id: send.matchId,
+      sender_id: send.senderId,
+      text: send.text,
+      client_msg_id: send.clientMsgId ?? null,
+    })),
+  );
+  const stored = await rows<MessageRow & { ord: number }>(
+    db,
+    sql`WITH input AS (
+          SELECT * FROM jsonb_to_recordset(${input}::jsonb)
+            AS i(ord int, match_id bigint, sender_id bigint, text text, client_msg_id text)
+        ), allowed AS (
+          SELECT i.* FROM input i
+          JOIN users u ON u.id = i.sender_id AND ${notBannedSql(u, now)}
+          JOIN matches m ON m.id = i.match_id AND i.sender_id IN (m.user_a, m.user_b)
+          WHERE i.client_msg_id IS NULL OR NOT EXISTS (
+            SELECT 1 FROM messages x
+            WHERE x.match_id = i.match_id AND x.sender_id = i.sender_id AND x.client_msg_id = i.client_msg_id
+          )
+        ), locked AS (
+          SELECT id FROM matches WHERE id IN (SELECT match_id FROM allowed) ORDER BY id FOR UPDATE
+        ), bumped AS (
+          UPDATE matches m SET message_count = m.message_count + n.count, last_message_at = ${at(now)}
+          FROM (SELECT match_id, count(*)::int AS count FROM allowed GROUP BY match_id) n, locked l
+          WHERE m.id = n.match_id AND l.id = m.id AND ${matchOpenSql(m, now)}
+          RETURNING m.id, m.message_count - n.count AS before, m.user_a, m.user_b,
+                    CASE WHEN ${secretChatActiveSql(m, now)} THEN m.secret_chat_expires_at END AS self_destruct_at
+        ), numbered AS (
+          SELECT a.*, b.before + row_number() OVER (PARTITION BY a.match_id ORDER BY a.ord) AS seq,
+                 b.self_destruct_at,
+                 CASE WHEN a.sender_id = b.user_a THEN b.user_b ELSE b.user_a END AS partner_id
+          FROM allowed a JOIN bumped b ON b.id = a.match_id
+        ), inserted AS (
+          INSERT INTO messages (match_id, sender_id, text, seq, client_msg_id, is_secret, self_destruct_at, created_at)
+          SELECT match_id, sender_id, text, seq, client_msg_id, self_destruct_at IS NOT NULL, self_destruct_at, ${at(now)}
+          FROM numbered ORDER BY ord
+          RETURNING ${messageColumns}
+        )
+        SELECT inserted.*, n.ord, n.partner_id AS "partnerId", u.premium_until AS "senderPremiumUntil"
+        FROM inserted
+        JOIN numbered n ON n.match_id = inserted."matchId" AND n.seq = inserted.seq
+        JOIN users u ON u.id = inserted."senderId"`,
+  );
+  return new Map(stored.map((row) => [row.ord, toResult(row, now, false)]));
+}
+
+async function findByClientMsgId(db: Db, args: SendArgs): Promise<MessageRow | undefined> {
+  const [row] = await rows<MessageRow>(
+    db,
+    sql`SELECT ${messageColumns}, (SELECT premium_until FROM users WHERE id = ${args.senderId}) AS "senderPremiumUntil",
+          (SELECT CASE WHEN m.user_a = ${args.senderId} THEN m.user_b ELSE m.user_a END
+             FROM matches m WHERE m.id = ${args.matchId}) AS "partnerId"
+        FROM messages
+        WHERE match_id = ${args.matchId} AND sender_id = ${args.senderId} AND client_msg_id = ${args.clientMsgId ?? null}`,
+  );
+  return row;
+}
+
+/** Says why a send stored nothing: the first rule the sender or the match breaks. */
+async function refusal(db: Db, args: SendArgs, now: Date): Promise<AppError | null> {
+  const [state] = await rows<{
+    banUntil: RawTimestamp | null;
+    participant: boolean | null;
+    isActive: boolean | null;
+    endReason: string | null;
+    expiresAt: RawTimestamp | null;
+  }>(
+    db,
+    sql`SELECT (SELECT ban_until FROM users WHERE id = ${args.senderId}) AS "banUntil",
+          m.user_a = ${args.senderId} OR m.user_b = ${args.senderId} AS participant,
+          m.is_active AS "isActive", m.end_reason AS "endReason", m.expires_at AS "expiresAt"
+        FROM (SELECT 1) AS one LEFT JOIN matches m ON m.id = ${args.matchId}`,
+  );
+  if (isBanned(toDateOrNull(state?.banUntil ?? null), now)) return banned();
+  if (!state?.participant) return matchNotFound();
+  return closedMatchError(
+    { isActive: state.isActive!, endReason: state.endReason, expiresAt: toDate(state.expiresAt!) },
+    now,
+  );
+}
+
+// A send that raced a change of the match (an extension, a lifted ban) is tried once more.
+const SEND_ATTEMPTS = 2;
+
+/**
+ * Stores one message (a batch of one) and returns it only after it committed, so the caller may
+ * publish it at once. With a client_msg_id, a retry returns the first message and stores nothing new.
+ */
+export async function sendMessage(db: Db, args: SendArgs, now = new Date()): Promise<SendResult> {
+  for (let attempt = 0; attempt < SEND_ATTEMPTS; attempt++) {
+    let stored: SendResult | undefined;
+    try {
+      stored = (await storeSends(db, [args], now)).get(0);
+    } catch (error) {
+      // Two sends with one client_msg_id raced: the loser's whole statement rolled back.
+      if (!(args.clientMsgId && isUniqueViolation(error))) throw error;
+    }
+    if (stored) return stored;
+    if (args.clientMsgId) {
+      const first = await findByClientMsgId(db, args);
+      if (first) return toResult(first, now, true);
+    }
+    const reason = await refusal(db, args, now);
+    if (reason) throw reason;
+  }
+  throw new AppError(409, "conflict", "The match changed while sending; please retry");
+}

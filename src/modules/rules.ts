@@ -1,0 +1,75 @@
+// The business rules, each under its own name: a check on rows already loaded and, where a query must
+// apply it, the same rule as SQL over the schema's columns (pass the table or its alias), side by side.
+import { type AnyColumn, type SQL, sql } from "drizzle-orm";
+import { at } from "../db/client";
+import { AppError } from "../kernel/errors";
+
+type Columns<K extends string> = { readonly [key in K]: AnyColumn };
+
+// ---- user banned ----------------------------------------------------------------------------------
+
+/**
+ * A user is banned while `ban_until` lies in the future. A banned user cannot find matches (find_match,
+ * drizzle/0001_find_match.sql, checks the same column), send, open a socket, and is never picked.
+ */
+export const isBanned = (banUntil: Date | null, now: Date): boolean => banUntil !== null && banUntil > now;
+
+export const notBannedSql = (user: Columns<"banUntil">, now: Date): SQL =>
+  sql`(${user.banUntil} IS NULL OR ${user.banUntil} <= ${at(now)})`;
+
+export const banned = () => new AppError(403, "banned", "Your account is suspended");
+
+// ---- premium --------------------------------------------------------------------------------------
+
+/** Premium while `premium_until` lies in the future: no daily limit, filters, the whole profile at once, free extends. */
+export const isPremium = (premiumUntil: Date | null, now: Date): boolean => premiumUntil !== null && premiumUntil > now;
+
+// ---- daily quota ----------------------------------------------------------------------------------
+
+/** The UTC calendar day of `now`, as the daily limit counts it. */
+export const utcDay = (now: Date): string => now.toISOString().slice(0, 10);
+
+/**
+ * Free users may create `limit` matches per UTC day; premium users have no limit (null). The quota is
+ * taken atomically inside find_match (one daily_match_counts row per user and day, bumped only while
+ * below the limit), and a request that finds nobody gives its match back.
+ */
+export const dailyLimitFor = (premium: boolean, limit: number): number | null => (premium ? null : limit);
+
+// ---- match open -----------------------------------------------------------------------------------
+
+/** A match is open while it is active (nobody ended it) and not past `expires_at`: only then can anything happen in it. */
+export const matchOpenSql = (match: Columns<"isActive" | "expiresAt">, now: Date): SQL =>
+  sql`(${match.isActive} AND ${match.expiresAt} > ${at(now)})`;
+
+export const matchNotFound = () => new AppError(404, "match_not_found", "Match not found");
+
+/** Why nothing more can happen in a match (410), or null while it is open. */
+export function closedMatchError(
+  match: { isActive: boolean; endReason: string | null; expiresAt: Date },
+  now: Date,
+): AppError | null {
+  const expired = new AppError(410, "match_expired", "This match has expired");
+  if (!match.isActive) {
+    return match.endReason === "expired" ? expired : new AppError(410, "match_ended", "This match has ended");
+  }
+  return match.expiresAt <= now ? expired : null;
+}
+
+// ---- secret chat active ---------------------------------------------------------------------------
+
+/** A secret chat runs until `secret_chat_expires_at`; messages sent meanwhile are secret and self-destruct then. */
+export const isSecretChatActive = (until: Date | null, now: Date): boolean => until !== null && until > now;
+
+export const secretChatActiveSql = (match: Columns<"secretChatExpiresAt">, now: Date): SQL =>
+  sql`coalesce(${match.secretChatExpiresAt} > ${at(now)}, false)`;
+
+// ---- message visible ------------------------------------------------------------------------------
+
+/** A message is visible until its `self_destruct_at`: past it, it is never returned, even before the sweeper deletes it. */
+export const messageVisibleSql = (message: Columns<"selfDestructAt">, now: Date): SQL =>
+  sql`(${message.selfDestructAt} IS NULL OR ${message.selfDestructAt} > ${at(now)})`;
+
+// ---- users ----------------------------------------------------------------------------------------
+
+export const userNotFound = () => new AppError(404, "user_not_found", "User not found. Please register first.");
