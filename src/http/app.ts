@@ -16,10 +16,10 @@ import type { AppDeps } from "../modules/deps";
 import { matchRoutes } from "../modules/matches/routes";
 import { profileRoutes } from "../modules/profiles/routes";
 import { safetyRoutes } from "../modules/safety/routes";
-import { webRoutes } from "../web/routes";
 import { MAX_BODY_BYTES, parseJsonBody, tooLarge } from "./body";
 import { errorHandler } from "./error-handler";
 import { observability } from "./observability";
+import { webRoutes } from "./page";
 
 const documentation = {
   paths: socketPath,
