@@ -1,0 +1,18 @@
+// The typed API client of the tests: Eden Treaty on the app's exported type, over app.handle (no socket).
+import { treaty } from "@elysiajs/eden";
+import type { App } from "../../src/http/app";
+import type { TestContext } from "./app";
+
+/** The API as user `as` calls it (a bearer token for them), or anonymously; a renamed field is a type error. */
+export function apiClient(ctx: Pick<TestContext, "app" | "token">, as?: number) {
+  const headers: Record<string, string> = as === undefined ? {} : { authorization: `Bearer ${ctx.token(as)}` };
+  return treaty<App>(ctx.app, { headers });
+}
+
+/** An Eden reply as the tests assert it: the status and the body, whether the reply was a success or an error. */
+export async function settled<T extends { status: number; data: unknown; error: { value: unknown } | null }>(
+  call: Promise<T>,
+): Promise<{ status: number; body: NonNullable<T["data"]> | NonNullable<T["error"]>["value"] }> {
+  const reply = await call;
+  return { status: reply.status, body: (reply.error === null ? reply.data : reply.error.value) as never };
+}
