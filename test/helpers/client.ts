@@ -16,3 +16,14 @@ export async function settled<T extends { status: number; data: unknown; error: 
   const reply = await call;
   return { status: reply.status, body: (reply.error === null ? reply.data : reply.error.value) as never };
 }
+
+/** The reply's data when the call succeeded; otherwise the test fails here, naming the status and the error body. */
+export async function ok<T extends { status: number; data: unknown; error: { value: unknown } | null }>(
+  call: Promise<T>,
+): Promise<NonNullable<T["data"]>> {
+  const reply = await call;
+  if (reply.error !== null || reply.data === null) {
+    throw new Error(`expected a success, got ${reply.status} ${JSON.stringify(reply.error?.value)}`);
+  }
+  return reply.data as NonNullable<T["data"]>;
+}
