@@ -39,6 +39,9 @@ export const dailyLimitFor = (premium: boolean, limit: number): number | null =>
 // ---- match open -----------------------------------------------------------------------------------
 
 /** A match is open while it is active (nobody ended it) and not past `expires_at`: only then can anything happen in it. */
+export const isMatchOpen = (match: { isActive: boolean; expiresAt: Date }, now: Date): boolean =>
+  match.isActive && match.expiresAt > now;
+
 export const matchOpenSql = (match: Columns<"isActive" | "expiresAt">, now: Date): SQL =>
   sql`(${match.isActive} AND ${match.expiresAt} > ${at(now)})`;
 
@@ -49,11 +52,10 @@ export function closedMatchError(
   match: { isActive: boolean; endReason: string | null; expiresAt: Date },
   now: Date,
 ): AppError | null {
-  const expired = new AppError(410, "match_expired", "This match has expired");
-  if (!match.isActive) {
-    return match.endReason === "expired" ? expired : new AppError(410, "match_ended", "This match has ended");
-  }
-  return match.expiresAt <= now ? expired : null;
+  if (isMatchOpen(match, now)) return null;
+  if (match.isActive || match.endReason === "expired")
+    return new AppError(410, "match_expired", "This match has expired");
+  return new AppError(410, "match_ended", "This match has ended");
 }
 
 // ---- secret chat active ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import {
   closedMatchError,
   dailyLimitFor,
   isBanned,
+  isMatchOpen,
   isPremium,
   isSecretChatActive,
   matchOpenSql,
@@ -79,7 +80,8 @@ describe("match open and secret chat active", () => {
       .select({ id: matches.id })
       .from(matches)
       .where(sql`${inArray(matches.id, ids)} AND ${matchOpenSql(matches, now)}`);
-    const expected = ids.filter((_, i) => closedMatchError({ ...cases[i]!, endReason: null }, now) === null);
+    const expected = ids.filter((_, i) => isMatchOpen(cases[i]!, now));
+    expect(ids.filter((_, i) => closedMatchError({ ...cases[i]!, endReason: null }, now) === null)).toEqual(expected);
     expect(open.map((row) => row.id).sort()).toEqual(expected);
     expect(expected.length).toBe(2);
 

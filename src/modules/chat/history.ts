@@ -5,7 +5,7 @@ import { messages } from "../../db/schema";
 import type { ChatMessage } from "../../kernel/views";
 import { loadParticipantMatch } from "../matches/service";
 import { partnerView, type Thresholds, unlockState } from "../profiles/unlock";
-import { isSecretChatActive, messageVisibleSql } from "../rules";
+import { isMatchOpen, isSecretChatActive, messageVisibleSql } from "../rules";
 import type { HistoryPage } from "./model";
 import type { StoredMessage } from "./store";
 
@@ -72,7 +72,7 @@ export async function getHistory(
     messages: visible.map((message) => messageView(message, args.userId)),
     ...state,
     expires_at: match.expiresAt.toISOString(),
-    is_active: match.isActive && match.expiresAt > now,
+    is_active: isMatchOpen(match, now),
     secret_chat_active: secretChatActive,
     secret_chat_expires_at: secretChatActive ? match.secretChatExpiresAt!.toISOString() : null,
     has_more: hasMore,
