@@ -1,5 +1,5 @@
 -- GET /api/mystery/chat/:match_id?limit=50: loadParticipantMatch, then one page of 50 (+1 to see has_more)
--- (getHistory in src/modules/chat/service.ts).
+-- (getHistory in src/modules/chat/history.ts).
 \set lim 51
 SELECT m.id AS "matchId", m.message_count AS "messageCount", m.expires_at AS "expiresAt",
           m.is_active AS "isActive", m.end_reason AS "endReason",

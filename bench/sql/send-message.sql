@@ -1,25 +1,41 @@
--- POST /api/mystery/send-message: insertMessage (src/modules/chat/service.ts), one statement (its own transaction).
+-- POST /api/mystery/send-message: storeSends (src/modules/chat/store.ts) for a batch of one, one statement
+-- (its own transaction); the rules' SQL (src/modules/rules.ts) written out as drizzle renders it.
 -- :c makes each client_msg_id unique, as the HTTP run's are.
 \set c random(1, 9000000000000000000)
-WITH sender AS (
-          SELECT premium_until FROM users
-          WHERE id = :u AND (ban_until IS NULL OR ban_until <= :now::timestamptz)
+WITH input AS (
+          SELECT * FROM jsonb_to_recordset(jsonb_build_array(jsonb_build_object(
+            'ord', 0, 'match_id', :m, 'sender_id', :u, 'text', 'bench message', 'client_msg_id', :c::text)))
+            AS i(ord int, match_id bigint, sender_id bigint, text text, client_msg_id text)
+        ), allowed AS (
+          SELECT i.* FROM input i
+          JOIN users u ON u.id = i.sender_id AND ("u"."ban_until" IS NULL OR "u"."ban_until" <= :now::timestamptz)
+          JOIN matches m ON m.id = i.match_id AND i.sender_id IN (m.user_a, m.user_b)
+          WHERE i.client_msg_id IS NULL OR NOT EXISTS (
+            SELECT 1 FROM messages x
+            WHERE x.match_id = i.match_id AND x.sender_id = i.sender_id AND x.client_msg_id = i.client_msg_id
+          )
+        ), locked AS (
+          SELECT id FROM matches WHERE id IN (SELECT match_id FROM allowed) ORDER BY id FOR UPDATE
         ), bumped AS (
-          UPDATE matches SET message_count = message_count + 1, last_message_at = :now::timestamptz
-          WHERE id = :m AND (user_a = :u OR user_b = :u)
-            AND is_active AND expires_at > :now::timestamptz AND EXISTS (SELECT 1 FROM sender)
-          RETURNING id, message_count, secret_chat_expires_at,
-                    CASE WHEN user_a = :u THEN user_b ELSE user_a END AS partner_id
+          UPDATE matches m SET message_count = m.message_count + n.count, last_message_at = :now::timestamptz
+          FROM (SELECT match_id, count(*)::int AS count FROM allowed GROUP BY match_id) n, locked l
+          WHERE m.id = n.match_id AND l.id = m.id AND ("m"."is_active" AND "m"."expires_at" > :now::timestamptz)
+          RETURNING m.id, m.message_count - n.count AS before, m.user_a, m.user_b,
+                    CASE WHEN coalesce("m"."secret_chat_expires_at" > :now::timestamptz, false)
+                         THEN m.secret_chat_expires_at END AS self_destruct_at
+        ), numbered AS (
+          SELECT a.*, b.before + row_number() OVER (PARTITION BY a.match_id ORDER BY a.ord) AS seq,
+                 b.self_destruct_at,
+                 CASE WHEN a.sender_id = b.user_a THEN b.user_b ELSE b.user_a END AS partner_id
+          FROM allowed a JOIN bumped b ON b.id = a.match_id
         ), inserted AS (
           INSERT INTO messages (match_id, sender_id, text, seq, client_msg_id, is_secret, self_destruct_at, created_at)
-          SELECT id, :u, 'bench message', message_count, :c,
-                 coalesce(secret_chat_expires_at > :now::timestamptz, false),
-                 CASE WHEN secret_chat_expires_at > :now::timestamptz THEN secret_chat_expires_at END,
-                 :now::timestamptz
-          FROM bumped
+          SELECT match_id, sender_id, text, seq, client_msg_id, self_destruct_at IS NOT NULL, self_destruct_at, :now::timestamptz
+          FROM numbered ORDER BY ord
           RETURNING id, match_id AS "matchId", sender_id AS "senderId", text, seq, is_secret AS "isSecret",
    self_destruct_at AS "selfDestructAt", created_at AS "createdAt"
         )
-        SELECT inserted.*, (SELECT premium_until FROM sender) AS "senderPremiumUntil",
-               (SELECT partner_id FROM bumped) AS "partnerId"
-        FROM inserted;
+        SELECT inserted.*, n.ord, n.partner_id AS "partnerId", u.premium_until AS "senderPremiumUntil"
+        FROM inserted
+        JOIN numbered n ON n.match_id = inserted."matchId" AND n.seq = inserted.seq
+        JOIN users u ON u.id = inserted."senderId";
