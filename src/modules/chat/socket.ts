@@ -103,7 +103,6 @@ function decode(raw: string | Buffer): unknown {
 }
 
 export const socketRoutes = ({ db, config, realtime }: AppDeps, sender: ChatSender) => {
-  const secrets = config;
   const { bus, presence, local } = realtime;
   const toPartner = (session: Session, event: ServerEvent) =>
     bus.publish(participantTopic(session.matchId, session.partnerId), event);
@@ -191,8 +190,8 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps, sender: ChatSend
           const query = rawQuery as unknown as typeof SocketQuery.static;
           const now = new Date();
           const userId = query.token
-            ? verifyToken(secrets.jwtSecret, query.token, now)
-            : authenticate(secrets, headers.authorization, now);
+            ? verifyToken(config.jwtSecret, query.token, now)
+            : authenticate(config, headers.authorization, now);
           if (userId === null) throw new AppError(401, "unauthorized", "Missing or invalid credentials");
           if (params.user_id !== userId) {
             throw new AppError(403, "forbidden", "The user id does not match your credentials");
