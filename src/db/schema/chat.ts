@@ -46,6 +46,28 @@ export const messages = pgTable(
   ],
 );
 
+/**
+ * The client_msg_ids of messages that self-destructed: the sweeper moves them here as it deletes the
+ * messages, so a retried send still answers the first reply and never stores the text again.
+ */
+export const spentClientMsgIds = pgTable(
+  "spent_client_msg_ids",
+  {
+    matchId: bigint("match_id", { mode: "number" })
+      .notNull()
+      .references(() => matches.id, { onDelete: "cascade" }),
+    senderId: bigint("sender_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id),
+    clientMsgId: text("client_msg_id").notNull(),
+    /** The deleted message's id and count, which the replayed reply carries. */
+    messageId: bigint("message_id", { mode: "number" }).notNull(),
+    seq: integer("seq").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.matchId, t.senderId, t.clientMsgId] })],
+);
+
 export const readMarkers = pgTable(
   "read_markers",
   {

@@ -82,7 +82,7 @@ const u = alias(users, "u");
  * The one statement that stores sends, in one transaction. The matches are locked in id order (no
  * two batches can deadlock), each is bumped by its number of messages, and each message takes the
  * next count of its match in arrival order. Left out: senders who are banned or not in the match,
- * client_msg_ids already stored, matches that are not open (checked under the lock). During a
+ * client_msg_ids already taken (by a stored message, or one that self-destructed), matches that are not open (checked under the lock). During a
  * secret chat a message is stored secret, to be deleted when the secret chat ends. Returns the
  * stored results by their index in `sends`.
  */
@@ -105,9 +105,13 @@ export async function storeSends(db: Db, sends: readonly SendArgs[], now: Date):
           SELECT i.* FROM input i
           JOIN users u ON u.id = i.sender_id AND ${notBannedSql(u, now)}
           JOIN matches m ON m.id = i.match_id AND i.sender_id IN (m.user_a, m.user_b)
-          WHERE i.client_msg_id IS NULL OR NOT EXISTS (
-            SELECT 1 FROM messages x
-            WHERE x.match_id = i.match_id AND x.sender_id = i.sender_id AND x.client_msg_id = i.client_msg_id
+          WHERE i.client_msg_id IS NULL OR NOT (
+            EXISTS (
+              SELECT 1 FROM messages x
+              WHERE x.match_id = i.match_id AND x.sender_id = i.sender_id AND x.client_msg_id = i.client_msg_id)
+            OR EXISTS (
+              SELECT 1 FROM spent_client_msg_ids s
+              WHERE s.match_id = i.match_id AND s.sender_id = i.sender_id AND s.client_msg_id = i.client_msg_id)
           )
         ), locked AS (
           SELECT id FROM matches WHERE id IN (SELECT match_id FROM allowed) ORDER BY id FOR UPDATE
@@ -136,14 +140,23 @@ export async function storeSends(db: Db, sends: readonly SendArgs[], now: Date):
   return new Map(stored.map((row) => [row.ord, toResult(row, now, false)]));
 }
 
+/**
+ * The message a client_msg_id was first used for: stored, or self-destructed (then only its id and
+ * count are left, which is all a replayed reply carries; its text is gone for good).
+ */
 async function findByClientMsgId(db: Db, args: SendArgs): Promise<MessageRow | undefined> {
+  const taken = sql`match_id = ${args.matchId} AND sender_id = ${args.senderId} AND client_msg_id = ${args.clientMsgId ?? null}`;
   const [row] = await rows<MessageRow>(
     db,
-    sql`SELECT ${messageColumns}, (SELECT premium_until FROM users WHERE id = ${args.senderId}) AS "senderPremiumUntil",
+    sql`SELECT first.*, (SELECT premium_until FROM users WHERE id = ${args.senderId}) AS "senderPremiumUntil",
           (SELECT CASE WHEN m.user_a = ${args.senderId} THEN m.user_b ELSE m.user_a END
              FROM matches m WHERE m.id = ${args.matchId}) AS "partnerId"
-        FROM messages
-        WHERE match_id = ${args.matchId} AND sender_id = ${args.senderId} AND client_msg_id = ${args.clientMsgId ?? null}`,
+        FROM (
+          SELECT ${messageColumns} FROM messages WHERE ${taken}
+          UNION ALL
+          SELECT message_id, match_id, sender_id, '', seq, true, NULL, created_at FROM spent_client_msg_ids WHERE ${taken}
+        ) AS first
+        LIMIT 1`,
   );
   return row;
 }
