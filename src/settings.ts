@@ -1,36 +1,172 @@
-// Every setting the config reads, with its default and meaning: drives --help and the command-line flags.
+// Every setting, written once: its variable, default, help and check. loadConfig, --help and the flags read this table.
 
-export interface Setting {
-  /** The environment variable; its flag is the kebab-case form (DATABASE_URL → --database-url). */
-  readonly name: string;
+/** Thrown for the first bad variable; its message is the one line printed before exiting. */
+export class ConfigError extends Error {}
+
+interface Setting<T> {
+  /** The default, as --help shows it. */
   readonly fallback: string;
   readonly help: string;
+  /**
+   * The value of the variable `name` from its trimmed text `raw`: undefined when unset or blank, which
+   * gives the default. `embedded` (no DATABASE_URL) is for the defaults that depend on the database.
+   * A value the setting refuses throws a ConfigError naming the variable.
+   */
+  readonly read: (raw: string | undefined, name: string, embedded: boolean) => T;
 }
 
-export const SETTINGS: readonly Setting[] = [
-  { name: "DATABASE_URL", fallback: "unset", help: "PostgreSQL URL; unset runs the embedded database in DATA_DIR" },
-  { name: "DATA_DIR", fallback: "./data", help: "embedded database and its generated JWT secret" },
-  { name: "JWT_SECRET", fallback: "generated", help: "HS256 secret, ≥ 32 characters; required with DATABASE_URL" },
-  { name: "PORT", fallback: "3000", help: "HTTP port (0 picks a free one)" },
-  { name: "HOST", fallback: "0.0.0.0", help: "interface to listen on" },
-  { name: "DB_POOL_SIZE", fallback: "10", help: "PostgreSQL connections per process" },
-  { name: "JWT_TTL_SECONDS", fallback: "86400", help: "lifetime of tokens from POST /api/auth/telegram" },
-  { name: "TELEGRAM_BOT_TOKEN", fallback: "unset", help: "enables Telegram init data sign-in" },
-  { name: "ADMIN_TOKEN", fallback: "unset", help: "operator token for /api/admin (disabled while unset)" },
-  { name: "DEMO", fallback: "1 embedded, else 0", help: "the web page's demo sign-in: a token for any user id" },
-  { name: "REDIS_URL", fallback: "unset", help: "share socket events, presence and rate limits across processes" },
-  { name: "REDIS_PREFIX", fallback: "mystery-match", help: "prefix of every Redis key and channel" },
-  { name: "UNLOCK_THRESHOLDS", fallback: "20,60,100,150", help: "message counts that open unlock levels 1–4" },
-  { name: "DAILY_MATCH_LIMIT", fallback: "3", help: "matches a free user may request per UTC day" },
-  { name: "MATCH_LIFETIME_HOURS", fallback: "48", help: "how long a new match lives" },
-  { name: "EXTEND_COST_COINS", fallback: "50", help: "coins a free user pays to extend a match" },
-  { name: "SWEEP_INTERVAL_SECONDS", fallback: "30", help: "how often expired matches and messages are swept" },
-  { name: "RATE_LIMIT_SENDS_PER_MINUTE", fallback: "60", help: "messages per user per minute (0 = off)" },
-  { name: "RATE_LIMIT_FIND_MATCH_PER_MINUTE", fallback: "10", help: "find-match calls per user per minute (0 = off)" },
-  { name: "RATE_LIMIT_AUTH_PER_MINUTE", fallback: "30", help: "Telegram sign-ins per address per minute (0 = off)" },
-  { name: "LOG_REQUESTS", fallback: "1", help: "0 turns off the JSON line logged for each request" },
-  { name: "SHUTDOWN_TIMEOUT_SECONDS", fallback: "10", help: "on SIGTERM, how long in-flight work may take" },
-];
+/** The shortest JWT_SECRET accepted, given or generated. */
+export const SECRET_MIN_CHARS = 32;
+
+/** A whole number from `min` to `max`, both included, written in digits only (no sign, point or exponent). */
+function integer(fallback: number, min: number, max: number, help: string): Setting<number> {
+  return {
+    fallback: String(fallback),
+    help,
+    read: (raw, name) => {
+      if (raw === undefined) return fallback;
+      const value = Number(raw);
+      if (!/^\d+$/.test(raw) || value < min || value > max) {
+        throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      }
+      return value;
+    },
+  };
+}
+
+/** 1 or true, 0 or false. `"embedded"`: on by default with the embedded database, off with PostgreSQL. */
+function flag(fallback: boolean | "embedded", help: string): Setting<boolean> {
+  return {
+    fallback: fallback === "embedded" ? "1 embedded, else 0" : fallback ? "1" : "0",
+    help,
+    read: (raw, name, embedded) => {
+      if (raw === undefined) return fallback === "embedded" ? embedded : fallback;
+      if (raw === "1" || raw === "true") return true;
+      if (raw === "0" || raw === "false") return false;
+      throw new ConfigError(`${name} must be 1 or 0 (true or false), got "${raw}"`);
+    },
+  };
+}
+
+/** Any text, else `fallback` (null: what it enables stays off); with a `rule`, only text matching its pattern. */
+function text<F extends string | null>(
+  fallback: F,
+  help: string,
+  rule?: { pattern: RegExp; says: string },
+): Setting<string | F> {
+  return {
+    fallback: fallback ?? "unset",
+    help,
+    read: (raw, name) => {
+      if (raw === undefined) return fallback;
+      if (rule && !rule.pattern.test(raw)) throw new ConfigError(`${name} must be ${rule.says}`);
+      return raw;
+    },
+  };
+}
+
+/**
+ * A URL with one of `schemes`, else null. A refused URL is not echoed, only its scheme: the rest
+ * may hold a password.
+ */
+function url(schemes: readonly string[], help: string): Setting<string | null> {
+  const prefixes = schemes.map((scheme) => `${scheme}://`);
+  const expected = `${prefixes.slice(0, -1).join(", ")} or ${prefixes.at(-1)}`;
+  return {
+    fallback: "unset",
+    help,
+    read: (raw, name) => {
+      if (raw === undefined) return null;
+      let protocol: string;
+      try {
+        protocol = new URL(raw).protocol;
+      } catch {
+        throw new ConfigError(`${name} is not a valid URL`);
+      }
+      if (!schemes.includes(protocol.slice(0, -1))) {
+        throw new ConfigError(`${name} must start with ${expected}, got "${protocol}//"`);
+      }
+      return raw;
+    },
+  };
+}
+
+type Thresholds = readonly [number, number, number, number];
+
+/** Four increasing positive integers, comma-separated; the value is frozen. */
+function thresholds(fallback: Thresholds, help: string): Setting<Thresholds> {
+  const shown = fallback.join(",");
+  return {
+    fallback: shown,
+    help,
+    read: (raw, name) => {
+      if (raw === undefined) return Object.freeze(fallback);
+      const parts = raw.split(",").map((part) => part.trim());
+      const values = parts.map(Number);
+      const valid =
+        values.length === 4 &&
+        parts.every((part) => /^\d+$/.test(part)) &&
+        values[0]! >= 1 &&
+        values.every((value, i) => i === 0 || value > values[i - 1]!);
+      if (!valid)
+        throw new ConfigError(`${name} must be four increasing positive integers like "${shown}", got "${raw}"`);
+      return Object.freeze(values as unknown as Thresholds);
+    },
+  };
+}
+
+/**
+ * With PostgreSQL, JWT_SECRET is required (processes sharing a database must share it). On the
+ * embedded database it may be left out: null, and loadConfig generates one kept in DATA_DIR.
+ */
+const jwtSecret: Setting<string | null> = {
+  fallback: "generated",
+  help: `HS256 secret, ≥ ${SECRET_MIN_CHARS} characters; required with DATABASE_URL`,
+  read: (raw, name, embedded) => {
+    if (raw === undefined) {
+      if (embedded) return null;
+      throw new ConfigError(`${name} is required: at least ${SECRET_MIN_CHARS} characters used to sign HS256 tokens`);
+    }
+    if (raw.length < SECRET_MIN_CHARS)
+      throw new ConfigError(`${name} must be at least ${SECRET_MIN_CHARS} characters long`);
+    return raw;
+  },
+};
+
+/**
+ * Every setting by its environment variable, in the order --help lists them. A variable's flag is
+ * its kebab-case form (DATABASE_URL → --database-url).
+ */
+export const SETTINGS = {
+  DATABASE_URL: url(["postgres", "postgresql"], "PostgreSQL URL; unset runs the embedded database in DATA_DIR"),
+  DATA_DIR: text("./data", "embedded database and its generated JWT secret"),
+  JWT_SECRET: jwtSecret,
+  PORT: integer(3000, 0, 65535, "HTTP port (0 picks a free one)"),
+  HOST: text("0.0.0.0", "interface to listen on"),
+  DB_POOL_SIZE: integer(10, 2, 1000, "PostgreSQL connections per process"),
+  JWT_TTL_SECONDS: integer(24 * 3600, 60, 365 * 24 * 3600, "lifetime of tokens from POST /api/auth/telegram"),
+  TELEGRAM_BOT_TOKEN: text(null, "enables Telegram init data sign-in"),
+  ADMIN_TOKEN: text(null, "operator token for /api/admin (disabled while unset)"),
+  DEMO: flag("embedded", "the web page's demo sign-in: a token for any user id"),
+  REDIS_URL: url(
+    ["redis", "rediss", "valkey", "valkeys"],
+    "share socket events, presence and rate limits across processes",
+  ),
+  REDIS_PREFIX: text("mystery-match", "prefix of every Redis key and channel", {
+    pattern: /^[A-Za-z0-9_.:-]{1,64}$/,
+    says: "1 to 64 letters, digits or _ . : -",
+  }),
+  UNLOCK_THRESHOLDS: thresholds([20, 60, 100, 150], "message counts that open unlock levels 1–4"),
+  DAILY_MATCH_LIMIT: integer(3, 1, 1000, "matches a free user may request per UTC day"),
+  MATCH_LIFETIME_HOURS: integer(48, 1, 24 * 365, "how long a new match lives"),
+  EXTEND_COST_COINS: integer(50, 0, 1_000_000, "coins a free user pays to extend a match"),
+  SWEEP_INTERVAL_SECONDS: integer(30, 1, 3600, "how often expired matches and messages are swept"),
+  RATE_LIMIT_SENDS_PER_MINUTE: integer(60, 0, 100_000, "messages per user per minute (0 = off)"),
+  RATE_LIMIT_FIND_MATCH_PER_MINUTE: integer(10, 0, 100_000, "find-match calls per user per minute (0 = off)"),
+  RATE_LIMIT_AUTH_PER_MINUTE: integer(30, 0, 100_000, "Telegram sign-ins per address per minute (0 = off)"),
+  LOG_REQUESTS: flag(true, "0 turns off the JSON line logged for each request"),
+  SHUTDOWN_TIMEOUT_SECONDS: integer(10, 1, 3600, "on SIGTERM, how long in-flight work may take"),
+} satisfies Record<string, Setting<unknown>>;
 
 /** DATABASE_URL → database-url */
 export const flagOf = (name: string): string => name.toLowerCase().replaceAll("_", "-");

@@ -47,13 +47,13 @@ describe("loadConfig: defaults", () => {
     });
   });
 
-  test("empty strings count as unset", () => {
+  test("empty and blank values count as unset", () => {
     const config = loadConfig({
       ...BASE,
       PORT: "",
       HOST: "",
-      DB_POOL_SIZE: "",
-      UNLOCK_THRESHOLDS: "",
+      DB_POOL_SIZE: " ",
+      UNLOCK_THRESHOLDS: "  ",
       DAILY_MATCH_LIMIT: "",
       MATCH_LIFETIME_HOURS: "",
       EXTEND_COST_COINS: "",
@@ -148,12 +148,33 @@ describe("loadConfig: bad values throw a ConfigError naming the variable", () =>
     ["JWT_SECRET", { JWT_SECRET: "   " }],
     ["SHUTDOWN_TIMEOUT_SECONDS", { SHUTDOWN_TIMEOUT_SECONDS: "0" }],
     ["LOG_REQUESTS", { LOG_REQUESTS: "yes" }],
+    ["DEMO", { DEMO: "on" }],
     ["DATABASE_URL", { DATABASE_URL: "mysql://x" }],
     ["DATABASE_URL", { DATABASE_URL: "not a url" }],
+    ["REDIS_URL", { REDIS_URL: "http://127.0.0.1:6379" }],
+    ["REDIS_URL", { REDIS_URL: "127.0.0.1:6379" }],
+    ["REDIS_PREFIX", { REDIS_PREFIX: "two words" }],
+    ["REDIS_PREFIX", { REDIS_PREFIX: "x".repeat(65) }],
   ] as Array<[string, Record<string, string | undefined>]>)("%s: %j", (name, bad) => {
     const env: Record<string, string | undefined> = { ...BASE, ...bad };
     for (const [key, value] of Object.entries(bad)) if (value === undefined) delete env[key];
     expect(configError(env).message).toContain(name);
+  });
+
+  test.each([
+    ["LOG_REQUESTS", "yes"],
+    ["DEMO", "on"],
+  ])("%s=%s: the message says what a flag accepts", (name, raw) => {
+    expect(configError({ ...BASE, [name]: raw }).message).toBe(`${name} must be 1 or 0 (true or false), got "${raw}"`);
+  });
+
+  test("a refused URL shows its scheme, not the rest (which may hold a password)", () => {
+    expect(configError({ ...BASE, DATABASE_URL: "mysql://root:hunter2@db/mm" }).message).toBe(
+      'DATABASE_URL must start with postgres:// or postgresql://, got "mysql://"',
+    );
+    expect(configError({ ...BASE, REDIS_URL: "http://:hunter2@cache" }).message).toBe(
+      'REDIS_URL must start with redis://, rediss://, valkey:// or valkeys://, got "http://"',
+    );
   });
 
   test("a JWT_SECRET of exactly 32 characters is accepted", () => {

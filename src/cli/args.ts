@@ -15,9 +15,9 @@ export interface ParsedCommand {
   positionals: string[];
 }
 
-const settingOptions = Object.fromEntries(
-  SETTINGS.map((setting) => [flagOf(setting.name), { type: "string" } as const]),
-);
+/** Each setting's variable by its flag: --port → PORT. */
+const settingByFlag = new Map(Object.keys(SETTINGS).map((name) => [flagOf(name), name]));
+const settingOptions = Object.fromEntries([...settingByFlag.keys()].map((flag) => [flag, { type: "string" } as const]));
 
 /** Parses `args` strictly: an unknown flag or a missing value is a UsageError. */
 export function parseCommand(args: string[], own: Record<string, OptionSpec> = {}): ParsedCommand {
@@ -36,8 +36,8 @@ export function parseCommand(args: string[], own: Record<string, OptionSpec> = {
   const flags: Record<string, string> = {};
   const values: ParsedCommand["values"] = {};
   for (const [key, value] of Object.entries(parsed.values)) {
-    const setting = SETTINGS.find((candidate) => flagOf(candidate.name) === key);
-    if (setting && !(key in own)) flags[setting.name] = String(value);
+    const name = settingByFlag.get(key);
+    if (name && !(key in own)) flags[name] = String(value);
     else values[key] = value as string | boolean;
   }
   return { flags, values, positionals: parsed.positionals };

@@ -22,8 +22,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
 
 export function help(): string {
   const me = invocation();
-  const settings = SETTINGS.flatMap((setting) => [
-    `  --${flagOf(setting.name)} <value>   ${setting.name}   (default: ${setting.fallback})`,
+  const settings = Object.entries(SETTINGS).flatMap(([name, setting]) => [
+    `  --${flagOf(name)} <value>   ${name}   (default: ${setting.fallback})`,
     `      ${setting.help}`,
   ]);
   return [

@@ -2,6 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseCommand, UsageError } from "../../src/cli/args";
 import { parseTtl } from "../../src/cli/token";
+import { flagOf, SETTINGS } from "../../src/settings";
 
 describe("parseCommand", () => {
   test("setting flags arrive by variable name, the command's own options and positionals apart", () => {
@@ -14,6 +15,13 @@ describe("parseCommand", () => {
       values: { ttl: "1h" },
       positionals: ["42"],
     });
+  });
+
+  test("every setting has its flag", () => {
+    const names = Object.keys(SETTINGS);
+    expect(parseCommand(names.flatMap((name) => [`--${flagOf(name)}`, name])).flags).toEqual(
+      Object.fromEntries(names.map((name) => [name, name])),
+    );
   });
 
   test("a leading -- (as `bun run seed -- --users 5` may pass it) is ignored", () => {
