@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { treaty } from "@elysiajs/eden";
 import { sql } from "drizzle-orm";
+import type { App } from "../../../src/http/app";
 import { countRows, createTestContext, type TestContext } from "../../helpers/app";
+import { ok, settled } from "../../helpers/client";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -13,7 +16,15 @@ let nextId = 10_000_000;
 const freshIds = (n: number) => Array.from({ length: n }, () => nextId++);
 const future = () => new Date(Date.now() + 86_400_000);
 
-const findMatch = (as: number, body: object = {}) => ctx.request("POST", "/api/mystery/find-match", { as, body });
+// apiClient(ctx, as) with parseDate: false, as src/web/api.ts has it: the helper keeps Eden's default, which
+// turns every timestamp of a reply into a Date although the schemas type it as a string.
+const api = (as?: number) =>
+  treaty<App>(ctx.app, {
+    parseDate: false,
+    headers: as === undefined ? {} : { authorization: `Bearer ${ctx.token(as)}` },
+  });
+type Preferences = Parameters<ReturnType<typeof api>["api"]["mystery"]["find-match"]["post"]>[0];
+const findMatch = (as: number, body: Preferences = {}) => api(as).api.mystery["find-match"].post(body);
 
 async function matchedPartners(userId: number): Promise<number[]> {
   const result = await ctx.query<{ partner: number }>(
@@ -35,30 +46,33 @@ describe("POST /api/mystery/find-match", () => {
     await ctx.addUsers({ id: me, gender: "male" }, { id: partner, gender: "female", city: "Oslo", bio: "secret" });
     await isolate(me, partner);
     const before = Date.now();
-    const reply = await findMatch(me);
-    expect(reply.status).toBe(200);
-    expect(reply.body).toEqual({
-      success: true,
-      match_id: expect.any(Number),
-      expires_at: expect.any(String),
-      is_premium: false,
-      message_count: 0,
-      unlock_level: 0,
-      next_unlock_at: 20,
-      partner: { user_id: "Mystery User", unlock_level: 0 },
+    const call = findMatch(me);
+    expect(await settled(call)).toEqual({
+      status: 200,
+      body: {
+        success: true,
+        match_id: expect.any(Number),
+        expires_at: expect.any(String),
+        is_premium: false,
+        message_count: 0,
+        unlock_level: 0,
+        next_unlock_at: 20,
+        partner: { user_id: "Mystery User", unlock_level: 0 },
+      },
     });
-    const lifetime = Date.parse(reply.body.expires_at) - before;
+    const found = await ok(call);
+    const lifetime = Date.parse(found.expires_at) - before;
     expect(lifetime).toBeGreaterThanOrEqual(48 * 3600_000 - 1000);
     expect(lifetime).toBeLessThanOrEqual(48 * 3600_000 + 5000);
-    expect(JSON.stringify(reply.body)).not.toContain(String(partner));
+    expect(JSON.stringify(found)).not.toContain(String(partner));
     expect(await matchedPartners(me)).toEqual([partner]);
   });
 
   test("a user without a profile gets 404 user_not_found", async () => {
     const reply = await findMatch(freshIds(1)[0]!);
     expect(reply.status).toBe(404);
-    expect(reply.body.error).toBe("user_not_found");
-    expect(reply.body.message).toBe("User not found. Please register first.");
+    expect(reply.error?.value.error).toBe("user_not_found");
+    expect(reply.error?.value.message).toBe("User not found. Please register first.");
   });
 
   test("a banned caller gets 403 banned", async () => {
@@ -68,7 +82,7 @@ describe("POST /api/mystery/find-match", () => {
     await ctx.db.execute(sql`UPDATE users SET ban_until = now() + interval '1 hour' WHERE id = ${me}`);
     const reply = await findMatch(me);
     expect(reply.status).toBe(403);
-    expect(reply.body.error).toBe("banned");
+    expect(reply.error?.value.error).toBe("banned");
     expect(await matchedPartners(me)).toEqual([]);
   });
 
@@ -79,7 +93,7 @@ describe("POST /api/mystery/find-match", () => {
     for (let i = 0; i < 5; i++) {
       const reply = await findMatch(me);
       expect(reply.status).toBe(404);
-      expect(reply.body.error).toBe("no_matches_found");
+      expect(reply.error?.value.error).toBe("no_matches_found");
     }
     await ctx.addUsers({ id: a }, { id: b }, { id: c });
     for (let i = 0; i < 3; i++) expect((await findMatch(me)).status).toBe(200);
@@ -92,12 +106,13 @@ describe("POST /api/mystery/find-match", () => {
     await ctx.addUsers(...ids.map((id) => ({ id })));
     await isolate(...ids);
     for (let i = 0; i < 3; i++) expect((await findMatch(me)).status).toBe(200);
-    const reply = await findMatch(me);
-    expect(reply.status).toBe(429);
-    expect(reply.body).toEqual({
-      success: false,
-      error: "daily_limit_reached",
-      message: "You've reached your daily limit of 3 matches. Upgrade to Premium!",
+    expect(await settled(findMatch(me))).toEqual({
+      status: 429,
+      body: {
+        success: false,
+        error: "daily_limit_reached",
+        message: "You've reached your daily limit of 3 matches. Upgrade to Premium!",
+      },
     });
     expect(await matchedPartners(me)).toHaveLength(3);
   });
@@ -127,8 +142,8 @@ describe("POST /api/mystery/find-match", () => {
     await ctx.addUsers({ id: me }, { id: partner });
     await isolate(me, partner);
     expect((await findMatch(me)).status).toBe(200);
-    expect((await findMatch(me)).body.error).toBe("no_matches_found");
-    expect((await findMatch(partner)).body.error).toBe("no_matches_found");
+    expect((await findMatch(me)).error?.value.error).toBe("no_matches_found");
+    expect((await findMatch(partner)).error?.value.error).toBe("no_matches_found");
     expect(await countRows(ctx.db, `matches WHERE least(user_a, user_b) = ${Math.min(me, partner)}`)).toBe(1);
   });
 
@@ -150,7 +165,7 @@ describe("POST /api/mystery/find-match", () => {
           (${me}, ${blockedByMe}, now()), (${blockingMe}, ${me}, now())`,
     );
     expect((await findMatch(me)).status).toBe(200);
-    expect((await findMatch(me)).body.error).toBe("no_matches_found");
+    expect((await findMatch(me)).error?.value.error).toBe("no_matches_found");
     expect(await matchedPartners(me)).toEqual([free]);
   });
 
@@ -159,7 +174,7 @@ describe("POST /api/mystery/find-match", () => {
     await ctx.addUsers({ id: me }, { id: bannedUser });
     await ctx.db.execute(sql`INSERT INTO users (id) VALUES (${noProfile})`);
     await isolate(me, noProfile);
-    expect((await findMatch(me)).body.error).toBe("no_matches_found");
+    expect((await findMatch(me)).error?.value.error).toBe("no_matches_found");
   });
 
   test("the age range applies to every caller; min above max is 422", async () => {
@@ -171,7 +186,7 @@ describe("POST /api/mystery/find-match", () => {
     expect(await matchedPartners(me)).toEqual([old]);
     const bad = await findMatch(me, { preferred_age_min: 40, preferred_age_max: 30 });
     expect(bad.status).toBe(422);
-    expect(bad.body.details).toEqual([
+    expect(bad.error?.value.details).toEqual([
       { field: "preferred_age_min", message: "must not be greater than preferred_age_max" },
     ]);
   });
@@ -185,12 +200,13 @@ describe("POST /api/mystery/find-match", () => {
       { id: right, gender: "female", city: "West Berlin" },
     );
     await isolate(me, wrongGender, wrongCity, right);
-    const reply = await findMatch(me, { preferred_gender: "female", preferred_city: "berlin" });
-    expect(reply.status).toBe(200);
-    expect(reply.body.is_premium).toBe(true);
+    const call = findMatch(me, { preferred_gender: "female", preferred_city: "berlin" });
+    expect((await settled(call)).status).toBe(200);
+    const found = await ok(call);
+    expect(found.is_premium).toBe(true);
     // A premium viewer sees the whole profile at once.
-    expect(reply.body.partner).toMatchObject({ user_id: right, unlock_level: 4, gender: "female", photo_blur: 0 });
-    expect((await findMatch(me, { preferred_gender: "female", preferred_city: "berlin" })).body.error).toBe(
+    expect(found.partner).toMatchObject({ user_id: right, unlock_level: 4, gender: "female", photo_blur: 0 });
+    expect((await findMatch(me, { preferred_gender: "female", preferred_city: "berlin" })).error?.value.error).toBe(
       "no_matches_found",
     );
   });
@@ -199,7 +215,7 @@ describe("POST /api/mystery/find-match", () => {
     const [me, other] = freshIds(2) as [number, number];
     await ctx.addUsers({ id: me, premiumUntil: future() }, { id: other, city: "Rome" });
     await isolate(me, other);
-    expect((await findMatch(me, { preferred_city: "%" })).body.error).toBe("no_matches_found");
+    expect((await findMatch(me, { preferred_city: "%" })).error?.value.error).toBe("no_matches_found");
   });
 
   test("free callers' gender and city filters are ignored", async () => {

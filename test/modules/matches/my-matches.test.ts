@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { treaty } from "@elysiajs/eden";
 import { sql } from "drizzle-orm";
+import type { App } from "../../../src/http/app";
 import { createTestContext, type TestContext } from "../../helpers/app";
+import { ok, settled } from "../../helpers/client";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -9,8 +12,17 @@ beforeAll(async () => {
 afterAll(() => ctx.close());
 
 const hoursFromNow = (hours: number) => new Date(Date.now() + hours * 3600_000);
+// apiClient(ctx, as) with parseDate: false, as src/web/api.ts has it: the helper keeps Eden's default, which
+// turns every timestamp of a reply into a Date although the schemas type it as a string.
+const api = (as?: number) =>
+  treaty<App>(ctx.app, {
+    parseDate: false,
+    headers: as === undefined ? {} : { authorization: `Bearer ${ctx.token(as)}` },
+  });
 const send = (as: number, matchId: number, text: string) =>
-  ctx.request("POST", "/api/mystery/send-message", { as, body: { match_id: matchId, message_text: text } });
+  ok(api(as).api.mystery["send-message"].post({ match_id: matchId, message_text: text }));
+const myMatches = (as: number, userId = as) => api(as).api.mystery["my-matches"]({ user_id: userId }).get();
+const stats = (as: number, userId = as) => api(as).api.mystery.stats({ user_id: userId }).get();
 
 describe("GET /api/mystery/my-matches/{user_id}", () => {
   test("lists active, unexpired matches by latest activity with unlock state and unread counts", async () => {
@@ -33,11 +45,11 @@ describe("GET /api/mystery/my-matches/{user_id}", () => {
     await send(chatty, chattyMatch, "two");
     await ctx.db.execute(
       sql`INSERT INTO read_markers (match_id, user_id, last_read_id, updated_at)
-          VALUES (${chattyMatch}, ${me}, ${first.body.message_id}, now())`,
+          VALUES (${chattyMatch}, ${me}, ${first.message_id}, now())`,
     );
     await send(me, chattyMatch, "mine does not count as unread");
 
-    const reply = await ctx.request("GET", `/api/mystery/my-matches/${me}`, { as: me });
+    const reply = await settled(myMatches(me));
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({
       success: true,
@@ -71,14 +83,13 @@ describe("GET /api/mystery/my-matches/{user_id}", () => {
   });
 
   test("someone else's list is 403", async () => {
-    const reply = await ctx.request("GET", "/api/mystery/my-matches/2000002", { as: 2_000_001 });
+    const reply = await myMatches(2_000_001, 2_000_002);
     expect(reply.status).toBe(403);
-    expect(reply.body.error).toBe("forbidden");
+    expect(reply.error?.value.error).toBe("forbidden");
   });
 
   test("a user with no matches gets an empty list", async () => {
-    const reply = await ctx.request("GET", "/api/mystery/my-matches/2000099", { as: 2_000_099 });
-    expect(reply.body).toEqual({ success: true, is_premium: false, matches: [] });
+    expect(await ok(myMatches(2_000_099))).toEqual({ success: true, is_premium: false, matches: [] });
   });
 });
 
@@ -91,14 +102,14 @@ describe("GET /api/mystery/stats/{user_id}", () => {
     await ctx.db.execute(
       sql`UPDATE users SET ban_until = now() + interval '1 day' WHERE id < 3000000 OR id = ${others[2]!}`,
     );
-    const found = await ctx.request("POST", "/api/mystery/find-match", { as: me, body: {} });
-    expect(found.status).toBe(200);
+    const call = api(me).api.mystery["find-match"].post({});
+    expect((await settled(call)).status).toBe(200);
+    const found = await ok(call);
     await ctx.addMatch(others[2]!, me, { isActive: false, endReason: "unmatched" });
-    await send(me, found.body.match_id, "hello");
-    await send(me, found.body.match_id, "again");
+    await send(me, found.match_id, "hello");
+    await send(me, found.match_id, "again");
 
-    const reply = await ctx.request("GET", `/api/mystery/stats/${me}`, { as: me });
-    expect(reply.body).toEqual({
+    expect(await ok(stats(me))).toEqual({
       success: true,
       user_id: me,
       is_premium: false,
@@ -112,14 +123,18 @@ describe("GET /api/mystery/stats/{user_id}", () => {
 
   test("premium users have no daily limit", async () => {
     await ctx.addUsers({ id: 3_000_010, premiumUntil: hoursFromNow(24) });
-    const reply = await ctx.request("GET", "/api/mystery/stats/3000010", { as: 3_000_010 });
-    expect(reply.body).toMatchObject({ is_premium: true, daily_limit: null, total_matches: 0, today_matches: 0 });
+    expect(await ok(stats(3_000_010))).toMatchObject({
+      is_premium: true,
+      daily_limit: null,
+      total_matches: 0,
+      today_matches: 0,
+    });
   });
 
   test("someone else's stats are 403; a user never seen is 404", async () => {
-    expect((await ctx.request("GET", "/api/mystery/stats/3000002", { as: 3_000_001 })).status).toBe(403);
-    const unknown = await ctx.request("GET", "/api/mystery/stats/3000999", { as: 3_000_999 });
+    expect((await stats(3_000_001, 3_000_002)).status).toBe(403);
+    const unknown = await stats(3_000_999);
     expect(unknown.status).toBe(404);
-    expect(unknown.body.error).toBe("user_not_found");
+    expect(unknown.error?.value.error).toBe("user_not_found");
   });
 });
