@@ -15,7 +15,8 @@ function sourceFiles(dir = SRC): string[] {
 }
 
 // `import … from "x"`, `export … from "x"`, `import "x"` and `import("x")`, type-only imports included.
-const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|(?:^|\n)\s*import\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|(?:^|\n)\s*import\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 
 /** The files of src/ that `file` imports (relative imports of .ts files only). */
 function importsOf(file: string): string[] {
@@ -25,7 +26,9 @@ function importsOf(file: string): string[] {
     const specifier = match[1] ?? match[2] ?? match[3]!;
     if (!specifier.startsWith(".")) continue;
     const base = resolve(SRC, dirname(file), specifier);
-    const target = [`${base}.ts`, join(base, "index.ts"), base].find((path) => path.endsWith(".ts") && existsSync(path));
+    const target = [`${base}.ts`, join(base, "index.ts"), base].find(
+      (path) => path.endsWith(".ts") && existsSync(path),
+    );
     if (target) found.add(relative(SRC, target));
   }
   return [...found];
@@ -104,7 +107,8 @@ describe("the import rule of src/", () => {
       const from = LAYERS.indexOf(layerOf(file));
       for (const target of targets) {
         const to = layerOf(target);
-        const allowed = LAYERS.indexOf(to) <= from && !(to === "modules" && layerOf(file) === "http" && file !== ASSEMBLER);
+        const allowed =
+          LAYERS.indexOf(to) <= from && !(to === "modules" && layerOf(file) === "http" && file !== ASSEMBLER);
         if (!allowed) upward.push(`${file} -> ${target}`);
       }
     }
@@ -118,7 +122,8 @@ describe("the import rule of src/", () => {
       const text = readFileSync(join(SRC, file), "utf8");
       for (const match of text.matchAll(/(?:^|\n)\s*import\s+(type\s+)?[^;]*?from\s+["'](\.\.\/[^"']+)["']/g)) {
         const target = relative(SRC, resolve(SRC, dirname(file), match[2]!));
-        if (!match[1] && !target.startsWith("web/") && target !== "modules/profiles/reveals") code.push(`${file} -> ${target}`);
+        if (!match[1] && !target.startsWith("web/") && target !== "modules/profiles/reveals")
+          code.push(`${file} -> ${target}`);
       }
     }
     expect(code).toEqual([]);
