@@ -1,13 +1,14 @@
-// The page's only way to the server: the public JSON API with the bearer token, errors as ApiError,
-// and the sentences people read for them.
-import { untilUtcMidnight } from "./format";
+// The page's way to the server: Eden Treaty on the app's type, with the session's bearer token; errors as ApiError.
+import { treaty } from "@elysiajs/eden";
+import type { App } from "../http/app";
+import type { ErrorBody } from "../kernel/errors";
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly details: Array<{ field: string; message: string }> = [],
+    readonly details: NonNullable<ErrorBody["details"]> = [],
   ) {
     super(message);
   }
@@ -16,108 +17,41 @@ export class ApiError extends Error {
 let token: string | null = null;
 let onUnauthorized: () => void = () => {};
 
+/** The credential of later calls, and what to do when the server refuses it (401) while signed in. */
 export function useToken(value: string | null, whenRejected: () => void = () => {}): void {
   token = value;
   onUnauthorized = whenRejected;
 }
 
-export function currentToken(): string | null {
-  return token;
+/**
+ * The typed client: `client.api.mystery.chat({ match_id }).get({ query: { limit: 200 } })`. Timestamps
+ * stay strings, as the server's schemas say (Eden would otherwise turn them into Date objects).
+ */
+export const client = treaty<App>(location.origin, {
+  parseDate: false,
+  headers: () => (token ? { authorization: `Bearer ${token}` } : undefined),
+});
+
+/** One Eden reply: its data, or an error whose value is the contract's error body. */
+interface Reply {
+  data: unknown;
+  error: { status: unknown; value: unknown } | null;
+  /** Absent when the request never got an answer (Eden then reports a 503 of its own). */
+  response?: Response;
 }
 
-export async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  let response: Response;
-  try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw new ApiError(0, "network", "The server can't be reached.");
-  }
-  const data = (await response.json().catch(() => null)) as
-    | ({ success?: boolean; error?: string; message?: string; details?: ApiError["details"] } & T)
-    | null;
-  if (!response.ok || !data || data.success !== true) {
-    const error = new ApiError(
-      response.status,
-      data?.error ?? `http_${response.status}`,
-      data?.message ?? `The server answered ${response.status}.`,
-      data?.details ?? [],
-    );
-    if (response.status === 401 && token) onUnauthorized();
-    throw error;
-  }
-  return data;
-}
-
-const FIELD_NAMES: Record<string, string> = {
-  age: "Age",
-  gender: "Gender",
-  city: "City",
-  bio: "About you",
-  interests: "Interests",
-  photo_url: "Photo link",
-  message_text: "Message",
-  text: "Message",
-  reason: "Reason",
-  preferred_age_min: "Youngest age",
-  preferred_age_max: "Oldest age",
-  preferred_city: "City",
-  duration_minutes: "Duration",
-  user_id: "User id",
-};
-
-function fieldSentence(detail: { field: string; message: string }): string {
-  const field = detail.field.replace(/^\//, "").split("/")[0] ?? detail.field;
-  const name = FIELD_NAMES[field] ?? field;
-  if (field === "photo_url") return "The photo link must be an https:// address.";
-  if (field === "age") return "Age must be a whole number from 18 to 100.";
-  if (field === "user_id") return "A user id is a whole number above 0.";
-  return `${name}: ${detail.message}.`;
-}
-
-/** What a person reads for an error: a plain sentence, never a code. */
-export function humanError(error: unknown, context: { dailyLimit?: number | null } = {}): string {
-  if (!(error instanceof ApiError)) return "Something went wrong. Please try again.";
-  switch (error.code) {
-    case "network":
-      return "Can't reach Mystery Match right now. Check your connection and try again.";
-    case "unauthorized":
-      return "Your sign-in didn't work or has expired. Please sign in again.";
-    case "forbidden":
-      return "That belongs to someone else.";
-    case "daily_limit_reached": {
-      const limit = context.dailyLimit ? `all ${context.dailyLimit}` : "all";
-      return `You've used ${limit} of today's free matches. New ones in ${untilUtcMidnight()} (midnight UTC) — or go Premium for unlimited matches.`;
-    }
-    case "no_matches_found":
-      return "Nobody new fits right now. Try a wider age range, or come back a bit later.";
-    case "user_not_found":
-      return "Fill in your profile first — then we can find you a match.";
-    case "banned":
-      return "Your account is suspended for a while, so you can't match or chat right now.";
-    case "rate_limited":
-      return "That's a bit fast — wait a few seconds and try again.";
-    case "insufficient_coins":
-      return "You don't have enough coins to extend this match.";
-    case "match_expired":
-      return "This match has run out of time.";
-    case "match_ended":
-      return "This chat has ended.";
-    case "match_not_found":
-      return "This match isn't available any more.";
-    case "request_pending":
-      return "You've already asked — waiting for your match to answer.";
-    case "secret_chat_active":
-      return "A secret chat is already running.";
-    case "no_pending_request":
-      return "There's no secret chat request to answer any more.";
-    case "payload_too_large":
-      return "That's too long to send.";
-    case "validation_failed":
-      return error.details.length > 0 ? error.details.map(fieldSentence).join(" ") : "Please check what you entered.";
-    default:
-      return error.status >= 500 ? "The server had a problem. Please try again in a moment." : error.message;
-  }
+/** The reply's data, or an ApiError with the server's code, message and details. */
+export async function ok<R extends Reply>(call: Promise<R>): Promise<NonNullable<R["data"]>> {
+  const reply = await call;
+  if (!reply.response) throw new ApiError(0, "network", "The server can't be reached.");
+  const status = reply.response.status;
+  if (reply.error === null && reply.data !== null) return reply.data as NonNullable<R["data"]>;
+  const body = (reply.error?.value ?? null) as Partial<ErrorBody> | null;
+  if (status === 401 && token) onUnauthorized();
+  throw new ApiError(
+    status,
+    body?.error ?? `http_${status}`,
+    body?.message ?? `The server answered ${status}.`,
+    body?.details ?? [],
+  );
 }

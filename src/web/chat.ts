@@ -1,10 +1,14 @@
 // One open chat: history over REST, then the match's WebSocket for live messages, typing, read
 // receipts, presence, unlocks and the secret chat; plus extend, unmatch, block and report.
-import { ApiError, api, humanError } from "./api";
+import type { ServerEvent } from "../kernel/events";
+import type { ChatMessage, PartnerProfile } from "../kernel/views";
+import type { MatchListItem } from "../modules/matches/model";
+import type { ReportInput } from "../modules/safety/model";
+import { ApiError, client, ok } from "./api";
 import { byId, fill, h } from "./dom";
-import { ago, blurPixels, countdown, LEVEL_REVEALS, plural, timeLeft } from "./format";
-import { type Home, partnerName } from "./home";
-import type { HistoryPage, MatchItem, MessageView, Partner, ServerEvent } from "./types";
+import { humanError } from "./errors";
+import { ago, blurPixels, countdown, partnerName, plural, revealedAt, timeLeft } from "./format";
+import type { Home } from "./home";
 import { ask, field, toast } from "./ui";
 
 const TYPING_IDLE_MS = 3000;
@@ -16,12 +20,12 @@ const MATCH_ENDED_CLOSE = 4410;
 
 type Ended = { text: string } | null;
 
-const GENDERS: Record<string, string> = { female: "Woman", male: "Man", other: "Other" };
+const GENDERS: Record<NonNullable<PartnerProfile["gender"]>, string> = { female: "Woman", male: "Man", other: "Other" };
 
 const clock = (at: Date) => at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
 export class ChatView {
-  private partner: Partner = { user_id: "Mystery User", unlock_level: 0 };
+  private partner: PartnerProfile = { user_id: "Mystery User", unlock_level: 0 };
   private level = 0;
   private nextUnlockAt: number | null = null;
   private count = 0;
@@ -116,7 +120,7 @@ export class ChatView {
     this.ws = null;
   }
 
-  sync(item: MatchItem): void {
+  sync(item: MatchListItem): void {
     if (this.ended) return;
     const changed = item.message_count > this.count || item.expires_at !== this.expiresAt.toISOString();
     this.count = Math.max(this.count, item.message_count);
@@ -128,7 +132,7 @@ export class ChatView {
 
   private async load(): Promise<void> {
     try {
-      const page = await api<HistoryPage>("GET", `/api/mystery/chat/${this.matchId}?limit=200`);
+      const page = await ok(client.api.mystery.chat({ match_id: this.matchId }).get({ query: { limit: 200 } }));
       this.partner = page.partner;
       this.level = page.unlock_level;
       this.nextUnlockAt = page.next_unlock_at;
@@ -152,9 +156,8 @@ export class ChatView {
 
   private async loadPresence(): Promise<void> {
     try {
-      const status = await api<{ is_online: boolean; last_seen: string | null }>(
-        "GET",
-        `/api/mystery/chat/online-status/${this.matchId}/${this.session.userId}`,
+      const status = await ok(
+        client.api.mystery.chat["online-status"]({ match_id: this.matchId })({ user_id: this.session.userId }).get(),
       );
       this.online = status.is_online || this.online;
       this.lastSeen = status.last_seen;
@@ -164,9 +167,10 @@ export class ChatView {
 
   private connect(): void {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    // The path from the typed client, so a renamed route is a type error here too.
+    const path = client.api.mystery.ws.chat({ match_id: this.matchId })({ user_id: this.session.userId })["~path"];
     const url =
-      `${scheme}//${location.host}/api/mystery/ws/chat/${this.matchId}/${this.session.userId}` +
-      `?token=${encodeURIComponent(this.session.token)}&since=${this.lastId}`;
+      `${scheme}//${location.host}${path}` + `?token=${encodeURIComponent(this.session.token)}&since=${this.lastId}`;
     const ws = new WebSocket(url);
     this.ws = ws;
     ws.addEventListener("message", (event) => {
@@ -256,7 +260,7 @@ export class ChatView {
         this.level = event.level;
         this.nextUnlockAt = event.next_unlock_at;
         this.renderCard();
-        this.systemLine(`Level ${event.level} unlocked: you can now see ${LEVEL_REVEALS[event.level] ?? "more"}.`);
+        this.systemLine(`Level ${event.level} unlocked: you can now see ${revealedAt(event.level)}.`);
         toast(`Level ${event.level} unlocked!`);
         this.home.refreshSoon();
         return;
@@ -305,7 +309,7 @@ export class ChatView {
 
   // ---- messages -------------------------------------------------------------------------------
 
-  private addMessage(message: MessageView): void {
+  private addMessage(message: ChatMessage): void {
     this.lastId = Math.max(this.lastId, message.id);
     if (this.messages.has(message.id)) return;
     if (message.is_secret && message.self_destruct_at && new Date(message.self_destruct_at) <= new Date()) return;
@@ -371,11 +375,13 @@ export class ChatView {
   /** Without an open socket the message goes over REST; the socket catches up with since= later. */
   private async sendOverRest(text: string, clientMsgId: string): Promise<void> {
     try {
-      const sent = await api<{ message_id: number; message_count: number }>("POST", "/api/mystery/send-message", {
-        match_id: this.matchId,
-        message_text: text,
-        client_msg_id: clientMsgId,
-      });
+      const sent = await ok(
+        client.api.mystery["send-message"].post({
+          match_id: this.matchId,
+          message_text: text,
+          client_msg_id: clientMsgId,
+        }),
+      );
       this.acked.add(sent.message_id);
       this.count = Math.max(this.count, sent.message_count);
       this.confirmPending(clientMsgId, sent.message_id);
@@ -473,7 +479,7 @@ export class ChatView {
     const progress =
       this.nextUnlockAt === null
         ? "Everything is unlocked."
-        : `${plural(Math.max(0, this.nextUnlockAt - this.count), "more message")} to unlock ${LEVEL_REVEALS[this.level + 1]}.`;
+        : `${plural(Math.max(0, this.nextUnlockAt - this.count), "more message")} to unlock ${revealedAt(this.level + 1)}.`;
     const presence = this.ended
       ? null
       : this.online
@@ -507,7 +513,7 @@ export class ChatView {
           ...fact("City", 1, p.city),
           ...fact("Interests", 3, p.interests?.join(", ")),
           ...fact("About", 3, p.bio),
-          ...fact("Gender", 4, p.gender ? (GENDERS[p.gender] ?? p.gender) : null),
+          ...fact("Gender", 4, p.gender ? GENDERS[p.gender] : null),
         ),
       ),
     );
@@ -624,9 +630,7 @@ export class ChatView {
     const answer = await ask("Extend this match?", [h("p", {}, `Add 24 hours to this match. ${cost}`)], "Extend");
     if (!answer) return;
     try {
-      const reply = await api<{ new_expiry: string; cost: number }>("POST", "/api/mystery/extend-match", {
-        match_id: this.matchId,
-      });
+      const reply = await ok(client.api.mystery["extend-match"].post({ match_id: this.matchId }));
       this.expiresAt = new Date(reply.new_expiry);
       this.renderCard();
       toast(reply.cost > 0 ? `Extended by 24 hours for ${plural(reply.cost, "coin")}.` : "Extended by 24 hours.");
@@ -652,7 +656,7 @@ export class ChatView {
     if (!answer) return;
     const minutes = Number(answer.get("duration"));
     try {
-      await api("POST", "/api/mystery/request-secret-chat", { match_id: this.matchId, duration_minutes: minutes });
+      await ok(client.api.mystery["request-secret-chat"].post({ match_id: this.matchId, duration_minutes: minutes }));
       this.outgoingRequest = minutes;
       this.renderBanner();
     } catch (error) {
@@ -662,12 +666,17 @@ export class ChatView {
 
   private async answerSecret(accept: boolean): Promise<void> {
     try {
-      const path = `/api/mystery/${accept ? "accept" : "decline"}-secret-chat/${this.matchId}`;
-      const reply = await api<{ self_destruct_at?: string }>("POST", path);
-      this.incomingRequest = null;
-      if (accept && reply.self_destruct_at && !this.secretUntil) {
-        this.secretUntil = new Date(reply.self_destruct_at);
-        this.systemLine("Secret chat started: messages sent now disappear when it ends.");
+      const params = { match_id: this.matchId };
+      if (accept) {
+        const reply = await ok(client.api.mystery["accept-secret-chat"](params).post());
+        this.incomingRequest = null;
+        if (!this.secretUntil) {
+          this.secretUntil = new Date(reply.self_destruct_at);
+          this.systemLine("Secret chat started: messages sent now disappear when it ends.");
+        }
+      } else {
+        await ok(client.api.mystery["decline-secret-chat"](params).post());
+        this.incomingRequest = null;
       }
       this.renderBanner();
     } catch (error) {
@@ -697,11 +706,13 @@ export class ChatView {
     );
     if (!answer) return;
     try {
-      await api("POST", "/api/mystery/report", {
-        match_id: this.matchId,
-        content_type: answer.get("content_type"),
-        reason: String(answer.get("reason") ?? "").trim(),
-      });
+      await ok(
+        client.api.mystery.report.post({
+          match_id: this.matchId,
+          content_type: answer.get("content_type") as ReportInput["content_type"],
+          reason: String(answer.get("reason") ?? "").trim(),
+        }),
+      );
       toast("Thanks for telling us. A moderator will look at it.");
     } catch (error) {
       toast(humanError(error), "error");
@@ -718,7 +729,7 @@ export class ChatView {
     if (!answer) return;
     this.leaving = "You ended this match.";
     try {
-      await api("POST", "/api/mystery/unmatch", { match_id: this.matchId });
+      await ok(client.api.mystery.unmatch.post({ match_id: this.matchId }));
       this.end({ text: this.leaving });
     } catch (error) {
       this.leaving = null;
@@ -741,7 +752,7 @@ export class ChatView {
     this.leaving = "You blocked this person. You won't be matched with them again.";
     try {
       const text = String(answer.get("reason") ?? "").trim();
-      await api("POST", "/api/mystery/block", { match_id: this.matchId, reason: text || undefined });
+      await ok(client.api.mystery.block.post({ match_id: this.matchId, reason: text || undefined }));
       this.end({ text: this.leaving });
     } catch (error) {
       this.leaving = null;

@@ -1,4 +1,6 @@
-// Pure formatting helpers of the page (no DOM): times, counts and sizes as people read them.
+// Pure formatting helpers of the page (no DOM): times, counts, names and unlocks as people read them.
+import type { PartnerProfile } from "../kernel/views";
+import { REVEALS } from "../modules/profiles/reveals";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -55,14 +57,15 @@ export function quotaText(stats: { daily_limit: number | null; today_matches: nu
   return `${left} of ${stats.daily_limit} free matches left today.`;
 }
 
-/** What each unlock level reveals, for the partner card's "next" hint. */
-export const LEVEL_REVEALS = [
-  "",
-  "age and city",
-  "a blurred photo",
-  "interests, bio and a sharper photo",
-  "everything",
-];
+/** What unlock level `level` reveals, in words: "age and city". */
+export function revealedAt(level: number): string {
+  return REVEALS[level]?.says ?? "more";
+}
+
+/** "Mystery match" until level 4 reveals the id. */
+export function partnerName(partner: PartnerProfile): string {
+  return typeof partner.user_id === "number" ? `User ${partner.user_id}` : "Mystery match";
+}
 
 /** Reads the user id (`sub`) of a JWT without verifying it: the server verifies; the page only labels. */
 export function tokenUserId(token: string): number | null {

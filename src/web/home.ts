@@ -1,32 +1,29 @@
 // The home screen: your profile, find a match (with the daily quota), the match list, and the open chat.
-import { ApiError, api, humanError } from "./api";
+import type { FindMatchInput, MatchListItem, Stats } from "../modules/matches/model";
+import type { OwnProfile } from "../modules/profiles/model";
+import { ApiError, client, ok } from "./api";
 import { byId, fill, h } from "./dom";
-import { plural, quotaText, timeLeft } from "./format";
-import type { MatchItem, OwnProfile, Partner, Stats } from "./types";
+import { humanError } from "./errors";
+import { partnerName, plural, quotaText, timeLeft } from "./format";
 import { toast } from "./ui";
 
 /** What the home screen needs from an open chat. */
 export interface OpenChat {
   readonly matchId: number;
   /** The list's view of this match (authoritative counts, e.g. after messages sent elsewhere). */
-  sync(item: MatchItem): void;
+  sync(item: MatchListItem): void;
   close(): void;
   tick(): void;
 }
 
 type ChatFactory = (matchId: number, partnerLabel: string) => OpenChat;
 
-/** "Mystery match" until level 4 reveals the id. */
-export function partnerName(partner: Partner): string {
-  return typeof partner.user_id === "number" ? `User ${partner.user_id}` : "Mystery match";
-}
-
 const LIST_POLL_MS = 10_000;
 
 export class Home {
   profile: OwnProfile | null = null;
   stats: Stats | null = null;
-  matches: MatchItem[] = [];
+  matches: MatchListItem[] = [];
   chat: OpenChat | null = null;
   private timers: number[] = [];
   private refreshing: number | null = null;
@@ -75,7 +72,7 @@ export class Home {
   async loadProfile(): Promise<void> {
     const form = byId<HTMLFormElement>("profile-form");
     try {
-      const { profile } = await api<{ profile: OwnProfile }>("GET", "/api/mystery/profile");
+      const { profile } = await ok(client.api.mystery.profile.get());
       this.profile = profile;
       const set = (name: string, value: string) => {
         (form.elements.namedItem(name) as HTMLInputElement).value = value;
@@ -128,14 +125,16 @@ export class Home {
       return;
     }
     try {
-      const { profile } = await api<{ profile: OwnProfile }>("PUT", "/api/mystery/profile", {
-        gender: text("gender"),
-        age: Number(text("age")),
-        city: text("city") || null,
-        bio: text("bio") || null,
-        interests,
-        photo_url: text("photo_url") || null,
-      });
+      const { profile } = await ok(
+        client.api.mystery.profile.put({
+          gender: text("gender") as OwnProfile["gender"],
+          age: Number(text("age")),
+          city: text("city") || null,
+          bio: text("bio") || null,
+          interests,
+          photo_url: text("photo_url") || null,
+        }),
+      );
       this.profile = profile;
       byId("profile-intro").hidden = true;
       status.textContent = "Saved.";
@@ -153,7 +152,7 @@ export class Home {
 
   async loadStats(): Promise<void> {
     try {
-      this.stats = await api<Stats>("GET", `/api/mystery/stats/${this.userId}`);
+      this.stats = await ok(client.api.mystery.stats({ user_id: this.userId }).get());
       byId("quota").textContent = quotaText(this.stats);
     } catch (error) {
       byId("quota").textContent = error instanceof ApiError && error.code === "user_not_found" ? "" : humanError(error);
@@ -165,21 +164,21 @@ export class Home {
     const data = new FormData(event.target as HTMLFormElement);
     const errorBox = byId("find-error");
     errorBox.textContent = "";
-    const body: Record<string, unknown> = {
-      preferred_age_min: Number(data.get("preferred_age_min") || 18),
-      preferred_age_max: Number(data.get("preferred_age_max") || 100),
-    };
+    const youngest = Number(data.get("preferred_age_min") || 18);
+    const oldest = Number(data.get("preferred_age_max") || 100);
+    const body: FindMatchInput = { preferred_age_min: youngest, preferred_age_max: oldest };
     if (this.profile?.is_premium) {
-      if (data.get("preferred_gender")) body.preferred_gender = data.get("preferred_gender");
+      const gender = data.get("preferred_gender");
+      if (gender) body.preferred_gender = gender as OwnProfile["gender"];
       const city = String(data.get("preferred_city") ?? "").trim();
       if (city) body.preferred_city = city;
     }
-    if ((body.preferred_age_min as number) > (body.preferred_age_max as number)) {
+    if (youngest > oldest) {
       errorBox.textContent = "The youngest age can't be above the oldest.";
       return;
     }
     try {
-      const found = await api<{ match_id: number }>("POST", "/api/mystery/find-match", body);
+      const found = await ok(client.api.mystery["find-match"].post(body));
       toast("It's a match! Say hello.");
       await Promise.all([this.loadStats(), this.loadMatches()]);
       this.openChat(found.match_id);
@@ -193,7 +192,7 @@ export class Home {
 
   async loadMatches(): Promise<void> {
     try {
-      const reply = await api<{ matches: MatchItem[] }>("GET", `/api/mystery/my-matches/${this.userId}`);
+      const reply = await ok(client.api.mystery["my-matches"]({ user_id: this.userId }).get());
       this.matches = reply.matches;
       const open = this.matches.find((item) => item.match_id === this.chat?.matchId);
       if (open) this.chat?.sync(open);
