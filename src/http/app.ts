@@ -67,7 +67,14 @@ export function createApp(deps: AppDeps) {
   });
   // The page at / is a Bun.serve route (an HTMLBundle). Not development mode: Bun then bundles the page
   // once, without its hot-reload client, from source as in the compiled binary.
-  return new Elysia({ websocket, serve: { routes: webRoutes, development: false } })
+  // standardHostname: false — Elysia finds the path at the first "/" after "http://", not at a fixed
+  // offset of 11 that a Host header shorter than 4 characters shifted (Host: x routed /zz/health as
+  // /health, past a proxy's prefix rules). The server speaks plain HTTP (TLS ends at the proxy).
+  return new Elysia({
+    websocket,
+    serve: { routes: webRoutes, development: false },
+    handler: { standardHostname: false },
+  })
     .use(operations)
     .use(errorHandler)
     .onRequest(({ request }) => {
