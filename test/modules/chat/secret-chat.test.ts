@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { treaty } from "@elysiajs/eden";
 import { sql } from "drizzle-orm";
+import type { App } from "../../../src/http/app";
 import { answerSecretChat, requestSecretChat } from "../../../src/modules/chat/secret-chat";
 import { createTestContext, type TestContext } from "../../helpers/app";
+import { ok } from "../../helpers/client";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -17,77 +20,79 @@ async function newMatch(overrides: Parameters<TestContext["addMatch"]>[2] = {}) 
   return { a, b, matchId: await ctx.addMatch(a, b, overrides) };
 }
 
-const ask = (as: number, matchId: number, minutes = 15) =>
-  ctx.request("POST", "/api/mystery/request-secret-chat", {
-    as,
-    body: { match_id: matchId, duration_minutes: minutes },
+// apiClient(ctx, as) with parseDate: false, as src/web/api.ts has it: the helper keeps Eden's default, which
+// turns every timestamp of a reply into a Date although the schemas type it as a string.
+const api = (as?: number) =>
+  treaty<App>(ctx.app, {
+    parseDate: false,
+    headers: as === undefined ? {} : { authorization: `Bearer ${ctx.token(as)}` },
   });
-const accept = (as: number, matchId: number) =>
-  ctx.request("POST", `/api/mystery/accept-secret-chat/${matchId}`, { as });
+const ask = (as: number, matchId: number, minutes = 15) =>
+  api(as).api.mystery["request-secret-chat"].post({ match_id: matchId, duration_minutes: minutes });
+const accept = (as: number, matchId: number) => api(as).api.mystery["accept-secret-chat"]({ match_id: matchId }).post();
 const decline = (as: number, matchId: number) =>
-  ctx.request("POST", `/api/mystery/decline-secret-chat/${matchId}`, { as });
+  api(as).api.mystery["decline-secret-chat"]({ match_id: matchId }).post();
 
 describe("secret chat", () => {
   test("request, then the partner accepts: messages become secret until self_destruct_at", async () => {
     const { a, b, matchId } = await newMatch();
-    const requested = await ask(a, matchId, 20);
-    expect(requested.body).toEqual({
+    expect(await ok(ask(a, matchId, 20))).toEqual({
       success: true,
       message: "Secret chat request sent",
       request_id: expect.any(Number),
       duration_minutes: 20,
     });
     const before = Date.now();
-    const accepted = await accept(b, matchId);
-    expect(accepted.body).toEqual({
+    const accepted = await ok(accept(b, matchId));
+    expect(accepted).toEqual({
       success: true,
       message: "Secret chat activated",
       duration_minutes: 20,
       self_destruct_at: expect.any(String),
     });
-    const lifetime = Date.parse(accepted.body.self_destruct_at) - before;
+    const lifetime = Date.parse(accepted.self_destruct_at) - before;
     expect(lifetime).toBeGreaterThanOrEqual(20 * 60_000 - 1000);
     expect(lifetime).toBeLessThanOrEqual(20 * 60_000 + 5000);
 
-    await ctx.request("POST", "/api/mystery/send-message", { as: a, body: { match_id: matchId, message_text: "shh" } });
-    const history = await ctx.request("GET", `/api/mystery/chat/${matchId}`, { as: b });
-    expect(history.body.messages[0]).toMatchObject({
+    await ok(api(a).api.mystery["send-message"].post({ match_id: matchId, message_text: "shh" }));
+    const history = await ok(api(b).api.mystery.chat({ match_id: matchId }).get());
+    expect(history.messages[0]).toMatchObject({
       is_secret: true,
-      self_destruct_at: accepted.body.self_destruct_at,
+      self_destruct_at: accepted.self_destruct_at,
     });
-    expect(history.body.secret_chat_active).toBe(true);
-    const list = await ctx.request("GET", `/api/mystery/my-matches/${a}`, { as: a });
-    expect(list.body.matches[0].secret_chat_active).toBe(true);
+    expect(history.secret_chat_active).toBe(true);
+    const list = await ok(api(a).api.mystery["my-matches"]({ user_id: a }).get());
+    expect(list.matches[0]!.secret_chat_active).toBe(true);
   });
 
   test("one pending request at a time: a second is 409 request_pending", async () => {
     const { a, b, matchId } = await newMatch();
     expect((await ask(a, matchId)).status).toBe(200);
     const second = await ask(b, matchId);
-    expect([second.status, second.body.error]).toEqual([409, "request_pending"]);
+    expect([second.status, second.error?.value.error]).toEqual([409, "request_pending"]);
   });
 
   test("only the partner may answer: the requester gets 404 no_pending_request", async () => {
     const { a, matchId } = await newMatch();
-    await ask(a, matchId);
+    await ok(ask(a, matchId));
     const own = await accept(a, matchId);
-    expect([own.status, own.body.error]).toEqual([404, "no_pending_request"]);
+    expect([own.status, own.error?.value.error]).toEqual([404, "no_pending_request"]);
     const stranger = await accept(1, matchId);
-    expect([stranger.status, stranger.body.error]).toEqual([404, "match_not_found"]);
+    expect([stranger.status, stranger.error?.value.error]).toEqual([404, "match_not_found"]);
   });
 
   test("decline ends the request; accepting afterwards finds nothing", async () => {
     const { a, b, matchId } = await newMatch();
-    await ask(a, matchId);
-    expect((await decline(b, matchId)).body).toEqual({ success: true, message: "Secret chat declined" });
-    expect((await accept(b, matchId)).body.error).toBe("no_pending_request");
+    await ok(ask(a, matchId));
+    expect(await ok(decline(b, matchId))).toEqual({ success: true, message: "Secret chat declined" });
+    expect((await accept(b, matchId)).error?.value.error).toBe("no_pending_request");
     // A new request may follow a declined one.
     expect((await ask(a, matchId)).status).toBe(200);
   });
 
   test("two accepts of one request: one wins, the other finds nothing", async () => {
     const { a, b, matchId } = await newMatch();
-    await ask(a, matchId);
+    await ok(ask(a, matchId));
     const replies = await Promise.all([accept(b, matchId), accept(b, matchId)]);
     expect(replies.map((reply) => reply.status).sort()).toEqual([200, 404]);
   });
@@ -108,10 +113,10 @@ describe("secret chat", () => {
 
   test("a running secret chat cannot be requested again (409 secret_chat_active)", async () => {
     const { a, b, matchId } = await newMatch();
-    await ask(a, matchId);
-    await accept(b, matchId);
+    await ok(ask(a, matchId));
+    await ok(accept(b, matchId));
     const reply = await ask(b, matchId);
-    expect([reply.status, reply.body.error]).toEqual([409, "secret_chat_active"]);
+    expect([reply.status, reply.error?.value.error]).toEqual([409, "secret_chat_active"]);
   });
 
   test.each([4, 61, 10.5])("duration %p minutes is 422", async (minutes) => {
@@ -125,6 +130,6 @@ describe("secret chat", () => {
   test("an ended match takes no requests (410)", async () => {
     const { a, matchId } = await newMatch({ isActive: false, endReason: "unmatched" });
     const reply = await ask(a, matchId);
-    expect([reply.status, reply.body.error]).toEqual([410, "match_ended"]);
+    expect([reply.status, reply.error?.value.error]).toEqual([410, "match_ended"]);
   });
 });
