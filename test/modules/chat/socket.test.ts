@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { treaty } from "@elysiajs/eden";
 import { sql } from "drizzle-orm";
+import type { App } from "../../../src/http/app";
 import { signToken } from "../../../src/modules/auth/jwt";
 import { createTestContext, JWT_SECRET, type TestContext } from "../../helpers/app";
+import { ok, settled } from "../../helpers/client";
 import { SocketClient, upgradeStatus } from "../../helpers/socket";
 
 let ctx: TestContext;
@@ -11,6 +14,20 @@ beforeAll(async () => {
   base = ctx.listen();
 });
 afterAll(() => ctx.close());
+
+// REST calls: apiClient(ctx, as) with parseDate: false, as src/web/api.ts has it: the helper keeps Eden's
+// default, which turns every timestamp of a reply into a Date although the schemas type it as a string.
+const api = (as?: number) =>
+  treaty<App>(ctx.app, {
+    parseDate: false,
+    headers: as === undefined ? {} : { authorization: `Bearer ${ctx.token(as)}` },
+  });
+const send = (as: number, matchId: number, text: string) =>
+  ok(api(as).api.mystery["send-message"].post({ match_id: matchId, message_text: text }));
+const onlineStatus = (as: number, matchId: number) =>
+  ok(api(as).api.mystery.chat["online-status"]({ match_id: matchId })({ user_id: as }).get());
+const unreadOf = async (as: number) =>
+  (await ok(api(as).api.mystery["my-matches"]({ user_id: as }).get())).matches[0]!.unread_count;
 
 let nextId = 12_000_000;
 async function newMatch(overrides: Parameters<TestContext["addMatch"]>[2] = {}) {
@@ -40,14 +57,12 @@ describe("chat socket", () => {
     expect((await bob.next("connected")).partner_online).toBe(true);
     expect(await alice.next("user_online")).toEqual({ type: "user_online" });
 
-    const online = await ctx.request("GET", `/api/mystery/chat/online-status/${matchId}/${a}`, { as: a });
-    expect(online.body).toEqual({ success: true, is_online: true, last_seen: null });
+    expect(await onlineStatus(a, matchId)).toEqual({ success: true, is_online: true, last_seen: null });
 
     await bob.close();
     const offline = await alice.next("user_offline");
     expect(Date.parse(offline.last_seen)).toBeGreaterThan(Date.now() - 10_000);
-    const after = await ctx.request("GET", `/api/mystery/chat/online-status/${matchId}/${a}`, { as: a });
-    expect(after.body).toEqual({ success: true, is_online: false, last_seen: offline.last_seen });
+    expect(await onlineStatus(a, matchId)).toEqual({ success: true, is_online: false, last_seen: offline.last_seen });
     await alice.close();
   });
 
@@ -87,12 +102,9 @@ describe("chat socket", () => {
     const { a, b, matchId } = await newMatch();
     const bob = await connect(matchId, b);
     await bob.next("connected");
-    const sent = await ctx.request("POST", "/api/mystery/send-message", {
-      as: a,
-      body: { match_id: matchId, message_text: "via rest" },
-    });
+    const sent = await send(a, matchId, "via rest");
     const event = await bob.next("message");
-    expect(event.message).toMatchObject({ id: sent.body.message_id, is_me: false, message: "via rest" });
+    expect(event.message).toMatchObject({ id: sent.message_id, is_me: false, message: "via rest" });
     await bob.close();
   });
 
@@ -126,13 +138,11 @@ describe("chat socket", () => {
 
     alice.send({ type: "message", text: "one" });
     const { message_id } = await alice.next("ack");
-    const before = await ctx.request("GET", `/api/mystery/my-matches/${b}`, { as: b });
-    expect(before.body.matches[0].unread_count).toBe(1);
+    expect(await unreadOf(b)).toBe(1);
     bob.send({ type: "read", up_to_id: message_id + 1000 });
     // The marker never passes the match's last message.
     expect(await alice.next("read")).toEqual({ type: "read", up_to_id: message_id });
-    const after = await ctx.request("GET", `/api/mystery/my-matches/${b}`, { as: b });
-    expect(after.body.matches[0].unread_count).toBe(0);
+    expect(await unreadOf(b)).toBe(0);
     await Promise.all([alice.close(), bob.close()]);
   });
 
@@ -143,13 +153,7 @@ describe("chat socket", () => {
     const { message_id: seen } = await bob.next("ack");
     await bob.close();
     const ids: number[] = [];
-    for (const text of ["while", "you", "were", "away"]) {
-      const reply = await ctx.request("POST", "/api/mystery/send-message", {
-        as: a,
-        body: { match_id: matchId, message_text: text },
-      });
-      ids.push(reply.body.message_id);
-    }
+    for (const text of ["while", "you", "were", "away"]) ids.push((await send(a, matchId, text)).message_id);
     const back = await connect(matchId, b, `&since=${seen}`);
     const history = await back.next("history");
     expect(history.has_more).toBe(false);
@@ -175,9 +179,7 @@ describe("chat socket", () => {
     expect(await alice.next("error")).toMatchObject({ error: "validation_failed", client_msg_id: "w" });
     alice.send({ type: "ping" });
     expect(await alice.next("pong")).toEqual({ type: "pong" });
-    expect(await ctx.request("GET", `/api/mystery/chat/${matchId}`, { as: a }).then((r) => r.body.messages)).toEqual(
-      [],
-    );
+    expect((await ok(api(a).api.mystery.chat({ match_id: matchId }).get())).messages).toEqual([]);
     await alice.close();
   });
 
@@ -195,7 +197,7 @@ describe("chat socket", () => {
     const alice = await connect(matchId, a);
     const bob = await connect(matchId, b);
     await Promise.all([alice.next("connected"), bob.next("connected")]);
-    await ctx.request("POST", "/api/mystery/unmatch", { as: a, body: { match_id: matchId } });
+    await ok(api(a).api.mystery.unmatch.post({ match_id: matchId }));
     expect(await bob.next("match_ended")).toEqual({ type: "match_ended", reason: "unmatched" });
     expect((await bob.closed).code).toBe(4410);
     expect((await alice.closed).code).toBe(4410);
@@ -208,24 +210,23 @@ describe("chat socket", () => {
     const bob = await connect(matchId, b);
     await Promise.all([alice.next("connected"), bob.next("connected")]);
 
-    const extended = await ctx.request("POST", "/api/mystery/extend-match", { as: a, body: { match_id: matchId } });
-    expect(await bob.next("match_extended")).toEqual({ type: "match_extended", expires_at: extended.body.new_expiry });
+    const extended = await ok(api(a).api.mystery["extend-match"].post({ match_id: matchId }));
+    expect(await bob.next("match_extended")).toEqual({ type: "match_extended", expires_at: extended.new_expiry });
 
-    const requested = await ctx.request("POST", "/api/mystery/request-secret-chat", {
-      as: a,
-      body: { match_id: matchId, duration_minutes: 5 },
-    });
+    const requested = await ok(
+      api(a).api.mystery["request-secret-chat"].post({ match_id: matchId, duration_minutes: 5 }),
+    );
     expect(await bob.next("secret_chat_requested")).toEqual({
       type: "secret_chat_requested",
-      request_id: requested.body.request_id,
+      request_id: requested.request_id,
       duration_minutes: 5,
     });
     expect(alice.count("secret_chat_requested")).toBe(0);
-    const accepted = await ctx.request("POST", `/api/mystery/accept-secret-chat/${matchId}`, { as: b });
+    const accepted = await ok(api(b).api.mystery["accept-secret-chat"]({ match_id: matchId }).post());
     for (const client of [alice, bob]) {
       expect(await client.next("secret_chat_started")).toEqual({
         type: "secret_chat_started",
-        self_destruct_at: accepted.body.self_destruct_at,
+        self_destruct_at: accepted.self_destruct_at,
       });
     }
 
@@ -235,9 +236,9 @@ describe("chat socket", () => {
     await ctx.db.execute(
       sql`UPDATE users SET ban_until = now() + interval '1 day' WHERE id NOT IN (${a}, ${stranger})`,
     );
-    const found = await ctx.request("POST", "/api/mystery/find-match", { as: stranger, body: {} });
-    expect(found.status).toBe(200);
-    expect(await alice.next("new_match")).toEqual({ type: "new_match", match_id: found.body.match_id });
+    const call = api(stranger).api.mystery["find-match"].post({});
+    expect((await settled(call)).status).toBe(200);
+    expect(await alice.next("new_match")).toEqual({ type: "new_match", match_id: (await ok(call)).match_id });
     await ctx.db.execute(sql`UPDATE users SET ban_until = NULL WHERE id <> ${stranger}`);
     await Promise.all([alice.close(), bob.close()]);
   });
@@ -246,11 +247,8 @@ describe("chat socket", () => {
     const { a, b, matchId } = await newMatch();
     const alice = await connect(matchId, a);
     await alice.next("connected");
-    await ctx.request("POST", "/api/mystery/request-secret-chat", {
-      as: a,
-      body: { match_id: matchId, duration_minutes: 5 },
-    });
-    await ctx.request("POST", `/api/mystery/decline-secret-chat/${matchId}`, { as: b });
+    await ok(api(a).api.mystery["request-secret-chat"].post({ match_id: matchId, duration_minutes: 5 }));
+    await ok(api(b).api.mystery["decline-secret-chat"]({ match_id: matchId }).post());
     expect(await alice.next("secret_chat_declined")).toEqual({ type: "secret_chat_declined" });
     await alice.close();
   });
