@@ -36,6 +36,8 @@ export interface Config {
   readonly shutdownTimeoutSeconds: number;
   /** One JSON line per request (method, route, status, duration, request id). */
   readonly logRequests: boolean;
+  /** Sockets one user may hold open on this process; opening one more closes their oldest. */
+  readonly maxSocketsPerUser: number;
   /** Requests per minute: messages per user, find-match per user, Telegram sign-ins per IP; 0 = off. */
   readonly rateLimits: {
     readonly sendsPerMinute: number;
@@ -103,6 +105,7 @@ export function loadConfig(environment: Env = process.env, flags: Env = {}): Con
     sweepIntervalSeconds: values.SWEEP_INTERVAL_SECONDS,
     shutdownTimeoutSeconds: values.SHUTDOWN_TIMEOUT_SECONDS,
     logRequests: values.LOG_REQUESTS,
+    maxSocketsPerUser: values.MAX_SOCKETS_PER_USER,
     rateLimits: Object.freeze({
       sendsPerMinute: values.RATE_LIMIT_SENDS_PER_MINUTE,
       findMatchesPerMinute: values.RATE_LIMIT_FIND_MATCH_PER_MINUTE,

@@ -164,6 +164,7 @@ export const SETTINGS = {
   RATE_LIMIT_SENDS_PER_MINUTE: integer(60, 0, 100_000, "messages per user per minute (0 = off)"),
   RATE_LIMIT_FIND_MATCH_PER_MINUTE: integer(10, 0, 100_000, "find-match calls per user per minute (0 = off)"),
   RATE_LIMIT_AUTH_PER_MINUTE: integer(30, 0, 100_000, "Telegram sign-ins per address per minute (0 = off)"),
+  MAX_SOCKETS_PER_USER: integer(8, 1, 1000, "open sockets per user and process; one more closes their oldest (4409)"),
   LOG_REQUESTS: flag(true, "0 turns off the JSON line logged for each request"),
   SHUTDOWN_TIMEOUT_SECONDS: integer(10, 1, 3600, "on SIGTERM, how long in-flight work may take"),
 } satisfies Record<string, Setting<unknown>>;

@@ -43,6 +43,7 @@ describe("loadConfig: defaults", () => {
       sweepIntervalSeconds: 30,
       shutdownTimeoutSeconds: 10,
       logRequests: true,
+      maxSocketsPerUser: 8,
       rateLimits: { sendsPerMinute: 60, findMatchesPerMinute: 10, authPerMinute: 30 },
     });
   });
@@ -85,6 +86,7 @@ describe("loadConfig: explicit values", () => {
         SWEEP_INTERVAL_SECONDS: "5",
         SHUTDOWN_TIMEOUT_SECONDS: "3",
         LOG_REQUESTS: "0",
+        MAX_SOCKETS_PER_USER: "3",
         DATA_DIR: "/var/lib/mm",
         RATE_LIMIT_SENDS_PER_MINUTE: "0",
         RATE_LIMIT_FIND_MATCH_PER_MINUTE: "2",
@@ -111,6 +113,7 @@ describe("loadConfig: explicit values", () => {
       sweepIntervalSeconds: 5,
       shutdownTimeoutSeconds: 3,
       logRequests: false,
+      maxSocketsPerUser: 3,
       rateLimits: { sendsPerMinute: 0, findMatchesPerMinute: 2, authPerMinute: 100000 },
     });
   });

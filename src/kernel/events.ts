@@ -48,3 +48,14 @@ export type ServerEvent = typeof ServerEvent.static;
 
 /** Close code sent after `match_ended`. */
 export const MATCH_ENDED_CLOSE_CODE = 4410;
+/** Close code of every socket of a user who was just banned (after an `error` event with error "banned"). */
+export const BANNED_CLOSE_CODE = 4403;
+/** Close code of a user's oldest socket when they open one more than MAX_SOCKETS_PER_USER. */
+export const TOO_MANY_SOCKETS_CLOSE_CODE = 4409;
+
+/** The event published to a user's topic when they are banned: every socket of theirs then closes with 4403. */
+export const BANNED_EVENT = {
+  type: "error",
+  error: "banned",
+  message: "Your account is suspended",
+} as const satisfies ServerEvent;

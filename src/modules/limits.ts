@@ -1,4 +1,4 @@
-// The contract's rate limits, from the configured rates: every limit a route or the socket counts against.
+// The contract's rate limits: every limit a route or the socket counts against, the configurable ones from config.
 import type { Config } from "../config";
 import type { Limit } from "../realtime/rate-limit";
 
@@ -7,5 +7,9 @@ export function limitsOf(rates: Config["rateLimits"]) {
     send: { name: "send", max: rates.sendsPerMinute, windowSeconds: 60 },
     findMatch: { name: "find-match", max: rates.findMatchesPerMinute, windowSeconds: 60 },
     auth: { name: "auth", max: rates.authPerMinute, windowSeconds: 60 },
+    /** Per user: block and unblock together. */
+    block: { name: "block", max: 30, windowSeconds: 60 },
+    report: { name: "report", max: 10, windowSeconds: 60 },
+    socketUpgrade: { name: "socket-upgrade", max: 30, windowSeconds: 60 },
   } satisfies Record<string, Limit>;
 }

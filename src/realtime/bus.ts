@@ -1,6 +1,6 @@
 // The Bus: "deliver this event to topic T on every process", and the local delivery it ends in.
 import type { Server, ServerWebSocket } from "bun";
-import { MATCH_ENDED_CLOSE_CODE, type ServerEvent } from "../kernel/events";
+import { BANNED_CLOSE_CODE, MATCH_ENDED_CLOSE_CODE, type ServerEvent } from "../kernel/events";
 import { participantTopic } from "./topics";
 
 export interface Bus {
@@ -56,7 +56,8 @@ export class LocalDelivery {
     }
   }
 
-  private socketsOf(topic: string): Socket[] {
+  /** The sockets on `topic`, oldest first. */
+  socketsOf(topic: string): Socket[] {
     const present = this.byTopic.get(topic);
     if (present === undefined) return [];
     return present instanceof Set ? [...present] : [present];
@@ -77,9 +78,8 @@ export class LocalDelivery {
       return;
     }
     this.server.publish(topic, payload);
-    if (event.type === "match_ended") {
-      for (const ws of this.socketsOf(topic)) ws.close(MATCH_ENDED_CLOSE_CODE, `match ended: ${event.reason}`);
-    }
+    const close = closingCode(event);
+    if (close !== null) for (const ws of this.socketsOf(topic)) ws.close(close, closeReason(event));
   }
 
   /** Closes every socket (graceful shutdown). */
@@ -89,6 +89,15 @@ export class LocalDelivery {
     for (const ws of all) ws.close(code, reason);
   }
 }
+
+/** The events after which the sockets that received them close: a match's end, and a ban (on the user's topic). */
+function closingCode(event: ServerEvent): number | null {
+  if (event.type === "match_ended") return MATCH_ENDED_CLOSE_CODE;
+  if (event.type === "error" && event.error === "banned") return BANNED_CLOSE_CODE;
+  return null;
+}
+
+const closeReason = (event: ServerEvent) => (event.type === "match_ended" ? `match ended: ${event.reason}` : "banned");
 
 /** Publishes the same event to both participants of a match. */
 export function publishToParticipants(bus: Bus, matchId: number, userIds: readonly number[], event: ServerEvent): void {

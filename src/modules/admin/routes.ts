@@ -4,6 +4,7 @@ import { Elysia } from "elysia";
 import { AppError, invalidField } from "../../kernel/errors";
 import { errors, inRange } from "../../kernel/schemas";
 import type { AppDeps } from "../deps";
+import { announceBan } from "../safety/ban";
 import {
   BanInput,
   BanReply,
@@ -90,7 +91,7 @@ function parseDateTime(field: string, value: string): Date {
 
 const tags = ["admin"];
 
-export const adminRoutes = ({ db, config }: AppDeps) =>
+export const adminRoutes = ({ db, config, realtime: { bus } }: AppDeps) =>
   new Elysia({ name: "admin", prefix: "/api/admin" })
     .use(adminPlugin(config.adminToken))
     .put(
@@ -133,6 +134,7 @@ export const adminRoutes = ({ db, config }: AppDeps) =>
       async ({ params, body }) => {
         const userId = inRange("user_id", params.user_id);
         const banUntil = await setBan(db, userId, body);
+        announceBan(bus, userId);
         return { success: true as const, user_id: userId, ban_until: banUntil?.toISOString() ?? null };
       },
       {

@@ -1,11 +1,12 @@
 // Reading a chat: history pages, the replay for a reconnecting socket, and read markers.
 import { and, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { at, type Db, rows } from "../../db/client";
-import { messages } from "../../db/schema";
+import { messages, users } from "../../db/schema";
 import type { ChatMessage } from "../../kernel/views";
 import { loadParticipantMatch } from "../matches/service";
 import { partnerView, type Thresholds, unlockState } from "../profiles/unlock";
-import { isMatchOpen, isSecretChatActive, messageVisibleSql } from "../rules";
+import { banned, isMatchOpen, isSecretChatActive, messageVisibleSql, notBannedSql } from "../rules";
 import type { HistoryPage } from "./model";
 import type { StoredMessage } from "./store";
 
@@ -99,8 +100,10 @@ export async function messagesAfter(
 
 /**
  * Moves the reader's marker forward to `upToId` (never back, never past the match's last
- * message) and returns where it now stands; it drives `unread_count`.
+ * message) and returns where it now stands; it drives `unread_count`. A banned reader moves nothing.
  */
+const u = alias(users, "u");
+
 export async function markRead(
   db: Db,
   matchId: number,
@@ -111,12 +114,14 @@ export async function markRead(
   const [row] = await rows<{ lastReadId: number }>(
     db,
     sql`INSERT INTO read_markers (match_id, user_id, last_read_id, updated_at)
-        VALUES (${matchId}, ${userId},
-                LEAST(${upToId}::bigint, (SELECT coalesce(max(id), 0) FROM messages WHERE match_id = ${matchId})),
-                ${at(now)})
+        SELECT ${matchId}, u.id,
+               LEAST(${upToId}::bigint, (SELECT coalesce(max(id), 0) FROM messages WHERE match_id = ${matchId})),
+               ${at(now)}
+        FROM users u WHERE u.id = ${userId} AND ${notBannedSql(u, now)}
         ON CONFLICT (match_id, user_id) DO UPDATE
           SET last_read_id = GREATEST(read_markers.last_read_id, EXCLUDED.last_read_id), updated_at = EXCLUDED.updated_at
         RETURNING last_read_id AS "lastReadId"`,
   );
-  return row!.lastReadId;
+  if (!row) throw banned();
+  return row.lastReadId;
 }

@@ -1,10 +1,10 @@
 // Secret chat: one partner asks, the other accepts or declines; messages sent during it self-destruct.
 import { and, eq, gt, lte, ne } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { matches, secretChatRequests } from "../../db/schema";
+import { matches, secretChatRequests, users } from "../../db/schema";
 import { AppError } from "../../kernel/errors";
 import { lockParticipantMatch, type Tx } from "../matches/service";
-import { closedMatchError, isSecretChatActive } from "../rules";
+import { banned, closedMatchError, isBanned, isSecretChatActive } from "../rules";
 
 /** A request nobody answered lapses after this long. */
 export const REQUEST_TTL_MINUTES = 10;
@@ -25,9 +25,11 @@ export interface SecretChatAnswered {
 }
 
 // Every secret-chat action starts here: the match row is locked, so requests and answers on one
-// match happen one at a time, and they are refused once the match has ended or expired.
+// match happen one at a time, and they are refused once the match has ended or expired, or the caller is banned.
 async function lockOpenMatch(tx: Tx, matchId: number, userId: number, now: Date) {
   const match = await lockParticipantMatch(tx, matchId, userId);
+  const [caller] = await tx.select({ banUntil: users.banUntil }).from(users).where(eq(users.id, userId));
+  if (isBanned(caller?.banUntil ?? null, now)) throw banned();
   const closed = closedMatchError(match, now);
   if (closed) throw closed;
   // A pending request past its lapse time is expired here, before anyone looks for one.

@@ -2,13 +2,14 @@
 import type { ServerWebSocket } from "bun";
 import { Elysia, t } from "elysia";
 import { AppError, asAppError } from "../../kernel/errors";
-import type { ServerEvent } from "../../kernel/events";
+import { type ServerEvent, TOO_MANY_SOCKETS_CLOSE_CODE } from "../../kernel/events";
 import { IntegerParam, inRange } from "../../kernel/schemas";
 import { log } from "../../log";
 import { participantTopic, userTopic } from "../../realtime/topics";
 import { verifyToken } from "../auth/jwt";
 import { authenticate } from "../auth/plugin";
 import type { AppDeps } from "../deps";
+import { limitsOf } from "../limits";
 import { loadParticipantMatch } from "../matches/service";
 import { viewerLevel } from "../profiles/unlock";
 import { banned, closedMatchError } from "../rules";
@@ -103,7 +104,8 @@ function decode(raw: string | Buffer): unknown {
 }
 
 export const socketRoutes = ({ db, config, realtime }: AppDeps, sender: ChatSender) => {
-  const { bus, presence, local } = realtime;
+  const { bus, presence, local, limiter } = realtime;
+  const limits = limitsOf(config.rateLimits);
   const toPartner = (session: Session, event: ServerEvent) =>
     bus.publish(participantTopic(session.matchId, session.partnerId), event);
 
@@ -196,6 +198,8 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps, sender: ChatSend
           if (params.user_id !== userId) {
             throw new AppError(403, "forbidden", "The user id does not match your credentials");
           }
+          // Before the database: each upgrade costs a query and a replay of up to 500 messages.
+          await limiter.take(limits.socketUpgrade, userId);
           const match = await loadParticipantMatch(db, inRange("match_id", params.match_id), userId, now);
           if (match.viewerIsBanned) throw banned();
           const closed = closedMatchError(match, now);
@@ -225,6 +229,11 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps, sender: ChatSend
         ws.data = new ChatSocket(session, handlers, joined);
         // Subscribed only here, after resolve's participant check passed.
         local.subscribe(ws, topicsOf(session));
+        // At most maxSocketsPerUser per user on this process: one more closes their oldest.
+        const mine = local.socketsOf(userTopic(session.userId));
+        for (const old of mine.slice(0, Math.max(0, mine.length - config.maxSocketsPerUser))) {
+          old.close(TOO_MANY_SOCKETS_CLOSE_CODE, "too many sockets");
+        }
         const first = await joined;
         const partner = await presence.status(session.matchId, session.partnerId);
         send(ws, { type: "connected", match_id: session.matchId, partner_online: partner.online, ...connected });

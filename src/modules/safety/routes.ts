@@ -4,6 +4,7 @@ import { errors } from "../../kernel/schemas";
 import { publishToParticipants } from "../../realtime/bus";
 import { assertCaller, authPlugin } from "../auth/plugin";
 import type { AppDeps } from "../deps";
+import { announceBan } from "./ban";
 import { BlockedList, BlockInput, Done, ReportCreated, ReportInput, UnblockInput } from "./model";
 import { blockUser, createReport, listBlocks, unblockUser } from "./service";
 
@@ -82,7 +83,8 @@ export const safetyRoutes = ({ db, config, realtime: { bus } }: AppDeps) =>
       "/report",
       async ({ userId, body }) => {
         assertCaller(userId, body.reporter_id);
-        const { reportId } = await createReport(db, userId, body);
+        const { reportId, banned } = await createReport(db, userId, body);
+        if (banned !== null) announceBan(bus, banned);
         return { success: true as const, report_id: reportId };
       },
       {

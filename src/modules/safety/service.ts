@@ -200,7 +200,7 @@ export async function createReport(
   callerId: number,
   input: ReportInput,
   now = new Date(),
-): Promise<{ reportId: number }> {
+): Promise<{ reportId: number; banned: number | null }> {
   if (input.reason.trim() === "") throw invalidField("reason", "must not be only whitespace");
   return db.transaction(async (tx) => {
     const { matchId, reportedId } = await reportedMatch(tx, callerId, input);
@@ -232,7 +232,8 @@ export async function createReport(
           FROM reports
           WHERE reported_user_id = ${reportedId} AND created_at > ${at(windowStart)} AND status <> 'dismissed'`,
     );
-    if (tally!.reporters >= AUTO_BAN_REPORTERS && tally!.mine === 1) {
+    const bans = tally!.reporters >= AUTO_BAN_REPORTERS && tally!.mine === 1;
+    if (bans) {
       const banUntil = new Date(now.getTime() + AUTO_BAN_HOURS * 3600_000);
       // SET reads the old row: the reason changes only when the auto-ban is the longer ban.
       await tx.execute(
@@ -243,6 +244,6 @@ export async function createReport(
             WHERE id = ${reportedId}`,
       );
     }
-    return { reportId: report!.id };
+    return { reportId: report!.id, banned: bans ? reportedId : null };
   });
 }
