@@ -2,12 +2,23 @@
 // credentials on every protected route, and 403 for caller-id fields that are not the caller.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
+import { treaty } from "@elysiajs/eden";
+import type { App } from "../../../src/http/app";
 import { signToken, verifyToken } from "../../../src/modules/auth/jwt";
 import { signInitData } from "../../../src/modules/auth/telegram";
 import { BOT_TOKEN, countRows, createTestContext, JWT_SECRET, type TestContext } from "../../helpers/app";
+import { ok, settled } from "../../helpers/client";
 
-const UNAUTHORIZED = { success: false, error: "unauthorized", message: expect.any(String) };
-const FORBIDDEN = { success: false, error: "forbidden", message: expect.any(String) };
+const UNAUTHORIZED = { success: false, error: "unauthorized", message: expect.any(String) } as const;
+const FORBIDDEN = { success: false, error: "forbidden", message: expect.any(String) } as const;
+
+// The typed client with the given credential headers: apiClient() with parseDate: false, as src/web/api.ts has
+// it (the helper keeps Eden's default, which turns every timestamp of a reply into a Date although the schemas
+// type it as a string), and with a credential of any scheme, as a Mini App sends `tma <initData>`.
+const client = (ctx: TestContext, headers: Record<string, string> = {}) =>
+  treaty<App>(ctx.app, { parseDate: false, headers });
+const api = (ctx: TestContext, as: number) => client(ctx, bearer(ctx.token(as))).api;
+const login = (ctx: TestContext, initData: string) => client(ctx).api.auth.telegram.post({ init_data: initData });
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
@@ -44,17 +55,21 @@ describe("with a bot token configured", () => {
   describe("POST /api/auth/telegram", () => {
     test("valid initData returns a token for the Telegram user", async () => {
       const before = Date.now();
-      const reply = await ctx.request("POST", "/api/auth/telegram", { body: { init_data: initData(7001) } });
+      const call = login(ctx, initData(7001));
+      const reply = await settled(call);
       const after = Date.now();
-      expect(reply.status).toBe(200);
-      expect(reply.body).toEqual({
-        success: true,
-        token: expect.any(String),
-        user_id: 7001,
-        expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      expect(reply).toEqual({
+        status: 200,
+        body: {
+          success: true,
+          token: expect.any(String),
+          user_id: 7001,
+          expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        },
       });
-      expect(verifyToken(JWT_SECRET, reply.body.token)).toBe(7001);
-      const expiresAt = Date.parse(reply.body.expires_at);
+      const session = await ok(call);
+      expect(verifyToken(JWT_SECRET, session.token)).toBe(7001);
+      const expiresAt = Date.parse(session.expires_at);
       const ttl = ctx.config.jwtTtlSeconds * 1000;
       // Whole seconds: JWT NumericDates have no milliseconds.
       expect(expiresAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + ttl);
@@ -62,19 +77,19 @@ describe("with a bot token configured", () => {
     });
 
     test("expires_at is the token's own exp claim", async () => {
-      const reply = await ctx.request("POST", "/api/auth/telegram", { body: { init_data: initData(7001) } });
-      expect(reply.status).toBe(200);
-      const payload = JSON.parse(Buffer.from(reply.body.token.split(".")[1], "base64url").toString("utf8"));
-      expect(reply.body.expires_at).toBe(new Date(payload.exp * 1000).toISOString());
+      const call = login(ctx, initData(7001));
+      expect((await settled(call)).status).toBe(200);
+      const session = await ok(call);
+      const payload = JSON.parse(Buffer.from(session.token.split(".")[1]!, "base64url").toString("utf8"));
+      expect(session.expires_at).toBe(new Date(payload.exp * 1000).toISOString());
     });
 
     test("the returned token works as a Bearer credential on the profile routes", async () => {
-      const login = await ctx.request("POST", "/api/auth/telegram", { body: { init_data: initData(7002) } });
-      expect(login.status).toBe(200);
-      const headers = bearer(login.body.token);
-      const put = await ctx.request("PUT", "/api/mystery/profile", { headers, body: { gender: "other", age: 40 } });
-      expect(put.status).toBe(200);
-      const get = await ctx.request("GET", "/api/mystery/profile", { headers });
+      const call = login(ctx, initData(7002));
+      expect((await settled(call)).status).toBe(200);
+      const profile = client(ctx, bearer((await ok(call)).token)).api.mystery.profile;
+      expect((await settled(profile.put({ gender: "other", age: 40 }))).status).toBe(200);
+      const get = await settled(profile.get());
       expect(get.status).toBe(200);
       expect(get.body).toEqual({
         success: true,
@@ -104,12 +119,11 @@ describe("with a bot token configured", () => {
       ["garbage", () => "not init data at all"],
     ])("initData %s → 401", async (_name, make) => {
       const before = await rowCounts(ctx);
-      const reply = await ctx.request("POST", "/api/auth/telegram", { body: { init_data: make() } });
-      expect(reply.status).toBe(401);
-      expect(reply.body).toEqual(UNAUTHORIZED);
+      expect(await settled(login(ctx, make()))).toEqual({ status: 401, body: UNAUTHORIZED });
       expect(await rowCounts(ctx)).toEqual(before);
     });
 
+    // Bodies the types forbid (init_data left out, or not a string), so sent raw.
     test("missing init_data → 422 validation_failed naming the field", async () => {
       const reply = await ctx.request("POST", "/api/auth/telegram", { body: {} });
       expect(reply.status).toBe(422);
@@ -123,9 +137,7 @@ describe("with a bot token configured", () => {
 
     test.each([
       ["a number", 123],
-      ["empty", ""],
       ["null", null],
-      ["with a NUL character", "user=%7B%7D\u0000"],
     ])("init_data %s → 422", async (_name, value) => {
       const reply = await ctx.request("POST", "/api/auth/telegram", { body: { init_data: value } });
       expect(reply.status).toBe(422);
@@ -136,19 +148,35 @@ describe("with a bot token configured", () => {
         details: [{ field: "init_data", message: expect.any(String) }],
       });
     });
+
+    test.each([
+      ["empty", ""],
+      ["with a NUL character", "user=%7B%7D\u0000"],
+    ])("init_data %s → 422", async (_name, value) => {
+      expect(await settled(login(ctx, value))).toEqual({
+        status: 422,
+        body: {
+          success: false,
+          error: "validation_failed",
+          message: expect.any(String),
+          details: [{ field: "init_data", message: expect.any(String) }],
+        },
+      });
+    });
   });
 
   describe("Authorization: tma <initData>", () => {
     test("works on protected routes and identifies the Telegram user", async () => {
-      const headers = { authorization: `tma ${initData(7010)}` };
-      const put = await ctx.request("PUT", "/api/mystery/profile", { headers, body: { gender: "female", age: 22 } });
-      expect(put.status).toBe(200);
-      expect(put.body.profile.user_id).toBe(7010);
-      const get = await ctx.request("GET", "/api/mystery/profile", { headers });
-      expect(get.status).toBe(200);
-      expect(get.body.profile).toMatchObject({ user_id: 7010, gender: "female", age: 22 });
+      const profile = client(ctx, { authorization: `tma ${initData(7010)}` }).api.mystery.profile;
+      const put = profile.put({ gender: "female", age: 22 });
+      expect((await settled(put)).status).toBe(200);
+      expect((await ok(put)).profile.user_id).toBe(7010);
+      const get = profile.get();
+      expect((await settled(get)).status).toBe(200);
+      expect((await ok(get)).profile).toMatchObject({ user_id: 7010, gender: "female", age: 22 });
     });
 
+    // Spellings of the header a client would not choose (the scheme's case, a mismatched scheme) are sent raw.
     test("the scheme name is case-insensitive", async () => {
       const reply = await ctx.request("PUT", "/api/mystery/profile", {
         headers: { authorization: `TMA ${initData(7012)}` },
@@ -159,18 +187,14 @@ describe("with a bot token configured", () => {
     });
 
     test("tma data is bound to its user: another id in the path is 403", async () => {
-      const reply = await ctx.request("GET", "/api/mystery/stats/7011", {
-        headers: { authorization: `tma ${initData(7010)}` },
-      });
-      expect(reply.status).toBe(403);
-      expect(reply.body).toEqual(FORBIDDEN);
+      const tma = client(ctx, { authorization: `tma ${initData(7010)}` });
+      expect(await settled(tma.api.mystery.stats({ user_id: 7011 }).get())).toEqual({ status: 403, body: FORBIDDEN });
     });
 
     test("stale tma data is refused with 401", async () => {
       const stale = initData(7010, Math.floor(Date.now() / 1000) - 25 * 3600);
-      const reply = await ctx.request("GET", "/api/mystery/profile", { headers: { authorization: `tma ${stale}` } });
-      expect(reply.status).toBe(401);
-      expect(reply.body).toEqual(UNAUTHORIZED);
+      const profile = client(ctx, { authorization: `tma ${stale}` }).api.mystery.profile;
+      expect(await settled(profile.get())).toEqual({ status: 401, body: UNAUTHORIZED });
     });
 
     test("a JWT sent with the tma scheme is refused", async () => {
@@ -183,6 +207,7 @@ describe("with a bot token configured", () => {
   });
 
   describe("Bearer scheme", () => {
+    // Spellings of the header a client would not choose (the scheme's case, a mismatched scheme) are sent raw.
     test("the scheme name is case-insensitive", async () => {
       const reply = await ctx.request("PUT", "/api/mystery/profile", {
         headers: { authorization: `bearer ${ctx.token(7020)}` },
@@ -199,6 +224,7 @@ describe("with a bot token configured", () => {
     });
   });
 
+  // Raw on purpose: malformed credentials, and inputs the types forbid (a string age, "abc" as an id).
   describe("protected routes refuse missing or bad credentials with 401, before validating input", () => {
     const badCredentials: Array<[string, () => Record<string, string>]> = [
       ["no Authorization header", () => ({})],
@@ -265,78 +291,79 @@ describe("with a bot token configured", () => {
     let matchId: number;
     beforeAll(async () => {
       await ctx.addUsers({ id: 101 }, { id: 102 }, { id: 103 });
-      const found = await ctx.request("POST", "/api/mystery/find-match", { as: 101, body: {} });
-      expect(found.status).toBe(200);
-      matchId = found.body.match_id;
+      const found = api(ctx, 101).mystery["find-match"].post({});
+      expect((await settled(found)).status).toBe(200);
+      matchId = (await ok(found)).match_id;
     });
 
     test("find-match with another user_id", async () => {
       const before = await rowCounts(ctx);
-      const reply = await ctx.request("POST", "/api/mystery/find-match", { as: 101, body: { user_id: 102 } });
-      expect(reply.status).toBe(403);
-      expect(reply.body).toEqual(FORBIDDEN);
+      const reply = await settled(api(ctx, 101).mystery["find-match"].post({ user_id: 102 }));
+      expect(reply).toEqual({ status: 403, body: FORBIDDEN });
       expect(await rowCounts(ctx)).toEqual(before);
     });
 
     test("find-match with the caller's own user_id is allowed (control)", async () => {
-      const reply = await ctx.request("POST", "/api/mystery/find-match", { as: 102, body: { user_id: 102 } });
+      const reply = await api(ctx, 102).mystery["find-match"].post({ user_id: 102 });
       expect(reply.status).not.toBe(403);
       expect([200, 404]).toContain(reply.status);
     });
 
     test.each([102, 103, 999])("send-message with sender_id %p", async (senderId) => {
       const before = await rowCounts(ctx);
-      const reply = await ctx.request("POST", "/api/mystery/send-message", {
-        as: 101,
-        body: { match_id: matchId, sender_id: senderId, message_text: "hello" },
-      });
-      expect(reply.status).toBe(403);
-      expect(reply.body).toEqual(FORBIDDEN);
+      const reply = await settled(
+        api(ctx, 101).mystery["send-message"].post({ match_id: matchId, sender_id: senderId, message_text: "hello" }),
+      );
+      expect(reply).toEqual({ status: 403, body: FORBIDDEN });
       expect(await rowCounts(ctx)).toEqual(before);
     });
 
     test("send-message with the caller's own sender_id is allowed (control)", async () => {
-      const reply = await ctx.request("POST", "/api/mystery/send-message", {
-        as: 101,
-        body: { match_id: matchId, sender_id: 101, message_text: "hello" },
+      const reply = await api(ctx, 101).mystery["send-message"].post({
+        match_id: matchId,
+        sender_id: 101,
+        message_text: "hello",
       });
       expect(reply.status).toBe(200);
     });
 
     test("GET /my-matches/{other}", async () => {
-      const reply = await ctx.request("GET", "/api/mystery/my-matches/102", { as: 101 });
-      expect(reply.status).toBe(403);
-      expect(reply.body).toEqual(FORBIDDEN);
+      const reply = await settled(api(ctx, 101).mystery["my-matches"]({ user_id: 102 }).get());
+      expect(reply).toEqual({ status: 403, body: FORBIDDEN });
     });
 
     test("GET /my-matches/{self} is allowed (control)", async () => {
-      const reply = await ctx.request("GET", "/api/mystery/my-matches/101", { as: 101 });
-      expect(reply.status).toBe(200);
-      expect(reply.body.matches.map((m: any) => m.match_id)).toContain(matchId);
+      const call = api(ctx, 101).mystery["my-matches"]({ user_id: 101 }).get();
+      expect((await settled(call)).status).toBe(200);
+      expect((await ok(call)).matches.map((m) => m.match_id)).toContain(matchId);
     });
 
     test("GET /stats/{other}", async () => {
-      const reply = await ctx.request("GET", "/api/mystery/stats/102", { as: 101 });
-      expect(reply.status).toBe(403);
-      expect(reply.body).toEqual(FORBIDDEN);
+      const reply = await settled(api(ctx, 101).mystery.stats({ user_id: 102 }).get());
+      expect(reply).toEqual({ status: 403, body: FORBIDDEN });
     });
 
     test("GET /stats/{self} is allowed (control)", async () => {
-      const reply = await ctx.request("GET", "/api/mystery/stats/101", { as: 101 });
-      expect(reply.status).toBe(200);
-      expect(reply.body.user_id).toBe(101);
+      const call = api(ctx, 101).mystery.stats({ user_id: 101 }).get();
+      expect((await settled(call)).status).toBe(200);
+      expect((await ok(call)).user_id).toBe(101);
     });
 
     test("GET /chat/{match}?user_id=other", async () => {
-      const reply = await ctx.request("GET", `/api/mystery/chat/${matchId}?user_id=102`, { as: 101 });
-      expect(reply.status).toBe(403);
-      expect(reply.body).toEqual(FORBIDDEN);
+      const reply = await settled(
+        api(ctx, 101)
+          .mystery.chat({ match_id: matchId })
+          .get({ query: { user_id: 102 } }),
+      );
+      expect(reply).toEqual({ status: 403, body: FORBIDDEN });
     });
 
     test("GET /chat/{match}?user_id=self is allowed (control)", async () => {
-      const reply = await ctx.request("GET", `/api/mystery/chat/${matchId}?user_id=101`, { as: 101 });
-      expect(reply.status).toBe(200);
-      expect(reply.body.match_id).toBe(matchId);
+      const call = api(ctx, 101)
+        .mystery.chat({ match_id: matchId })
+        .get({ query: { user_id: 101 } });
+      expect((await settled(call)).status).toBe(200);
+      expect((await ok(call)).match_id).toBe(matchId);
     });
   });
 });
@@ -353,33 +380,24 @@ describe("without a bot token (TELEGRAM_BOT_TOKEN empty)", () => {
   });
 
   test("POST /api/auth/telegram refuses even correctly signed initData", async () => {
-    const reply = await ctx.request("POST", "/api/auth/telegram", { body: { init_data: initData(8001) } });
-    expect(reply.status).toBe(401);
-    expect(reply.body).toEqual(UNAUTHORIZED);
+    expect(await settled(login(ctx, initData(8001)))).toEqual({ status: 401, body: UNAUTHORIZED });
   });
 
   test("the tma scheme is refused on protected routes", async () => {
     const before = await countRows(ctx.db, "users");
-    const reply = await ctx.request("PUT", "/api/mystery/profile", {
-      headers: { authorization: `tma ${initData(8001)}` },
-      body: { gender: "male", age: 30 },
-    });
-    expect(reply.status).toBe(401);
-    expect(reply.body).toEqual(UNAUTHORIZED);
+    const profile = client(ctx, { authorization: `tma ${initData(8001)}` }).api.mystery.profile;
+    expect(await settled(profile.put({ gender: "male", age: 30 }))).toEqual({ status: 401, body: UNAUTHORIZED });
     expect(await countRows(ctx.db, "users")).toBe(before);
   });
 
   test("tma signed with an empty bot token is refused too", async () => {
-    const reply = await ctx.request("GET", "/api/mystery/profile", {
-      headers: { authorization: `tma ${initData(8001, undefined, "")}` },
-    });
-    expect(reply.status).toBe(401);
-    expect(reply.body).toEqual(UNAUTHORIZED);
+    const profile = client(ctx, { authorization: `tma ${initData(8001, undefined, "")}` }).api.mystery.profile;
+    expect(await settled(profile.get())).toEqual({ status: 401, body: UNAUTHORIZED });
   });
 
   test("Bearer tokens still work (control)", async () => {
-    const reply = await ctx.request("PUT", "/api/mystery/profile", { as: 8001, body: { gender: "male", age: 30 } });
-    expect(reply.status).toBe(200);
-    expect(reply.body.profile.user_id).toBe(8001);
+    const put = api(ctx, 8001).mystery.profile.put({ gender: "male", age: 30 });
+    expect((await settled(put)).status).toBe(200);
+    expect((await ok(put)).profile.user_id).toBe(8001);
   });
 });
