@@ -2,6 +2,7 @@
 // one process per embedded data directory.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { signToken } from "../../src/modules/auth/jwt";
@@ -84,35 +85,133 @@ test(
 test(
   "a request in flight when SIGTERM arrives is still answered, then the process exits 0",
   async () => {
-    const server = await startServer(env());
+    const server = await startLoggedServer(env());
     const id = 17_000_011;
-    // The body arrives in two halves; the server gets SIGTERM between them.
+    // The body arrives in two halves; the server gets SIGTERM between them. A plain socket, so
+    // that the server's "100 Continue" says when the request has reached its handler.
     const body = JSON.stringify({ gender: "female", age: 41, city: "Bergen" });
-    let sendRest!: () => void;
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(new TextEncoder().encode(body.slice(0, 10)));
-        sendRest = () => {
-          controller.enqueue(new TextEncoder().encode(body.slice(10)));
-          controller.close();
-        };
-      },
-    });
-    const reply = fetch(`${server.http}/api/mystery/profile`, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${signToken(JWT_SECRET, id, 600)}`, "content-type": "application/json" },
-      body: stream,
-      duplex: "half",
-    } as RequestInit);
-    // Nothing in another process can be awaited here: give the server time to accept the connection
-    // and read the first half (a connection not yet accepted when it stops listening is refused).
-    await Bun.sleep(500);
+    const request = rawRequest(
+      server.http,
+      [
+        "PUT /api/mystery/profile HTTP/1.1",
+        `Host: ${new URL(server.http).host}`,
+        `Authorization: Bearer ${signToken(JWT_SECRET, id, 600)}`,
+        "Content-Type: application/json",
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        "Expect: 100-continue",
+        "Connection: close",
+      ],
+      body.slice(0, 10),
+    );
+    // The server accepted the connection and is handling the request (a connection it has not
+    // accepted yet when it stops listening is refused).
+    await request.continued;
     const exitCode = server.stop();
-    await Bun.sleep(500); // and time to act on SIGTERM, so that the rest arrives during the shutdown
-    sendRest();
-    const response = await reply;
-    expect([response.status, ((await response.json()) as any).profile?.age]).toEqual([200, 41]);
+    // It acts on SIGTERM: it logs this just before it stops listening, in the same turn, so the
+    // rest arrives during the shutdown.
+    expect(await server.logged("shutting down")).toMatchObject({ level: "info", signal: "SIGTERM" });
+    request.send(body.slice(10));
+    const response = await request.response;
+    expect([response.status, response.body?.profile?.age]).toEqual([200, 41]);
     expect(await exitCode).toBe(0);
   },
   SLOW,
 );
+
+/**
+ * A server process like startServer's, whose log lines on stdout the test can await: `logged(msg)`
+ * is the first line with that `msg`, already written or still to come.
+ */
+async function startLoggedServer(serverEnv: Record<string, string>) {
+  const child = Bun.spawn(["bun", MAIN], {
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", SWEEP_INTERVAL_SECONDS: "3600", ...serverEnv },
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const lines: any[] = [];
+  const waiters: Array<{ msg: string; resolve(line: any): void }> = [];
+  const ended = Promise.withResolvers<void>();
+  void (async () => {
+    let buffered = "";
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      buffered += chunk;
+      const complete = buffered.split("\n");
+      buffered = complete.pop()!;
+      for (const text of complete) {
+        let line: any;
+        try {
+          line = JSON.parse(text);
+        } catch {
+          continue;
+        }
+        lines.push(line);
+        for (const waiter of waiters.filter((w) => w.msg === line.msg)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(line);
+        }
+      }
+    }
+    ended.resolve();
+  })();
+  const logged = (msg: string): Promise<any> => {
+    const seen = lines.find((line) => line.msg === msg);
+    if (seen) return Promise.resolve(seen);
+    return Promise.race([
+      new Promise((resolve) => waiters.push({ msg, resolve })),
+      ended.promise.then(() => {
+        throw new Error(`the server's stdout ended without logging "${msg}"`);
+      }),
+    ]);
+  };
+  const listening = await logged("listening");
+  return {
+    http: listening.url as string,
+    process: child,
+    logged,
+    stop(): Promise<number> {
+      child.kill("SIGTERM");
+      return child.exited;
+    },
+  };
+}
+
+/**
+ * An HTTP/1.1 request written by hand on a plain socket: `head` and the start of the body now,
+ * the rest with send(). `continued` resolves on the server's "100 Continue", `response` with the
+ * final reply once the server closes the connection.
+ */
+function rawRequest(base: string, head: string[], bodyStart: string) {
+  const { hostname, port } = new URL(base);
+  const socket = net.connect(Number(port), hostname);
+  const continued = Promise.withResolvers<void>();
+  const closed = Promise.withResolvers<string>();
+  let received = "";
+  const interim = "HTTP/1.1 100 Continue\r\n\r\n";
+  socket.setEncoding("utf8");
+  socket.on("data", (chunk: string) => {
+    received += chunk;
+    if (received.startsWith(interim)) continued.resolve();
+  });
+  socket.on("close", () => {
+    continued.reject(new Error(`closed before 100 Continue: ${JSON.stringify(received)}`));
+    closed.resolve(received);
+  });
+  socket.on("error", (error) => {
+    continued.reject(error);
+    closed.reject(error);
+  });
+  socket.write(`${head.join("\r\n")}\r\n\r\n${bodyStart}`);
+  return {
+    continued: continued.promise,
+    send: (rest: string) => socket.write(rest),
+    // Status 0 and body null when the connection closed without a reply.
+    response: closed.promise.then((text) => {
+      const final = text.startsWith(interim) ? text.slice(interim.length) : text;
+      const split = final.indexOf("\r\n\r\n");
+      if (split < 0) return { status: 0, body: null };
+      const headers = final.slice(0, split);
+      expect(headers).not.toMatch(/transfer-encoding: chunked/i);
+      return { status: Number(headers.split(" ")[1]), body: JSON.parse(final.slice(split + 4)) };
+    }),
+  };
+}

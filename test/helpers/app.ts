@@ -14,6 +14,7 @@ import { matches, users } from "../../src/db/schema";
 import { type App, createApp } from "../../src/http/app";
 import { signToken } from "../../src/modules/auth/jwt";
 import { createRealtime, type Realtime } from "../../src/realtime";
+import type { Clock } from "../../src/realtime/rate-limit";
 
 /**
  * The PostgreSQL server the suite creates its databases on (each file gets its own database there),
@@ -104,7 +105,15 @@ async function freshDatabase(): Promise<{ url: string | null; drop(): Promise<vo
   };
 }
 
-export async function createTestContext(env: Record<string, string> = {}): Promise<TestContext> {
+export interface TestContextOptions {
+  /** The rate limiter's clock, e.g. a ManualClock's `now`; Date.now unless given. */
+  clock?: Clock;
+}
+
+export async function createTestContext(
+  env: Record<string, string> = {},
+  options: TestContextOptions = {},
+): Promise<TestContext> {
   const fresh = await freshDatabase();
   const config = loadConfig({
     ...(fresh.url === null ? {} : { DATABASE_URL: fresh.url }),
@@ -125,7 +134,11 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
       ? await connectPglite(null, { loadDataDir: await migratedTemplate() })
       : connectPostgres(config.databaseUrl, config.dbPoolSize);
   await database.migrate();
-  const realtime = await createRealtime(config);
+  const realtime = await createRealtime({
+    redisUrl: config.redisUrl,
+    redisPrefix: config.redisPrefix,
+    clock: options.clock,
+  });
   const app = createApp({ db: database.db, config, realtime, dbStats: database.stats });
   let server: { stop(closeActiveConnections?: boolean): unknown } | null = null;
 
@@ -180,12 +193,29 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
 }
 
 /**
- * Rate limits count per wall-clock minute. A test that fills a window first waits for a fresh one
- * when fewer than 20 s of the current one remain, so the window cannot roll over mid-test.
+ * A clock that moves only when the test moves it, for createTestContext's `clock` option: rate
+ * limits count per fixed window of this clock, so a test sets the time rather than waiting for a
+ * fresh window of the wall clock.
  */
-export async function freshRateWindow(): Promise<void> {
-  const left = 60_000 - (Date.now() % 60_000);
-  if (left < 20_000) await Bun.sleep(left + 50);
+export class ManualClock {
+  constructor(private time: number) {}
+
+  /** The clock to hand to createTestContext or a limiter. */
+  readonly now: Clock = () => this.time;
+
+  set(ms: number): void {
+    this.time = ms;
+  }
+
+  advance(ms: number): void {
+    this.time += ms;
+  }
+
+  /** Moves to `offsetMs` into the next window of `windowSeconds` (a minute unless told). */
+  nextWindow(offsetMs = 0, windowSeconds = 60): void {
+    const size = windowSeconds * 1000;
+    this.time = (Math.floor(this.time / size) + 1) * size + offsetMs;
+  }
 }
 
 /** Counts rows of a table, for "nothing was written" checks. */

@@ -2,21 +2,31 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { signToken } from "../../src/modules/auth/jwt";
 import { signInitData } from "../../src/modules/auth/telegram";
 import { MemoryRateLimiter } from "../../src/realtime/rate-limit.memory";
-import { BOT_TOKEN, countRows, createTestContext, freshRateWindow, JWT_SECRET, type TestContext } from "../helpers/app";
+import { RedisRateLimiter } from "../../src/realtime/rate-limit.redis";
+import { RedisConnection } from "../../src/realtime/redis";
+import { BOT_TOKEN, countRows, createTestContext, JWT_SECRET, ManualClock, type TestContext } from "../helpers/app";
 import { SocketClient } from "../helpers/socket";
+import { type ThrowawayRedis, throwawayServers } from "../helpers/throwaway";
 
+const servers = throwawayServers();
+// The limits count per minute of this clock, which moves only when a test moves it.
+const clock = new ManualClock(Date.now());
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestContext({
-    RATE_LIMIT_SENDS_PER_MINUTE: "3",
-    RATE_LIMIT_FIND_MATCH_PER_MINUTE: "2",
-    RATE_LIMIT_AUTH_PER_MINUTE: "2",
-  });
+  ctx = await createTestContext(
+    {
+      RATE_LIMIT_SENDS_PER_MINUTE: "3",
+      RATE_LIMIT_FIND_MATCH_PER_MINUTE: "2",
+      RATE_LIMIT_AUTH_PER_MINUTE: "2",
+    },
+    { clock: clock.now },
+  );
 });
 afterAll(() => ctx.close());
 
 describe("per-user and per-address limits", () => {
-  beforeEach(freshRateWindow);
+  // Each test runs 15 s into a window of its own, which no test's duration can roll over.
+  beforeEach(() => clock.nextWindow(15_000));
 
   test("message sends: the fourth in a minute is 429 rate_limited with Retry-After, and stores nothing", async () => {
     const [a, b] = [14_000_001, 14_000_002];
@@ -35,6 +45,8 @@ describe("per-user and per-address limits", () => {
     const retryAfter = Number(limited.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
+    // What is left of the window: its first 15 s have passed.
+    expect(retryAfter).toBe(45);
     expect(await countRows(ctx.db, `messages WHERE match_id = ${matchId}`)).toBe(3);
     // The partner has a budget of their own.
     expect(
@@ -45,6 +57,28 @@ describe("per-user and per-address limits", () => {
         })
       ).status,
     ).toBe(200);
+  });
+
+  test("a send refused in one window is accepted once the next window begins", async () => {
+    const [a, b] = [14_000_041, 14_000_042];
+    await ctx.addUsers({ id: a }, { id: b });
+    const matchId = await ctx.addMatch(a, b);
+    const send = async () =>
+      (
+        await ctx.request("POST", "/api/mystery/send-message", {
+          as: a,
+          body: { match_id: matchId, message_text: "hi" },
+        })
+      ).status;
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push(await send());
+    clock.advance(44_999);
+    statuses.push(await send());
+    clock.advance(1);
+    for (let i = 0; i < 4; i++) statuses.push(await send());
+    // The last millisecond of the window still refuses; its end gives three sends more.
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 200, 200, 200, 429]);
+    expect(await countRows(ctx.db, `messages WHERE match_id = ${matchId}`)).toBe(6);
   });
 
   test("socket messages count against the same per-user limit", async () => {
@@ -90,20 +124,79 @@ describe("MemoryRateLimiter", () => {
   const limit = { name: "t", max: 2, windowSeconds: 60 };
 
   test("counts per key and per window", async () => {
-    const limiter = new MemoryRateLimiter();
     const t0 = 1_000_000_000_000 - (1_000_000_000_000 % 60_000);
-    await limiter.take(limit, 1, t0);
-    await limiter.take(limit, 1, t0 + 1000);
-    await expect(limiter.take(limit, 1, t0 + 2000)).rejects.toMatchObject({
+    const clock = new ManualClock(t0);
+    const limiter = new MemoryRateLimiter(clock.now);
+    await limiter.take(limit, 1);
+    clock.set(t0 + 1000);
+    await limiter.take(limit, 1);
+    clock.set(t0 + 2000);
+    await expect(limiter.take(limit, 1)).rejects.toMatchObject({
       status: 429,
       headers: { "retry-after": "58" },
     });
-    await limiter.take(limit, 2, t0 + 2000);
-    await limiter.take(limit, 1, t0 + 60_000);
+    await limiter.take(limit, 2);
+    clock.set(t0 + 60_000);
+    await limiter.take(limit, 1);
   });
 
   test("a limit of 0 is off", async () => {
-    const limiter = new MemoryRateLimiter();
+    const limiter = new MemoryRateLimiter(new ManualClock(0).now);
+    for (let i = 0; i < 100; i++) await limiter.take({ ...limit, max: 0 }, 1);
+  });
+});
+
+describe("RedisRateLimiter", () => {
+  const limit = { name: "t", max: 2, windowSeconds: 60 };
+  const t0 = 1_000_000_000_000 - (1_000_000_000_000 % 60_000) + 15_000;
+  let redis: ThrowawayRedis;
+  const connections: RedisConnection[] = [];
+  beforeAll(async () => {
+    redis = await servers.redis();
+  }, 30_000);
+  afterAll(() => {
+    for (const connection of connections) connection.close();
+  });
+
+  /** A process's limiter on `url`, counting per window of `clock`. */
+  async function limiterOn(url: string, prefix: string, clock: ManualClock): Promise<RedisRateLimiter> {
+    const connection = new RedisConnection(url, "rate-limit");
+    connections.push(connection);
+    await connection.start();
+    return new RedisRateLimiter(connection, prefix, clock.now);
+  }
+
+  test("two processes count together, per window of their clock", async () => {
+    const clock = new ManualClock(t0);
+    const prefix = `mm-rate-test-${crypto.randomUUID()}`;
+    const [one, two] = [await limiterOn(redis.url, prefix, clock), await limiterOn(redis.url, prefix, clock)];
+    await one.take(limit, 1);
+    await two.take(limit, 1);
+    const refused = { status: 429, headers: { "retry-after": "45" } };
+    await expect(one.take(limit, 1)).rejects.toMatchObject(refused);
+    await expect(two.take(limit, 1)).rejects.toMatchObject(refused);
+    // Another key has a budget of its own.
+    await two.take(limit, 2);
+    clock.advance(44_999);
+    await expect(one.take(limit, 1)).rejects.toMatchObject({ status: 429, headers: { "retry-after": "1" } });
+    clock.advance(1);
+    await one.take(limit, 1);
+    await two.take(limit, 1);
+    await expect(one.take(limit, 1)).rejects.toMatchObject({ status: 429, headers: { "retry-after": "60" } });
+  });
+
+  test("with Redis unreachable each process counts alone, on the same clock", async () => {
+    const clock = new ManualClock(t0);
+    const lonely = await limiterOn("redis://127.0.0.1:1", `mm-rate-test-${crypto.randomUUID()}`, clock);
+    await lonely.take(limit, 1);
+    await lonely.take(limit, 1);
+    await expect(lonely.take(limit, 1)).rejects.toMatchObject({ status: 429, headers: { "retry-after": "45" } });
+    clock.nextWindow();
+    await lonely.take(limit, 1);
+  });
+
+  test("a limit of 0 is off", async () => {
+    const limiter = await limiterOn(redis.url, `mm-rate-test-${crypto.randomUUID()}`, new ManualClock(t0));
     for (let i = 0; i < 100; i++) await limiter.take({ ...limit, max: 0 }, 1);
   });
 });
