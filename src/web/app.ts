@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // The page's entry: sign-in (demo user id, pasted token or Telegram initData), then the home screen.
 import { ApiError, client, ok, useToken } from "./api";
-import { ChatView } from "./chat";
+import { Chat } from "./chat";
 import { byId } from "./dom";
 import { humanError } from "./errors";
 import { tokenUserId } from "./format";
@@ -43,7 +43,7 @@ function start(session: Session): void {
   useToken(session.token, () => showSignIn("Your sign-in has expired. Please sign in again."));
   byId("signin").hidden = true;
   byId("home").hidden = false;
-  home = new Home(session.userId, (matchId, partnerLabel) => new ChatView(session, matchId, partnerLabel, home!));
+  home = new Home(session.userId, (matchId, partnerLabel) => new Chat(session, matchId, partnerLabel, home!));
   void home.open();
 }
 
