@@ -36,6 +36,8 @@ export interface Config {
   readonly shutdownTimeoutSeconds: number;
   /** One JSON line per request (method, route, status, duration, request id). */
   readonly logRequests: boolean;
+  /** A reporter's profile must be this many hours old for their report to count toward the automatic ban. */
+  readonly autoBanMinAccountAgeHours: number;
   /** Sockets one user may hold open on this process; opening one more closes their oldest. */
   readonly maxSocketsPerUser: number;
   /** Requests per minute: messages per user, find-match per user, Telegram sign-ins per IP; 0 = off. */
@@ -43,6 +45,9 @@ export interface Config {
     readonly sendsPerMinute: number;
     readonly findMatchesPerMinute: number;
     readonly authPerMinute: number;
+    readonly blocksPerMinute: number;
+    readonly reportsPerMinute: number;
+    readonly socketsPerMinute: number;
   };
 }
 
@@ -105,11 +110,15 @@ export function loadConfig(environment: Env = process.env, flags: Env = {}): Con
     sweepIntervalSeconds: values.SWEEP_INTERVAL_SECONDS,
     shutdownTimeoutSeconds: values.SHUTDOWN_TIMEOUT_SECONDS,
     logRequests: values.LOG_REQUESTS,
+    autoBanMinAccountAgeHours: values.AUTO_BAN_MIN_ACCOUNT_AGE_HOURS,
     maxSocketsPerUser: values.MAX_SOCKETS_PER_USER,
     rateLimits: Object.freeze({
       sendsPerMinute: values.RATE_LIMIT_SENDS_PER_MINUTE,
       findMatchesPerMinute: values.RATE_LIMIT_FIND_MATCH_PER_MINUTE,
       authPerMinute: values.RATE_LIMIT_AUTH_PER_MINUTE,
+      blocksPerMinute: values.RATE_LIMIT_BLOCKS_PER_MINUTE,
+      reportsPerMinute: values.RATE_LIMIT_REPORTS_PER_MINUTE,
+      socketsPerMinute: values.RATE_LIMIT_SOCKETS_PER_MINUTE,
     }),
   });
 }

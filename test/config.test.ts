@@ -43,8 +43,16 @@ describe("loadConfig: defaults", () => {
       sweepIntervalSeconds: 30,
       shutdownTimeoutSeconds: 10,
       logRequests: true,
+      autoBanMinAccountAgeHours: 24,
       maxSocketsPerUser: 8,
-      rateLimits: { sendsPerMinute: 60, findMatchesPerMinute: 10, authPerMinute: 30 },
+      rateLimits: {
+        sendsPerMinute: 60,
+        findMatchesPerMinute: 10,
+        authPerMinute: 30,
+        blocksPerMinute: 30,
+        reportsPerMinute: 10,
+        socketsPerMinute: 30,
+      },
     });
   });
 
@@ -87,6 +95,7 @@ describe("loadConfig: explicit values", () => {
         SHUTDOWN_TIMEOUT_SECONDS: "3",
         LOG_REQUESTS: "0",
         MAX_SOCKETS_PER_USER: "3",
+        AUTO_BAN_MIN_ACCOUNT_AGE_HOURS: "0",
         DATA_DIR: "/var/lib/mm",
         RATE_LIMIT_SENDS_PER_MINUTE: "0",
         RATE_LIMIT_FIND_MATCH_PER_MINUTE: "2",
@@ -113,8 +122,16 @@ describe("loadConfig: explicit values", () => {
       sweepIntervalSeconds: 5,
       shutdownTimeoutSeconds: 3,
       logRequests: false,
+      autoBanMinAccountAgeHours: 0,
       maxSocketsPerUser: 3,
-      rateLimits: { sendsPerMinute: 0, findMatchesPerMinute: 2, authPerMinute: 100000 },
+      rateLimits: {
+        sendsPerMinute: 0,
+        findMatchesPerMinute: 2,
+        authPerMinute: 100000,
+        blocksPerMinute: 30,
+        reportsPerMinute: 10,
+        socketsPerMinute: 30,
+      },
     });
   });
 

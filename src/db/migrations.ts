@@ -4,6 +4,7 @@ import type { MigrationMeta } from "drizzle-orm/migrator";
 import m0000 from "../../drizzle/0000_init.sql" with { type: "text" };
 import m0001 from "../../drizzle/0001_find_match.sql" with { type: "text" };
 import m0002 from "../../drizzle/0002_spent_client_msg_ids.sql" with { type: "text" };
+import m0003 from "../../drizzle/0003_unlock_progress_and_safety.sql" with { type: "text" };
 import journal from "../../drizzle/meta/_journal.json";
 
 /**
@@ -14,6 +15,7 @@ export const MIGRATION_FILES: Readonly<Record<string, string>> = {
   "0000_init": m0000,
   "0001_find_match": m0001,
   "0002_spent_client_msg_ids": m0002,
+  "0003_unlock_progress_and_safety": m0003,
 };
 
 /** The journal's entries, in order, as drizzle's migrator reads them from a folder. */

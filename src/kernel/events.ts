@@ -3,12 +3,11 @@ import type { TSchema } from "@sinclair/typebox";
 import { t } from "elysia";
 import { END_REASONS } from "../db/schema";
 import { Id, Timestamp } from "./schemas";
-import { ChatMessage, PartnerProfile, UnlockLevel } from "./views";
+import { ChatMessage, NextUnlockAt, PartnerProfile, UnlockLevel, UnlockProgress } from "./views";
 
 const event = <T extends string, P extends Record<string, TSchema>>(type: T, fields: P) =>
   t.Object({ type: t.Literal(type), ...fields });
 
-const NextUnlockAt = t.Nullable(t.Integer());
 const ClientMsgId = t.Nullable(t.String());
 
 export const EndReason = t.Union([t.Literal(END_REASONS[0]), t.Literal(END_REASONS[1]), t.Literal(END_REASONS[2])]);
@@ -19,6 +18,7 @@ export const ServerEvent = t.Union([
     match_id: Id("The match"),
     partner_online: t.Boolean(),
     unlock_level: UnlockLevel,
+    unlock_progress: UnlockProgress,
     message_count: t.Integer({ minimum: 0 }),
   }),
   event("history", { messages: t.Array(ChatMessage), has_more: t.Boolean() }),
@@ -27,6 +27,7 @@ export const ServerEvent = t.Union([
     client_msg_id: ClientMsgId,
     message_id: Id("The stored message"),
     message_count: t.Integer({ minimum: 1 }),
+    unlock_progress: UnlockProgress,
     unlock_level: UnlockLevel,
   }),
   event("typing", { is_typing: t.Boolean() }),

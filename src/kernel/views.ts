@@ -10,6 +10,23 @@ export const Gender = t.Union([t.Literal(GENDERS[0]), t.Literal(GENDERS[1]), t.L
 
 export const UnlockLevel = t.Integer({ minimum: 0, maximum: 4 });
 
+export const UnlockProgress = t.Integer({
+  minimum: 0,
+  description: "min(message_count, 2 × the messages of the side that wrote fewer): the levels follow it",
+});
+
+export const NextUnlockAt = t.Nullable(
+  t.Integer({ description: "unlock_progress of the next level; null at level 4" }),
+);
+
+/** The counters every match reply carries, as seen by one viewer. */
+export const UnlockCounters = {
+  message_count: t.Integer({ minimum: 0 }),
+  unlock_progress: UnlockProgress,
+  unlock_level: UnlockLevel,
+  next_unlock_at: NextUnlockAt,
+};
+
 export const PartnerProfile = t.Object(
   {
     user_id: t.Union([t.Literal("Mystery User"), t.Integer()], {

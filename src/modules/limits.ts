@@ -1,4 +1,4 @@
-// The contract's rate limits: every limit a route or the socket counts against, the configurable ones from config.
+// The contract's rate limits, from the configured rates: every limit a route or the socket counts against.
 import type { Config } from "../config";
 import type { Limit } from "../realtime/rate-limit";
 
@@ -8,8 +8,8 @@ export function limitsOf(rates: Config["rateLimits"]) {
     findMatch: { name: "find-match", max: rates.findMatchesPerMinute, windowSeconds: 60 },
     auth: { name: "auth", max: rates.authPerMinute, windowSeconds: 60 },
     /** Per user: block and unblock together. */
-    block: { name: "block", max: 30, windowSeconds: 60 },
-    report: { name: "report", max: 10, windowSeconds: 60 },
-    socketUpgrade: { name: "socket-upgrade", max: 30, windowSeconds: 60 },
+    block: { name: "block", max: rates.blocksPerMinute, windowSeconds: 60 },
+    report: { name: "report", max: rates.reportsPerMinute, windowSeconds: 60 },
+    socketUpgrade: { name: "socket-upgrade", max: rates.socketsPerMinute, windowSeconds: 60 },
   } satisfies Record<string, Limit>;
 }

@@ -72,6 +72,38 @@ export const secretChatActiveSql = (match: Columns<"secretChatExpiresAt">, now: 
 export const messageVisibleSql = (message: Columns<"selfDestructAt">, now: Date): SQL =>
   sql`(${message.selfDestructAt} IS NULL OR ${message.selfDestructAt} > ${at(now)})`;
 
+// ---- unlock progress ------------------------------------------------------------------------------
+
+/** A match's message counters: all of them, and each side's (user_a's, user_b's). */
+export interface MatchCounts {
+  messageCount: number;
+  messagesA: number;
+  messagesB: number;
+}
+
+/**
+ * Unlocking needs a conversation, not a monologue: levels follow unlock_progress = min(message_count,
+ * 2 × the messages of the side that wrote fewer). 150 messages from one side unlock nothing.
+ */
+export const unlockProgress = (counts: MatchCounts): number =>
+  Math.min(counts.messageCount, 2 * Math.min(counts.messagesA, counts.messagesB));
+
+export const unlockProgressSql = (match: Columns<"messageCount" | "messagesA" | "messagesB">): SQL =>
+  sql`LEAST(${match.messageCount}, 2 * LEAST(${match.messagesA}, ${match.messagesB}))`;
+
+// ---- an id the caller knows --------------------------------------------------------------------------
+
+/**
+ * What a reply may depend on: a user id is known to a caller when it was revealed to them at level 4
+ * in one of their matches (a premium viewer sees level 4 at once), or when they gave it themselves in
+ * a by-id block. This is the match half, over a match row: whether its partner's id is revealed.
+ */
+export const partnerIdRevealedSql = (
+  match: Columns<"messageCount" | "messagesA" | "messagesB">,
+  viewerIsPremium: boolean,
+  lastThreshold: number,
+): SQL => sql`(${viewerIsPremium}::boolean OR ${unlockProgressSql(match)} >= ${lastThreshold}::integer)`;
+
 // ---- users ----------------------------------------------------------------------------------------
 
 export const userNotFound = () => new AppError(404, "user_not_found", "User not found. Please register first.");

@@ -14,6 +14,8 @@ export class ChatState {
   level = 0;
   nextUnlockAt: number | null = null;
   count = 0;
+  /** unlock_progress: what the levels follow (it grows only while both sides write). */
+  progress = 0;
   expiresAt = new Date();
   secretUntil: Date | null = null;
   /** The sentence the closed chat shows; null while the chat is open. */
@@ -45,6 +47,7 @@ export class ChatState {
     this.level = page.unlock_level;
     this.nextUnlockAt = page.next_unlock_at;
     this.count = page.message_count;
+    this.progress = page.unlock_progress;
     this.expiresAt = new Date(page.expires_at);
     this.secretUntil = page.secret_chat_active ? new Date(page.secret_chat_expires_at!) : null;
     this.loaded = true;
@@ -52,8 +55,12 @@ export class ChatState {
 
   /** The list's view of this match; true when the counts shown change. */
   sync(item: MatchListItem): boolean {
-    const changed = item.message_count > this.count || item.expires_at !== this.expiresAt.toISOString();
+    const changed =
+      item.message_count > this.count ||
+      item.unlock_progress > this.progress ||
+      item.expires_at !== this.expiresAt.toISOString();
     this.count = Math.max(this.count, item.message_count);
+    this.progress = Math.max(this.progress, item.unlock_progress);
     this.expiresAt = new Date(item.expires_at);
     return changed;
   }
@@ -83,9 +90,10 @@ export class ChatState {
   }
 
   /** The server stored one of this user's sends, as message `messageId`. */
-  stored(messageId: number, messageCount: number): void {
+  stored(messageId: number, counts: { message_count: number; unlock_progress: number }): void {
     this.acked.add(messageId);
-    this.count = Math.max(this.count, messageCount);
+    this.count = Math.max(this.count, counts.message_count);
+    this.progress = Math.max(this.progress, counts.unlock_progress);
   }
 
   /**

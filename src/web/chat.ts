@@ -107,6 +107,7 @@ export class Chat implements OpenChat {
         state.online = event.partner_online;
         state.level = Math.max(state.level, event.unlock_level);
         state.count = Math.max(state.count, event.message_count);
+        state.progress = Math.max(state.progress, event.unlock_progress);
         view.setTyping(false);
         view.renderCard();
         this.markRead();
@@ -124,7 +125,7 @@ export class Chat implements OpenChat {
         this.home.refreshSoon();
         return;
       case "ack":
-        this.stored(event.client_msg_id, event.message_id, event.message_count);
+        this.stored(event.client_msg_id, event.message_id, event);
         return;
       case "error":
         if (event.client_msg_id)
@@ -203,15 +204,19 @@ export class Chat implements OpenChat {
     this.view.log.addPending(clientMsgId, text);
     this.connection.stopTyping();
     this.connection.sendMessage(text, clientMsgId).then(
-      (sent) => sent && this.stored(clientMsgId, sent.message_id, sent.message_count),
+      (sent) => sent && this.stored(clientMsgId, sent.message_id, sent),
       (error: unknown) => this.failed(clientMsgId, humanError(error)),
     );
     return true;
   }
 
   /** The server stored a send of this user's (ack over the socket, or the REST reply). */
-  private stored(clientMsgId: string | null, messageId: number, messageCount: number): void {
-    this.state.stored(messageId, messageCount);
+  private stored(
+    clientMsgId: string | null,
+    messageId: number,
+    counts: { message_count: number; unlock_progress: number },
+  ): void {
+    this.state.stored(messageId, counts);
     if (clientMsgId) {
       const outcome = this.state.confirm(clientMsgId, messageId);
       if (outcome) this.view.log.confirm(clientMsgId, messageId, outcome, this.state.receipt(messageId));

@@ -15,7 +15,9 @@ export function renderPartnerCard(card: HTMLElement, state: ChatState): void {
   const progress =
     state.nextUnlockAt === null
       ? "Everything is unlocked."
-      : `${plural(Math.max(0, state.nextUnlockAt - state.count), "more message")} to unlock ${revealedAt(state.level + 1)}.`;
+      : `${plural(Math.max(0, state.nextUnlockAt - state.progress), "more message")} to unlock ${revealedAt(state.level + 1)}.`;
+  // Levels follow unlock_progress, which a monologue does not move: say so when one side is ahead.
+  const balance = state.nextUnlockAt !== null && state.progress < state.count ? "Levels open as you both write." : null;
   const presence = state.ended
     ? null
     : state.online
@@ -38,10 +40,10 @@ export function renderPartnerCard(card: HTMLElement, state: ChatState): void {
       ),
       h("progress", {
         max: state.nextUnlockAt ?? 1,
-        value: state.nextUnlockAt === null ? 1 : state.count,
+        value: state.nextUnlockAt === null ? 1 : state.progress,
         "aria-label": "Messages toward the next unlock level",
       }),
-      h("p", { class: "hint" }, progress),
+      h("p", { class: "hint" }, progress, balance ? " " : null, balance),
       h(
         "dl",
         { class: "facts" },

@@ -125,6 +125,9 @@ export async function createTestContext(
     RATE_LIMIT_SENDS_PER_MINUTE: "100000",
     RATE_LIMIT_FIND_MATCH_PER_MINUTE: "100000",
     RATE_LIMIT_AUTH_PER_MINUTE: "100000",
+    RATE_LIMIT_BLOCKS_PER_MINUTE: "100000",
+    RATE_LIMIT_REPORTS_PER_MINUTE: "100000",
+    RATE_LIMIT_SOCKETS_PER_MINUTE: "100000",
     // One line per request would bury the test report; test/http/observability.test.ts turns it on.
     LOG_REQUESTS: "0",
     ...env,

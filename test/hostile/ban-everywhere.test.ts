@@ -94,7 +94,7 @@ describe("the automatic ban", () => {
     const villain = 14_200_001;
     const reporters = [14_200_002, 14_200_003, 14_200_004];
     const longAgo = new Date(Date.now() - 30 * 86_400_000);
-    await ctx.addUsers({ id: villain }, ...reporters.map((id) => ({ id, createdAt: longAgo })));
+    await ctx.addUsers({ id: villain }, ...reporters.map((id) => ({ id, profileCreatedAt: longAgo })));
     const matchIds: number[] = [];
     for (const reporter of reporters) {
       const matchId = await ctx.addMatch(reporter, villain);

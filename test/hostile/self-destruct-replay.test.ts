@@ -45,7 +45,14 @@ async function selfDestructedSend(first: number) {
 
 const firstReply = (messageId: number) => ({
   status: 200,
-  body: { success: true as const, message_id: messageId, message_count: 7, unlock_level: 0, unlocked: null },
+  body: {
+    success: true as const,
+    message_id: messageId,
+    message_count: 7,
+    unlock_progress: 0,
+    unlock_level: 0,
+    unlocked: null,
+  },
 });
 
 test("before the sweeper runs, a retry of a self-destructed message answers the first reply", async () => {

@@ -5,6 +5,7 @@ import { eq } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { matches, reports, users } from "../../src/db/schema";
 import { createTestContext, type TestContext } from "../helpers/app";
+import { conversation } from "../helpers/conversation";
 import { accessibilityProblems, HAVE_CHROMIUM, launch, type Person, person, screenshot } from "./browser";
 
 const WAIT = { timeout: 10_000 };
@@ -48,8 +49,9 @@ async function sees(page: Page, text: string): Promise<void> {
 const card = (page: Page) => page.locator(".partner");
 
 /** Sets the match's message count as if many messages had been exchanged: keeps the test short. */
+/** As if the two had already written `count` messages, taking turns. */
 async function seedCount(ctx: TestContext, matchId: number, count: number): Promise<void> {
-  await ctx.db.update(matches).set({ messageCount: count }).where(eq(matches.id, matchId));
+  await ctx.db.update(matches).set(conversation(count)).where(eq(matches.id, matchId));
 }
 
 async function confirmDialog(page: Page, button: string): Promise<void> {

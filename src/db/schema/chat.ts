@@ -29,6 +29,9 @@ export const messages = pgTable(
     text: text("text").notNull(),
     /** The match's message_count right after this message: replays an idempotent send's reply. */
     seq: integer("seq").notNull(),
+    /** The match's unlock_progress right after this message, and the level it reached (if any): its reply, for a replay. */
+    unlockProgress: integer("unlock_progress").notNull().default(0),
+    unlocked: smallint("unlocked"),
     clientMsgId: text("client_msg_id"),
     isSecret: boolean("is_secret").notNull().default(false),
     selfDestructAt: timestamp("self_destruct_at", { withTimezone: true, mode: "date" }),
@@ -63,6 +66,8 @@ export const spentClientMsgIds = pgTable(
     /** The deleted message's id and count, which the replayed reply carries. */
     messageId: bigint("message_id", { mode: "number" }).notNull(),
     seq: integer("seq").notNull(),
+    unlockProgress: integer("unlock_progress").notNull().default(0),
+    unlocked: smallint("unlocked"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.matchId, t.senderId, t.clientMsgId] })],

@@ -33,6 +33,9 @@ export const matches = pgTable(
     expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
     isActive: boolean("is_active").notNull().default(true),
     messageCount: integer("message_count").notNull().default(0),
+    /** Messages written by user_a and by user_b: unlocking needs both sides (unlock_progress). */
+    messagesA: integer("messages_a").notNull().default(0),
+    messagesB: integer("messages_b").notNull().default(0),
     lastMessageAt: timestamp("last_message_at", { withTimezone: true, mode: "date" }),
     secretChatExpiresAt: timestamp("secret_chat_expires_at", { withTimezone: true, mode: "date" }),
     endedAt: timestamp("ended_at", { withTimezone: true, mode: "date" }),

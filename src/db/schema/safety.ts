@@ -1,6 +1,6 @@
 // Blocks between users and reports against them.
 import { sql } from "drizzle-orm";
-import { bigint, check, index, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, index, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { matches } from "./matches";
 import { users } from "./users";
 
@@ -10,16 +10,18 @@ export const blocks = pgTable(
     blockerId: bigint("blocker_id", { mode: "number" })
       .notNull()
       .references(() => users.id),
-    blockedId: bigint("blocked_id", { mode: "number" })
-      .notNull()
-      .references(() => users.id),
+    /** No foreign key: a block by id may name someone who has not used the service yet (it applies once they do). */
+    blockedId: bigint("blocked_id", { mode: "number" }).notNull(),
     /** Set when the block was made by match, so listings can name the match instead of a hidden id. */
     viaMatchId: bigint("via_match_id", { mode: "number" }).references(() => matches.id, { onDelete: "set null" }),
     reason: text("reason"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
+    /** The block's own sequence: the blocked list is ordered by it, never by a (hidden) user id. */
+    seq: bigint("seq", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
   },
   (t) => [
     primaryKey({ columns: [t.blockerId, t.blockedId] }),
+    index("blocks_blocker_seq_idx").on(t.blockerId, t.seq),
     check("blocks_distinct_users", sql`${t.blockerId} <> ${t.blockedId}`),
     check("blocks_reason_length", sql`char_length(${t.reason}) <= 500`),
     index("blocks_blocked_idx").on(t.blockedId, t.blockerId),
@@ -46,6 +48,8 @@ export const reports = pgTable(
     evidence: text("evidence"),
     reason: text("reason").notNull(),
     status: text("status").$type<(typeof REPORT_STATUSES)[number]>().notNull().default("pending"),
+    /** Whether this report counts toward the automatic ban (the rule in safety/service.ts), decided when it was made. */
+    countsTowardBan: boolean("counts_toward_ban").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
     resolvedAt: timestamp("resolved_at", { withTimezone: true, mode: "date" }),
   },

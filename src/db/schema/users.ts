@@ -32,6 +32,8 @@ export const users = pgTable(
     banUntil: timestamp("ban_until", { withTimezone: true, mode: "date" }),
     banReason: text("ban_reason"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** When the profile was first saved (a row may exist earlier, e.g. for a block made before registering). */
+    profileCreatedAt: timestamp("profile_created_at", { withTimezone: true, mode: "date" }),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
   (t) => [

@@ -64,7 +64,7 @@ export async function getHistory(
 
   const hasMore = page.length > args.limit;
   const visible = page.slice(0, args.limit).reverse();
-  const state = unlockState(match.messageCount, thresholds, match.viewerIsPremium);
+  const state = unlockState(match, thresholds, match.viewerIsPremium);
   const secretChatActive = isSecretChatActive(match.secretChatExpiresAt, now);
   return {
     success: true,

@@ -9,7 +9,7 @@ import {
   SafeString,
   Timestamp,
 } from "../../kernel/schemas";
-import { ChatMessage, PartnerProfile } from "../../kernel/views";
+import { ChatMessage, PartnerProfile, UnlockCounters, UnlockLevel, UnlockProgress } from "../../kernel/views";
 
 export const MAX_MESSAGE_CHARS = 2000;
 
@@ -36,7 +36,8 @@ export const SentMessage = t.Object({
   success: t.Literal(true),
   message_id: Id("The stored message"),
   message_count: t.Integer({ minimum: 1 }),
-  unlock_level: t.Integer({ minimum: 0, maximum: 4 }),
+  unlock_progress: UnlockProgress,
+  unlock_level: UnlockLevel,
   unlocked: t.Nullable(t.Integer({ minimum: 1, maximum: 4, description: "Level this message reached, else null" })),
 });
 export type SentMessage = typeof SentMessage.static;
@@ -53,9 +54,7 @@ export const HistoryPage = t.Object({
   match_id: Id("Match id"),
   partner: PartnerProfile,
   messages: t.Array(ChatMessage, { description: "Oldest first within the page" }),
-  message_count: t.Integer({ minimum: 0 }),
-  unlock_level: t.Integer({ minimum: 0, maximum: 4 }),
-  next_unlock_at: t.Nullable(t.Integer()),
+  ...UnlockCounters,
   expires_at: Timestamp(),
   is_active: t.Boolean({ description: "False once the match ended or expired" }),
   secret_chat_active: t.Boolean(),

@@ -10,7 +10,7 @@ import type { Bus } from "../../realtime/bus";
 import { participantTopic } from "../../realtime/topics";
 import type { AppDeps } from "../deps";
 import { limitsOf } from "../limits";
-import { levelReachedAt, nextUnlockAt, partnerView, type Thresholds, viewerLevel } from "../profiles/unlock";
+import { nextUnlockAt, partnerView, type Thresholds, type UnlockLevel, viewerLevel } from "../profiles/unlock";
 import { isPremium } from "../rules";
 import { messageView } from "./history";
 import { MAX_MESSAGE_CHARS, type SentMessage } from "./model";
@@ -49,7 +49,7 @@ function checkMessageText(text: string, field: string): void {
 
 export function createChatSender({ db, config, realtime }: AppDeps): ChatSender {
   // Sends over HTTP and sockets share one writer, so they batch together; half the pool at most.
-  const writer = createMessageWriter(db, Math.max(1, Math.floor(config.dbPoolSize / 2)));
+  const writer = createMessageWriter(db, config.unlockThresholds, Math.max(1, Math.floor(config.dbPoolSize / 2)));
   const limits = limitsOf(config.rateLimits);
   const thresholds = config.unlockThresholds;
 
@@ -64,8 +64,9 @@ export function createChatSender({ db, config, realtime }: AppDeps): ChatSender 
         success: true,
         message_id: message.id,
         message_count: message.seq,
-        unlock_level: viewerLevel(message.seq, thresholds, senderIsPremium),
-        unlocked: levelReachedAt(message.seq, thresholds),
+        unlock_progress: message.progress,
+        unlock_level: viewerLevel(message.progress, thresholds, senderIsPremium),
+        unlocked: message.unlocked,
       };
       onStored?.(reply);
       if (!sent.replayed) {
@@ -89,7 +90,7 @@ async function publishSent(db: Db, bus: Bus, thresholds: Thresholds, sent: SendR
   for (const viewer of participants) {
     bus.publish(participantTopic(message.matchId, viewer), { type: "message", message: messageView(message, viewer) });
   }
-  const level = levelReachedAt(message.seq, thresholds);
+  const level = message.unlocked as UnlockLevel | null;
   if (level === null) return;
 
   const profiles = await db.select().from(users).where(inArray(users.id, participants));

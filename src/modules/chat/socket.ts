@@ -11,7 +11,7 @@ import { authenticate } from "../auth/plugin";
 import type { AppDeps } from "../deps";
 import { limitsOf } from "../limits";
 import { loadParticipantMatch } from "../matches/service";
-import { viewerLevel } from "../profiles/unlock";
+import { unlockState } from "../profiles/unlock";
 import { banned, closedMatchError } from "../rules";
 import { FloodGuard, MAX_FRAME_BYTES, parseFrame } from "./frames";
 import { markRead, messagesAfter } from "./history";
@@ -37,7 +37,7 @@ interface Session {
 interface Upgrade {
   session: Session;
   since: number | null;
-  connected: { unlock_level: number; message_count: number };
+  connected: { unlock_level: number; unlock_progress: number; message_count: number };
 }
 
 const topicsOf = (session: Session) => [participantTopic(session.matchId, session.userId), userTopic(session.userId)];
@@ -116,6 +116,7 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps, sender: ChatSend
         client_msg_id: clientMsgId ?? null,
         message_id: reply.message_id,
         message_count: reply.message_count,
+        unlock_progress: reply.unlock_progress,
         unlock_level: reply.unlock_level,
       });
     try {
@@ -204,14 +205,16 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps, sender: ChatSend
           if (match.viewerIsBanned) throw banned();
           const closed = closedMatchError(match, now);
           if (closed) throw closed;
+          const { next_unlock_at: _, ...connected } = unlockState(
+            match,
+            config.unlockThresholds,
+            match.viewerIsPremium,
+          );
           return {
             upgrade: {
               session: { userId, matchId: match.id, partnerId: match.partner.id, guard: new FloodGuard() },
               since: query.since === undefined ? null : inRange("since", query.since, 0),
-              connected: {
-                unlock_level: viewerLevel(match.messageCount, config.unlockThresholds, match.viewerIsPremium),
-                message_count: match.messageCount,
-              },
+              connected,
             },
           };
         },

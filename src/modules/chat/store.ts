@@ -5,6 +5,7 @@ import { alias } from "drizzle-orm/pg-core";
 import { at, type Db, isUniqueViolation, type RawTimestamp, rows, toDate, toDateOrNull } from "../../db/client";
 import { matches, users } from "../../db/schema";
 import { AppError } from "../../kernel/errors";
+import { levelSql, type Thresholds } from "../profiles/unlock";
 import {
   banned,
   closedMatchError,
@@ -24,6 +25,9 @@ export interface StoredMessage {
   text: string;
   /** The match's message count right after this message. */
   seq: number;
+  /** The match's unlock_progress right after this message, and the level it reached (null: none). */
+  progress: number;
+  unlocked: number | null;
   isSecret: boolean;
   selfDestructAt: Date | null;
   createdAt: Date;
@@ -53,8 +57,8 @@ type MessageRow = Omit<StoredMessage, "selfDestructAt" | "createdAt"> & {
 };
 
 const messageColumns = sql.raw(
-  `id, match_id AS "matchId", sender_id AS "senderId", text, seq, is_secret AS "isSecret",
-   self_destruct_at AS "selfDestructAt", created_at AS "createdAt"`,
+  `id, match_id AS "matchId", sender_id AS "senderId", text, seq, unlock_progress AS progress, unlocked,
+   is_secret AS "isSecret", self_destruct_at AS "selfDestructAt", created_at AS "createdAt"`,
 );
 
 function toResult(row: MessageRow, now: Date, replayed: boolean): SendResult {
@@ -65,6 +69,8 @@ function toResult(row: MessageRow, now: Date, replayed: boolean): SendResult {
       senderId: row.senderId,
       text: row.text,
       seq: row.seq,
+      progress: row.progress,
+      unlocked: row.unlocked,
       isSecret: row.isSecret,
       selfDestructAt: toDateOrNull(row.selfDestructAt),
       createdAt: toDate(row.createdAt),
@@ -75,18 +81,28 @@ function toResult(row: MessageRow, now: Date, replayed: boolean): SendResult {
   };
 }
 
+// unlock_progress after a message and before it (the sender's side one message fewer), from its numbered counts.
+const progressAfter = sql.raw("LEAST(n.seq, 2 * LEAST(n.a_after, n.b_after))");
+const progressBefore = sql.raw("LEAST(n.seq - 1, 2 * LEAST(n.a_after - n.by_a, n.b_after - (1 - n.by_a)))");
+
 const m = alias(matches, "m");
 const u = alias(users, "u");
 
 /**
  * The one statement that stores sends, in one transaction. The matches are locked in id order (no
- * two batches can deadlock), each is bumped by its number of messages, and each message takes the
- * next count of its match in arrival order. Left out: senders who are banned or not in the match,
+ * two batches can deadlock), each is bumped by its number of messages (in all and per side), and
+ * each message takes the next counts of its match in arrival order, with the unlock_progress after
+ * it and the level it reached (both kept for a replay's reply). Left out: senders who are banned or not in the match,
  * client_msg_ids already taken (by a stored message, or one that self-destructed), matches that are not open (checked under the lock). During a
  * secret chat a message is stored secret, to be deleted when the secret chat ends. Returns the
  * stored results by their index in `sends`.
  */
-export async function storeSends(db: Db, sends: readonly SendArgs[], now: Date): Promise<Map<number, SendResult>> {
+export async function storeSends(
+  db: Db,
+  thresholds: Thresholds,
+  sends: readonly SendArgs[],
+  now: Date,
+): Promise<Map<number, SendResult>> {
   const input = JSON.stringify(
     sends.map((send, ord) => ({
       ord,
@@ -116,20 +132,35 @@ export async function storeSends(db: Db, sends: readonly SendArgs[], now: Date):
         ), locked AS (
           SELECT id FROM matches WHERE id IN (SELECT match_id FROM allowed) ORDER BY id FOR UPDATE
         ), bumped AS (
-          UPDATE matches m SET message_count = m.message_count + n.count, last_message_at = ${at(now)}
-          FROM (SELECT match_id, count(*)::int AS count FROM allowed GROUP BY match_id) n, locked l
+          UPDATE matches m SET message_count = m.message_count + n.count, messages_a = m.messages_a + n.count_a,
+                 messages_b = m.messages_b + n.count_b, last_message_at = ${at(now)}
+          FROM (SELECT a.match_id, count(*)::int AS count,
+                       count(*) FILTER (WHERE a.sender_id = x.user_a)::int AS count_a,
+                       count(*) FILTER (WHERE a.sender_id = x.user_b)::int AS count_b
+                FROM allowed a JOIN matches x ON x.id = a.match_id GROUP BY a.match_id) n, locked l
           WHERE m.id = n.match_id AND l.id = m.id AND ${matchOpenSql(m, now)}
-          RETURNING m.id, m.message_count - n.count AS before, m.user_a, m.user_b,
+          RETURNING m.id, m.user_a, m.user_b, m.message_count - n.count AS count_before,
+                    m.messages_a - n.count_a AS a_before, m.messages_b - n.count_b AS b_before,
                     CASE WHEN ${secretChatActiveSql(m, now)} THEN m.secret_chat_expires_at END AS self_destruct_at
         ), numbered AS (
-          SELECT a.*, b.before + row_number() OVER (PARTITION BY a.match_id ORDER BY a.ord) AS seq,
-                 b.self_destruct_at,
+          SELECT a.*, b.self_destruct_at,
+                 b.count_before + row_number() OVER w AS seq,
+                 b.a_before + count(*) FILTER (WHERE a.sender_id = b.user_a) OVER w AS a_after,
+                 b.b_before + count(*) FILTER (WHERE a.sender_id = b.user_b) OVER w AS b_after,
+                 (a.sender_id = b.user_a)::int AS by_a,
                  CASE WHEN a.sender_id = b.user_a THEN b.user_b ELSE b.user_a END AS partner_id
           FROM allowed a JOIN bumped b ON b.id = a.match_id
+          WINDOW w AS (PARTITION BY a.match_id ORDER BY a.ord)
+        ), progressed AS (
+          SELECT n.*, ${progressAfter} AS progress, ${progressBefore} AS progress_before FROM numbered n
         ), inserted AS (
-          INSERT INTO messages (match_id, sender_id, text, seq, client_msg_id, is_secret, self_destruct_at, created_at)
-          SELECT match_id, sender_id, text, seq, client_msg_id, self_destruct_at IS NOT NULL, self_destruct_at, ${at(now)}
-          FROM numbered ORDER BY ord
+          INSERT INTO messages (match_id, sender_id, text, seq, unlock_progress, unlocked, client_msg_id, is_secret,
+                                self_destruct_at, created_at)
+          SELECT match_id, sender_id, text, seq, progress,
+                 CASE WHEN ${levelSql(sql`progress`, thresholds)} > ${levelSql(sql`progress_before`, thresholds)}
+                      THEN ${levelSql(sql`progress`, thresholds)} END,
+                 client_msg_id, self_destruct_at IS NOT NULL, self_destruct_at, ${at(now)}
+          FROM progressed ORDER BY ord
           RETURNING ${messageColumns}
         )
         SELECT inserted.*, n.ord, n.partner_id AS "partnerId", u.premium_until AS "senderPremiumUntil"
@@ -154,7 +185,8 @@ async function findByClientMsgId(db: Db, args: SendArgs): Promise<MessageRow | u
         FROM (
           SELECT ${messageColumns} FROM messages WHERE ${taken}
           UNION ALL
-          SELECT message_id, match_id, sender_id, '', seq, true, NULL, created_at FROM spent_client_msg_ids WHERE ${taken}
+          SELECT message_id, match_id, sender_id, '', seq, unlock_progress, unlocked, true, NULL, created_at
+          FROM spent_client_msg_ids WHERE ${taken}
         ) AS first
         LIMIT 1`,
   );
@@ -191,11 +223,16 @@ const SEND_ATTEMPTS = 2;
  * Stores one message (a batch of one) and returns it only after it committed, so the caller may
  * publish it at once. With a client_msg_id, a retry returns the first message and stores nothing new.
  */
-export async function sendMessage(db: Db, args: SendArgs, now = new Date()): Promise<SendResult> {
+export async function sendMessage(
+  db: Db,
+  thresholds: Thresholds,
+  args: SendArgs,
+  now = new Date(),
+): Promise<SendResult> {
   for (let attempt = 0; attempt < SEND_ATTEMPTS; attempt++) {
     let stored: SendResult | undefined;
     try {
-      stored = (await storeSends(db, [args], now)).get(0);
+      stored = (await storeSends(db, thresholds, [args], now)).get(0);
     } catch (error) {
       // Two sends with one client_msg_id raced: the loser's whole statement rolled back.
       if (!(args.clientMsgId && isUniqueViolation(error))) throw error;

@@ -1,6 +1,7 @@
 // Group commit for sends: messages that arrive while earlier writes are running are stored together.
 import type { Db } from "../../db/client";
 import type { Metric } from "../../kernel/metrics";
+import type { Thresholds } from "../profiles/unlock";
 import { type SendArgs, type SendResult, sendMessage, storeSends } from "./store";
 
 export interface MessageWriter {
@@ -30,13 +31,13 @@ const MAX_BATCH = 256;
  * a retried client_msg_id, a match that changed meanwhile), and every message of a batch that
  * failed, is sent again alone, so its reply or error is exactly `sendMessage`'s.
  */
-export function createMessageWriter(db: Db, maxWrites: number): MessageWriter {
+export function createMessageWriter(db: Db, thresholds: Thresholds, maxWrites: number): MessageWriter {
   const queue: Pending[] = [];
   let running = 0;
   let batches = 0;
   let batchedMessages = 0;
 
-  const alone = (item: Pending) => sendMessage(db, item.args, item.now).then(item.resolve, item.reject);
+  const alone = (item: Pending) => sendMessage(db, thresholds, item.args, item.now).then(item.resolve, item.reject);
 
   async function write(batch: Pending[]): Promise<void> {
     if (batch.length === 1) return alone(batch[0]!);
@@ -46,6 +47,7 @@ export function createMessageWriter(db: Db, maxWrites: number): MessageWriter {
     try {
       stored = await storeSends(
         db,
+        thresholds,
         batch.map((item) => item.args),
         now,
       );

@@ -9,7 +9,7 @@ import {
   SafeString,
   Timestamp,
 } from "../../kernel/schemas";
-import { Gender, PartnerProfile } from "../../kernel/views";
+import { Gender, PartnerProfile, UnlockCounters } from "../../kernel/views";
 
 export const FindMatchInput = t.Object({
   user_id: CallerId(),
@@ -20,18 +20,12 @@ export const FindMatchInput = t.Object({
 });
 export type FindMatchInput = typeof FindMatchInput.static;
 
-const UnlockState = {
-  message_count: t.Integer({ minimum: 0 }),
-  unlock_level: t.Integer({ minimum: 0, maximum: 4 }),
-  next_unlock_at: t.Nullable(t.Integer({ description: "Message count of the next level; null at level 4" })),
-};
-
 export const FoundMatch = t.Object({
   success: t.Literal(true),
   match_id: Id("The new match"),
   expires_at: Timestamp(),
   is_premium: t.Boolean(),
-  ...UnlockState,
+  ...UnlockCounters,
   partner: PartnerProfile,
 });
 export type FoundMatch = typeof FoundMatch.static;
@@ -39,7 +33,7 @@ export type FoundMatch = typeof FoundMatch.static;
 export const MatchListItem = t.Object({
   match_id: Id("Match id"),
   partner: PartnerProfile,
-  ...UnlockState,
+  ...UnlockCounters,
   expires_at: Timestamp(),
   secret_chat_active: t.Boolean(),
   last_message_at: NullableTimestamp(),

@@ -10,6 +10,7 @@ import {
   dailyLimitFor,
   isBanned,
   isPremium,
+  type MatchCounts,
   matchNotFound,
   matchOpenSql,
   messageVisibleSql,
@@ -35,6 +36,11 @@ const partnerColumns = (alias: string) =>
 // The aliases the raw queries below give their tables, so the rules' SQL can name their columns.
 const m = alias(matches, "m");
 const msg = alias(messages, "msg");
+
+// A match's message counters (rules.ts, unlock progress), aliased to MatchCounts' names.
+const countColumns = sql.raw(
+  `m.message_count AS "messageCount", m.messages_a AS "messagesA", m.messages_b AS "messagesB"`,
+);
 
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, "\\$&")}%`;
 
@@ -111,7 +117,7 @@ export async function findMatch(
     throw findMatchRefusal(error, rules.dailyMatchLimit) ?? error;
   }
   const { matchId, isPremium: premium, ...partner } = found!;
-  const state = unlockState(0, rules.unlockThresholds, premium);
+  const state = unlockState({ messageCount: 0, messagesA: 0, messagesB: 0 }, rules.unlockThresholds, premium);
   const reply: FoundMatch = {
     success: true,
     match_id: matchId,
@@ -123,9 +129,8 @@ export async function findMatch(
   return { reply, partnerId: partner.id };
 }
 
-interface MatchListRow extends ProfileRow {
+interface MatchListRow extends ProfileRow, MatchCounts {
   matchId: number;
-  messageCount: number;
   expiresAt: RawTimestamp;
   secretChatExpiresAt: RawTimestamp | null;
   lastMessageAt: RawTimestamp | null;
@@ -148,7 +153,7 @@ export async function listMatches(
   const premium = await callerIsPremium(db, userId, now);
   const list = await rows<MatchListRow>(
     db,
-    sql`SELECT m.id AS "matchId", m.message_count AS "messageCount", m.expires_at AS "expiresAt",
+    sql`SELECT m.id AS "matchId", ${countColumns}, m.expires_at AS "expiresAt",
           m.secret_chat_expires_at AS "secretChatExpiresAt", m.last_message_at AS "lastMessageAt",
           ${partnerColumns("p")},
           (SELECT count(*) FROM messages msg
@@ -163,7 +168,7 @@ export async function listMatches(
   return {
     isPremium: premium,
     matches: list.map((row) => {
-      const state = unlockState(row.messageCount, thresholds, premium);
+      const state = unlockState(row, thresholds, premium);
       const secretChatEnds = toDateOrNull(row.secretChatExpiresAt);
       return {
         match_id: row.matchId,
@@ -210,9 +215,8 @@ export async function getStats(db: Db, dailyLimit: number, userId: number, now =
 }
 
 /** A match as one of its two users sees it, with the partner's profile row. */
-export interface ParticipantMatch {
+export interface ParticipantMatch extends MatchCounts {
   id: number;
-  messageCount: number;
   expiresAt: Date;
   isActive: boolean;
   endReason: string | null;
@@ -248,19 +252,19 @@ export async function loadParticipantMatch(
   now: Date,
 ): Promise<ParticipantMatch> {
   const [row] = await rows<
-    ProfileRow & {
-      matchId: number;
-      messageCount: number;
-      expiresAt: RawTimestamp;
-      isActive: boolean;
-      endReason: string | null;
-      secretChatExpiresAt: RawTimestamp | null;
-      viewerPremiumUntil: RawTimestamp | null;
-      viewerBanUntil: RawTimestamp | null;
-    }
+    ProfileRow &
+      MatchCounts & {
+        matchId: number;
+        expiresAt: RawTimestamp;
+        isActive: boolean;
+        endReason: string | null;
+        secretChatExpiresAt: RawTimestamp | null;
+        viewerPremiumUntil: RawTimestamp | null;
+        viewerBanUntil: RawTimestamp | null;
+      }
   >(
     db,
-    sql`SELECT m.id AS "matchId", m.message_count AS "messageCount", m.expires_at AS "expiresAt",
+    sql`SELECT m.id AS "matchId", ${countColumns}, m.expires_at AS "expiresAt",
           m.is_active AS "isActive", m.end_reason AS "endReason",
           m.secret_chat_expires_at AS "secretChatExpiresAt",
           ${partnerColumns("p")},
@@ -274,6 +278,8 @@ export async function loadParticipantMatch(
   return {
     id: row.matchId,
     messageCount: row.messageCount,
+    messagesA: row.messagesA,
+    messagesB: row.messagesB,
     expiresAt: toDate(row.expiresAt),
     isActive: row.isActive,
     endReason: row.endReason,

@@ -46,10 +46,11 @@ export async function sweep(db: Db, now = new Date()): Promise<SweepResult | nul
         sql`WITH deleted AS (
               DELETE FROM messages WHERE id IN (
                 SELECT id FROM messages WHERE self_destruct_at <= ${at(now)} LIMIT ${DELETE_BATCH}
-              ) RETURNING id, match_id, sender_id, client_msg_id, seq
+              ) RETURNING id, match_id, sender_id, client_msg_id, seq, unlock_progress, unlocked
             ), spent AS (
-              INSERT INTO spent_client_msg_ids (match_id, sender_id, client_msg_id, message_id, seq, created_at)
-              SELECT match_id, sender_id, client_msg_id, id, seq, ${at(now)} FROM deleted
+              INSERT INTO spent_client_msg_ids
+                (match_id, sender_id, client_msg_id, message_id, seq, unlock_progress, unlocked, created_at)
+              SELECT match_id, sender_id, client_msg_id, id, seq, unlock_progress, unlocked, ${at(now)} FROM deleted
               WHERE client_msg_id IS NOT NULL
               ON CONFLICT DO NOTHING
             )

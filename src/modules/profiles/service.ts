@@ -1,5 +1,5 @@
 // Profile persistence: create or replace the caller's profile, and read it back with account state.
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { users } from "../../db/schema";
 import { isBanned, isPremium, userNotFound } from "../rules";
@@ -40,8 +40,12 @@ export async function saveProfile(db: Db, userId: number, input: ProfileInput, n
   };
   const [row] = await db
     .insert(users)
-    .values({ id: userId, createdAt: now, ...profile })
-    .onConflictDoUpdate({ target: users.id, set: profile })
+    .values({ id: userId, createdAt: now, profileCreatedAt: now, ...profile })
+    .onConflictDoUpdate({
+      target: users.id,
+      // A row made earlier (a block before registering) gets its profile's birthday now.
+      set: { ...profile, profileCreatedAt: sql`coalesce(${users.profileCreatedAt}, excluded.profile_created_at)` },
+    })
     .returning();
   return ownProfile(row!, now);
 }

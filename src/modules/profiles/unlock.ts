@@ -1,6 +1,8 @@
-// Unlock levels: how much of the partner's profile a viewer sees at a given message count.
+// Unlock levels: how much of the partner's profile a viewer sees at a given unlock_progress (rules.ts says how it grows).
+import { type SQL, sql } from "drizzle-orm";
 import type { Gender } from "../../db/schema";
 import type { PartnerProfile } from "../../kernel/views";
+import { type MatchCounts, unlockProgress } from "../rules";
 import { REVEALS } from "./reveals";
 
 export type Thresholds = readonly [number, number, number, number];
@@ -19,24 +21,30 @@ export interface ProfileRow {
   photoUrl: string | null;
 }
 
-/** The level a message count reaches: the number of thresholds at or below it. */
-export function levelForCount(count: number, thresholds: Thresholds): UnlockLevel {
-  return thresholds.filter((threshold) => count >= threshold).length as UnlockLevel;
+/** The level an unlock_progress reaches: the number of thresholds at or below it. */
+export function levelFor(progress: number, thresholds: Thresholds): UnlockLevel {
+  return thresholds.filter((threshold) => progress >= threshold).length as UnlockLevel;
 }
 
-/** A premium viewer sees everything at once; everyone else sees what the count has unlocked. */
-export function viewerLevel(count: number, thresholds: Thresholds, viewerIsPremium: boolean): UnlockLevel {
-  return viewerIsPremium ? MAX_LEVEL : levelForCount(count, thresholds);
+/** levelFor in SQL, over a progress expression: the same thresholds, counted by the database. */
+export function levelSql(progress: SQL, thresholds: Thresholds): SQL {
+  const [t1, t2, t3, t4] = thresholds;
+  return sql`((${progress} >= ${t1})::int + (${progress} >= ${t2})::int + (${progress} >= ${t3})::int + (${progress} >= ${t4})::int)`;
+}
+
+/** A premium viewer sees everything at once; everyone else sees what the progress has unlocked. */
+export function viewerLevel(progress: number, thresholds: Thresholds, viewerIsPremium: boolean): UnlockLevel {
+  return viewerIsPremium ? MAX_LEVEL : levelFor(progress, thresholds);
 }
 
 export function nextUnlockAt(level: UnlockLevel, thresholds: Thresholds): number | null {
   return level >= MAX_LEVEL ? null : thresholds[level as 0 | 1 | 2 | 3];
 }
 
-/** The level this message count has just reached, or null when it crossed no threshold. */
-export function levelReachedAt(count: number, thresholds: Thresholds): UnlockLevel | null {
-  const index = thresholds.indexOf(count);
-  return index === -1 ? null : ((index + 1) as UnlockLevel);
+/** The level a message reached by moving the progress from `before` to `after`, or null when it crossed no threshold. */
+export function levelReached(before: number, after: number, thresholds: Thresholds): UnlockLevel | null {
+  const level = levelFor(after, thresholds);
+  return level > levelFor(before, thresholds) ? level : null;
 }
 
 /**
@@ -63,12 +71,19 @@ export function partnerView(profile: ProfileRow, level: UnlockLevel): PartnerPro
 
 export interface UnlockState {
   message_count: number;
+  unlock_progress: number;
   unlock_level: UnlockLevel;
   next_unlock_at: number | null;
 }
 
 /** The counters every match reply carries, as seen by one viewer. */
-export function unlockState(count: number, thresholds: Thresholds, viewerIsPremium: boolean): UnlockState {
-  const level = viewerLevel(count, thresholds, viewerIsPremium);
-  return { message_count: count, unlock_level: level, next_unlock_at: nextUnlockAt(level, thresholds) };
+export function unlockState(counts: MatchCounts, thresholds: Thresholds, viewerIsPremium: boolean): UnlockState {
+  const progress = unlockProgress(counts);
+  const level = viewerLevel(progress, thresholds, viewerIsPremium);
+  return {
+    message_count: counts.messageCount,
+    unlock_progress: progress,
+    unlock_level: level,
+    next_unlock_at: nextUnlockAt(level, thresholds),
+  };
 }

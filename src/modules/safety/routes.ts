@@ -4,20 +4,25 @@ import { errors } from "../../kernel/schemas";
 import { publishToParticipants } from "../../realtime/bus";
 import { assertCaller, authPlugin } from "../auth/plugin";
 import type { AppDeps } from "../deps";
+import { limitsOf } from "../limits";
 import { announceBan } from "./ban";
 import { BlockedList, BlockInput, Done, ReportCreated, ReportInput, UnblockInput } from "./model";
 import { blockUser, createReport, listBlocks, unblockUser } from "./service";
 
-export const safetyRoutes = ({ db, config, realtime: { bus } }: AppDeps) =>
-  new Elysia({ name: "safety", prefix: "/api/mystery" })
+export const safetyRoutes = ({ db, config, realtime: { bus, limiter } }: AppDeps) => {
+  const limits = limitsOf(config.rateLimits);
+  const rules = { thresholds: config.unlockThresholds, autoBanMinAccountAgeHours: config.autoBanMinAccountAgeHours };
+  return new Elysia({ name: "safety", prefix: "/api/mystery" })
     .use(authPlugin(config))
     .post(
       "/block",
       async ({ userId, body }) => {
         assertCaller(userId, body.user_id);
+        await limiter.take(limits.block, userId);
         // The ended matches are not part of the reply: it must not tell more than "done".
         const { blockedId, endedMatchIds } = await blockUser(
           db,
+          config.unlockThresholds,
           userId,
           { userId: body.block_user_id, matchId: body.match_id },
           body.reason ?? null,
@@ -45,6 +50,7 @@ export const safetyRoutes = ({ db, config, realtime: { bus } }: AppDeps) =>
       "/unblock",
       async ({ userId, body }) => {
         assertCaller(userId, body.user_id);
+        await limiter.take(limits.block, userId);
         await unblockUser(db, userId, { userId: body.block_user_id, matchId: body.match_id });
         return { success: true as const, message: "User unblocked" };
       },
@@ -83,7 +89,8 @@ export const safetyRoutes = ({ db, config, realtime: { bus } }: AppDeps) =>
       "/report",
       async ({ userId, body }) => {
         assertCaller(userId, body.reporter_id);
-        const { reportId, banned } = await createReport(db, userId, body);
+        await limiter.take(limits.report, userId);
+        const { reportId, banned } = await createReport(db, rules, userId, body);
         if (banned !== null) announceBan(bus, banned);
         return { success: true as const, report_id: reportId };
       },
@@ -101,3 +108,4 @@ export const safetyRoutes = ({ db, config, realtime: { bus } }: AppDeps) =>
         },
       },
     );
+};

@@ -1,11 +1,19 @@
 // Safety: blocking (which ends the pair's active matches), the blocked list, reports and the auto-ban.
 import { and, eq, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { at, type Db, type RawTimestamp, rows, toDate } from "../../db/client";
 import { blocks, matches, messages, reports, users } from "../../db/schema";
 import { AppError, invalidField } from "../../kernel/errors";
 import { lockPair } from "../matches/service";
 import { MAX_LEVEL, type Thresholds, viewerLevel } from "../profiles/unlock";
-import { isPremium, matchNotFound, messageVisibleSql, userNotFound } from "../rules";
+import {
+  isPremium,
+  matchNotFound,
+  messageVisibleSql,
+  notBannedSql,
+  partnerIdRevealedSql,
+  unlockProgress,
+} from "../rules";
 import type { BlockedItem, ReportInput } from "./model";
 
 const messageNotFound = () => new AppError(404, "message_not_found", "Message not found");
@@ -16,10 +24,11 @@ export interface Target {
   matchId?: number;
 }
 
-interface ResolvedTarget {
-  userId: number;
-  /** The match the target was named by, when it was named by match. */
-  viaMatchId: number | null;
+/** The rules a safety action needs from the config. */
+export interface SafetyRules {
+  readonly thresholds: Thresholds;
+  /** A reporter's profile must be this old for the report to count toward the automatic ban. */
+  readonly autoBanMinAccountAgeHours: number;
 }
 
 /** The match rows of the pair {a, b}, whichever side asked for the match. */
@@ -44,64 +53,67 @@ async function partnerOf(db: Db, callerId: number, matchId: number): Promise<num
   return match.userA === callerId ? match.userB : match.userA;
 }
 
-/** Resolves a block/unblock target: the partner of the caller's match, or an existing user other than the caller. */
-async function resolveBlockTarget(db: Db, callerId: number, target: Target): Promise<ResolvedTarget> {
-  checkAddressing(target, "block_user_id");
-  if (target.matchId !== undefined) {
-    return { userId: await partnerOf(db, callerId, target.matchId), viaMatchId: target.matchId };
-  }
-  const userId = target.userId!;
-  if (userId === callerId) throw invalidField("block_user_id", "must not be yourself");
-  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.id, userId));
-  if (!user) throw userNotFound();
-  return { userId, viaMatchId: null };
+async function callerIsPremium(db: Db, callerId: number, now: Date): Promise<boolean> {
+  const [caller] = await db.select({ premiumUntil: users.premiumUntil }).from(users).where(eq(users.id, callerId));
+  return isPremium(caller?.premiumUntil ?? null, now);
 }
 
+/** The pair's matches whose partner id the caller sees (level 4, or the caller is premium). */
+const revealedTo = (callerPremium: boolean, thresholds: Thresholds) =>
+  partnerIdRevealedSql(matches, callerPremium, thresholds[MAX_LEVEL - 1]!);
+
 /**
- * Blocks a user, by id or as the partner of one of the caller's matches, and in the same
- * transaction ends every active match between the two (reason `blocked`), so neither can write
- * into it again; find-match never pairs a blocked pair. Repeating a block changes nothing.
+ * Blocks a user, by id or as the partner of one of the caller's matches; find-match never pairs a
+ * blocked pair. By match, it ends that match (reason `blocked`) in the same transaction. By id the
+ * reply must say nothing about the id (registered or not, stranger or hidden partner: the same
+ * "done"), so the block is stored whatever the id, and it ends only the pair's matches in which
+ * that id is known to the caller (revealed at level 4). Repeating a block changes nothing.
  * Returns the ids of the matches it ended, for `match_ended` events published after the commit.
  */
 export async function blockUser(
   db: Db,
+  thresholds: Thresholds,
   callerId: number,
   target: Target,
   reason: string | null,
   now = new Date(),
 ): Promise<{ blockedId: number; endedMatchIds: number[] }> {
+  checkAddressing(target, "block_user_id");
+  if (target.userId === callerId) throw invalidField("block_user_id", "must not be yourself");
   return db.transaction(async (tx) => {
-    const blocked = await resolveBlockTarget(tx, callerId, target);
-    await lockPair(tx, callerId, blocked.userId);
+    const viaMatchId = target.matchId ?? null;
+    const blockedId = viaMatchId === null ? target.userId! : await partnerOf(tx, callerId, viaMatchId);
+    await lockPair(tx, callerId, blockedId);
     // A caller who has not registered yet (no users row) may still block someone by id.
     await tx.insert(users).values({ id: callerId }).onConflictDoNothing();
     await tx
       .insert(blocks)
-      .values({
-        blockerId: callerId,
-        blockedId: blocked.userId,
-        viaMatchId: blocked.viaMatchId,
-        reason,
-        createdAt: now,
-      })
+      .values({ blockerId: callerId, blockedId, viaMatchId, reason, createdAt: now })
       .onConflictDoNothing();
+    const which =
+      viaMatchId === null
+        ? sql`${pairOf(callerId, blockedId)} AND ${revealedTo(await callerIsPremium(tx, callerId, now), thresholds)}`
+        : pairOf(callerId, blockedId);
     const ended = await tx
       .update(matches)
       .set({ isActive: false, endedAt: now, endedBy: callerId, endReason: "blocked" })
-      .where(and(eq(matches.isActive, true), pairOf(callerId, blocked.userId)))
+      .where(and(eq(matches.isActive, true), which))
       .returning({ id: matches.id });
-    return { blockedId: blocked.userId, endedMatchIds: ended.map((match) => match.id) };
+    return { blockedId, endedMatchIds: ended.map((match) => match.id) };
   });
 }
 
-/** Lifts the caller's block on a user, if any. Matches the block ended stay ended. */
+/** Lifts the caller's block on a user, if any: the same reply whatever the id. Matches the block ended stay ended. */
 export async function unblockUser(db: Db, callerId: number, target: Target): Promise<void> {
-  const blocked = await resolveBlockTarget(db, callerId, target);
-  await db.delete(blocks).where(and(eq(blocks.blockerId, callerId), eq(blocks.blockedId, blocked.userId)));
+  checkAddressing(target, "block_user_id");
+  if (target.userId === callerId) throw invalidField("block_user_id", "must not be yourself");
+  const blockedId = target.matchId === undefined ? target.userId! : await partnerOf(db, callerId, target.matchId);
+  await db.delete(blocks).where(and(eq(blocks.blockerId, callerId), eq(blocks.blockedId, blockedId)));
 }
 
 /**
- * The caller's blocks, newest first. The blocked user's id is shown only where the caller
+ * The caller's blocks, newest first by the block's own sequence (never by a user id, whose order
+ * would tell a hidden id's neighbourhood). The blocked user's id is shown only where the caller
  * already knew it: the block was made by id, or the match it was made from has unlocked the
  * partner's id for the caller (level 4, or the caller is premium now). Otherwise only the match
  * it came from is named.
@@ -118,18 +130,24 @@ export async function listBlocks(
     reason: string | null;
     createdAt: RawTimestamp;
     messageCount: number | null;
+    messagesA: number | null;
+    messagesB: number | null;
   }>(
     db,
     sql`SELECT b.blocked_id AS "blockedId", b.via_match_id AS "viaMatchId", b.reason, b.created_at AS "createdAt",
-          m.message_count AS "messageCount"
+          m.message_count AS "messageCount", m.messages_a AS "messagesA", m.messages_b AS "messagesB"
         FROM blocks b LEFT JOIN matches m ON m.id = b.via_match_id
         WHERE b.blocker_id = ${callerId}
-        ORDER BY b.created_at DESC, b.blocked_id DESC`,
+        ORDER BY b.seq DESC`,
   );
-  const [caller] = await db.select({ premiumUntil: users.premiumUntil }).from(users).where(eq(users.id, callerId));
-  const premium = isPremium(caller?.premiumUntil ?? null, now);
+  const premium = await callerIsPremium(db, callerId, now);
   return list.map((block) => {
-    const known = block.viaMatchId === null || viewerLevel(block.messageCount ?? 0, thresholds, premium) === MAX_LEVEL;
+    const progress = unlockProgress({
+      messageCount: block.messageCount ?? 0,
+      messagesA: block.messagesA ?? 0,
+      messagesB: block.messagesB ?? 0,
+    });
+    const known = block.viaMatchId === null || viewerLevel(progress, thresholds, premium) === MAX_LEVEL;
     return {
       block_user_id: known ? block.blockedId : null,
       match_id: block.viaMatchId,
@@ -142,21 +160,32 @@ export async function listBlocks(
 const AUTO_BAN_REPORTERS = 3;
 const AUTO_BAN_WINDOW_DAYS = 7;
 const AUTO_BAN_HOURS = 48;
+/** The reporter's row, as the counting query names it. */
+const r = alias(users, "r");
+/** Messages the reported user must have written in the match for a report about it to count. */
+const AUTO_BAN_MIN_MESSAGES = 3;
 export const AUTO_BAN_REASON = `auto: ${AUTO_BAN_REPORTERS} reports in ${AUTO_BAN_WINDOW_DAYS} days`;
 
 /**
- * The match a report is about: the caller's match named by id, or the match the caller shares
- * (or shared) with the reported user. Without one the reply is the 404 of a missing match, which
- * says nothing about whether the user exists.
+ * The match a report is about: the caller's match named by id, or, by user id, the match the caller
+ * shares (or shared) with that user, only when the id is known to the caller (revealed at level 4
+ * there, or given in a by-id block). Any other id, partner or not, is the 404 of a missing match:
+ * the reply says nothing the caller does not already know.
  */
-async function reportedMatch(db: Db, callerId: number, input: ReportInput) {
+async function reportedMatch(db: Db, thresholds: Thresholds, callerId: number, input: ReportInput, now: Date) {
   checkAddressing({ userId: input.reported_user_id, matchId: input.match_id }, "reported_user_id");
   if (input.match_id !== undefined) {
     return { matchId: input.match_id, reportedId: await partnerOf(db, callerId, input.match_id) };
   }
   const reportedId = input.reported_user_id!;
   if (reportedId === callerId) throw invalidField("reported_user_id", "must not be yourself");
-  const [match] = await db.select({ id: matches.id }).from(matches).where(pairOf(callerId, reportedId));
+  const premium = await callerIsPremium(db, callerId, now);
+  const givenById = sql`EXISTS (SELECT 1 FROM ${blocks} WHERE ${blocks.blockerId} = ${callerId}
+    AND ${blocks.blockedId} = ${reportedId} AND ${blocks.viaMatchId} IS NULL)`;
+  const [match] = await db
+    .select({ id: matches.id })
+    .from(matches)
+    .where(sql`${pairOf(callerId, reportedId)} AND (${revealedTo(premium, thresholds)} OR ${givenById})`);
   if (!match) throw matchNotFound();
   return { matchId: match.id, reportedId };
 }
@@ -189,21 +218,32 @@ async function messageEvidence(
 }
 
 /**
- * Stores a report against a user the reporter shares (or shared) a match with. Auto-ban: when
- * this report brings the number of distinct reporters of that user within the last 7 days to 3
- * or more (dismissed reports aside), the user is banned for 48 hours from now, unless already
- * banned for longer. A reporter already counted in the window adds nobody, so repeating a report
- * neither bans nor extends a ban.
+ * Stores a report against a user the reporter shares (or shared) a match with; every report is
+ * kept for the operators. It counts toward the automatic ban only when the reported user wrote
+ * at least 3 messages in that match, the reporter's profile is at least
+ * `autoBanMinAccountAgeHours` old, and the reporter is not banned — so fresh accounts that merely
+ * matched someone cannot ban them. When a counting report brings the distinct counting reporters
+ * of that user within the last 7 days to 3 or more (dismissed reports aside), the user is banned
+ * for 48 hours from now, unless already banned for longer. A reporter already counted in the
+ * window adds nobody, so repeating a report neither bans nor extends a ban.
  */
 export async function createReport(
   db: Db,
+  rules: SafetyRules,
   callerId: number,
   input: ReportInput,
   now = new Date(),
 ): Promise<{ reportId: number; banned: number | null }> {
   if (input.reason.trim() === "") throw invalidField("reason", "must not be only whitespace");
   return db.transaction(async (tx) => {
-    const { matchId, reportedId } = await reportedMatch(tx, callerId, input);
+    const { matchId, reportedId } = await reportedMatch(tx, rules.thresholds, callerId, input, now);
+    const oldEnough = new Date(now.getTime() - rules.autoBanMinAccountAgeHours * 3600_000);
+    const [counting] = await rows<{ counts: boolean }>(
+      tx,
+      sql`SELECT (CASE WHEN m.user_a = ${reportedId} THEN m.messages_a ELSE m.messages_b END) >= ${AUTO_BAN_MIN_MESSAGES}
+               AND r.profile_created_at <= ${at(oldEnough)} AND ${notBannedSql(r, now)} AS counts
+          FROM matches m, users r WHERE m.id = ${matchId} AND r.id = ${callerId}`,
+    );
     const evidence =
       input.content_type === "message" ? await messageEvidence(tx, input.content_id, matchId, reportedId, now) : null;
     const [report] = await tx
@@ -216,6 +256,7 @@ export async function createReport(
         contentId: input.content_id === undefined ? null : String(input.content_id),
         evidence,
         reason: input.reason,
+        countsTowardBan: counting?.counts === true,
         createdAt: now,
       })
       .returning({ id: reports.id });
@@ -230,9 +271,10 @@ export async function createReport(
       tx,
       sql`SELECT count(DISTINCT reporter_id) AS reporters, count(*) FILTER (WHERE reporter_id = ${callerId}) AS mine
           FROM reports
-          WHERE reported_user_id = ${reportedId} AND created_at > ${at(windowStart)} AND status <> 'dismissed'`,
+          WHERE reported_user_id = ${reportedId} AND created_at > ${at(windowStart)} AND status <> 'dismissed'
+            AND counts_toward_ban`,
     );
-    const bans = tally!.reporters >= AUTO_BAN_REPORTERS && tally!.mine === 1;
+    const bans = counting?.counts === true && tally!.reporters >= AUTO_BAN_REPORTERS && tally!.mine === 1;
     if (bans) {
       const banUntil = new Date(now.getTime() + AUTO_BAN_HOURS * 3600_000);
       // SET reads the old row: the reason changes only when the auto-ban is the longer ban.

@@ -58,6 +58,7 @@ describe("GET /api/mystery/chat/{match_id}", () => {
       },
       messages: expect.any(Array),
       message_count: 120,
+      unlock_progress: 120,
       unlock_level: 3,
       next_unlock_at: 150,
       expires_at: expect.any(String),

@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import type { App } from "../../../src/http/app";
 import { countRows, createTestContext, type TestContext } from "../../helpers/app";
 import { ok, settled } from "../../helpers/client";
+import { conversation } from "../../helpers/conversation";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -42,6 +43,7 @@ describe("POST /api/mystery/send-message", () => {
         success: true,
         message_id: expect.any(Number),
         message_count: 1,
+        unlock_progress: 0,
         unlock_level: 0,
         unlocked: null,
       },
@@ -55,11 +57,13 @@ describe("POST /api/mystery/send-message", () => {
     [99, 3, 150],
     [149, 4, null],
   ])("the message after %i reaches level %i", async (count, level, next) => {
-    const { a, b, matchId } = await newMatch({ messageCount: count });
+    // user_a wrote one more than user_b: b's message evens them, and unlock_progress reaches count + 1.
+    const { a, b, matchId } = await newMatch(conversation(count));
     expect(await ok(send(b, { match_id: matchId, message_text: "over the line" }))).toEqual({
       success: true,
       message_id: expect.any(Number),
       message_count: count + 1,
+      unlock_progress: count + 1,
       unlock_level: level,
       unlocked: level,
     });

@@ -44,13 +44,14 @@ const connect = (matchId: number, userId: number, query = "") =>
 
 describe("chat socket", () => {
   test("connected, then presence: the partner sees user_online, then user_offline with last_seen", async () => {
-    const { a, b, matchId } = await newMatch({ messageCount: 3 });
+    const { a, b, matchId } = await newMatch({ messageCount: 3, messagesA: 2, messagesB: 1 });
     const alice = await connect(matchId, a);
     expect(await alice.next("connected")).toEqual({
       type: "connected",
       match_id: matchId,
       partner_online: false,
       unlock_level: 0,
+      unlock_progress: 2,
       message_count: 3,
     });
     const bob = await connect(matchId, b);
@@ -77,6 +78,7 @@ describe("chat socket", () => {
       client_msg_id: "x1",
       message_id: expect.any(Number),
       message_count: 1,
+      unlock_progress: 0,
       unlock_level: 0,
     });
     const [row] = await ctx.query(sql`SELECT text FROM messages WHERE id = ${ack.message_id}`);
@@ -109,7 +111,8 @@ describe("chat socket", () => {
   });
 
   test("crossing a threshold sends each side an unlock with the other's newly revealed profile", async () => {
-    const { a, b, matchId } = await newMatch({ messageCount: 19 });
+    // Alice (user_a) wrote 9, Bob 10: her next message makes it 10 each, unlock_progress 20.
+    const { a, b, matchId } = await newMatch({ messageCount: 19, messagesA: 9, messagesB: 10 });
     const alice = await connect(matchId, a);
     const bob = await connect(matchId, b);
     alice.send({ type: "message", text: "twenty" });

@@ -30,9 +30,9 @@ test("sends made while the writer is busy are stored by one statement, each with
   await ctx.addUsers({ id: a }, { id: b }, { id: c }, { id: d });
   const first = await ctx.addMatch(a, b);
   const second = await ctx.addMatch(c, d);
-  await sendMessage(ctx.db, { matchId: first, senderId: a, text: "earlier" });
+  await sendMessage(ctx.db, ctx.config.unlockThresholds, { matchId: first, senderId: a, text: "earlier" });
 
-  const writer = createMessageWriter(ctx.db, 1);
+  const writer = createMessageWriter(ctx.db, ctx.config.unlockThresholds, 1);
   const sends = Array.from({ length: 21 }, (_, i) =>
     i % 3 === 2
       ? { matchId: second, senderId: i % 2 ? c : d, text: `second ${i}` }
@@ -83,9 +83,14 @@ test("a batch stores only the sends that pass; every other send gets sendMessage
   const ended = await ctx.addMatch(f, g, { isActive: false, endReason: "unmatched", endedAt: new Date() });
   const secretUntil = hours(0.5);
   const secret = await ctx.addMatch(g, h, { secretChatExpiresAt: secretUntil });
-  const earlier = await sendMessage(ctx.db, { matchId: open, senderId: a, text: "kept", clientMsgId: "retry-1" });
+  const earlier = await sendMessage(ctx.db, ctx.config.unlockThresholds, {
+    matchId: open,
+    senderId: a,
+    text: "kept",
+    clientMsgId: "retry-1",
+  });
 
-  const writer = createMessageWriter(ctx.db, 1);
+  const writer = createMessageWriter(ctx.db, ctx.config.unlockThresholds, 1);
   const [plain, bannedSend, strangerSend, endedSend, retried, secretSend, missing] = await Promise.all(
     [
       { matchId: open, senderId: b, text: "hello" },
@@ -130,7 +135,7 @@ test("one client_msg_id twice in a batch is stored once; the other send is its r
   await ctx.addUsers({ id: a }, { id: b });
   const matchId = await ctx.addMatch(a, b);
 
-  const writer = createMessageWriter(ctx.db, 1);
+  const writer = createMessageWriter(ctx.db, ctx.config.unlockThresholds, 1);
   const args = { matchId, senderId: a, text: "twice", clientMsgId: "same" };
   const results = await Promise.all([
     writer.send(args),
@@ -153,7 +158,10 @@ test("writers running side by side (two processes) batch the same matches withou
   const matchIds: number[] = [];
   for (let i = 0; i < people.length; i += 2) matchIds.push(await ctx.addMatch(people[i]!, people[i + 1]!));
 
-  const writers = [createMessageWriter(ctx.db, 2), createMessageWriter(ctx.db, 2)];
+  const writers = [
+    createMessageWriter(ctx.db, ctx.config.unlockThresholds, 2),
+    createMessageWriter(ctx.db, ctx.config.unlockThresholds, 2),
+  ];
   const sends = Array.from({ length: 200 }, (_, i) => {
     const pair = i % matchIds.length;
     return { matchId: matchIds[pair]!, senderId: people[2 * pair + (i % 2)]!, text: `m${i}` };
@@ -171,4 +179,27 @@ test("writers running side by side (two processes) batch the same matches withou
   );
   expect(rows).toEqual(matchIds.map(() => ({ count: 40, rows: 40, seqs: 40, top: 40 })));
   expect(writers.reduce((sum, w) => sum + (batchCounts(w).batches ?? 0), 0)).toBeGreaterThan(1);
+});
+
+test("a batch counts each side's messages and gives every message the unlock_progress after it, in arrival order", async () => {
+  const [a, b] = [12_000_101, 12_000_102];
+  await ctx.addUsers({ id: a }, { id: b });
+  // 17 so far: a wrote 9, b 8 (unlock_progress 16).
+  const matchId = await ctx.addMatch(a, b, { messageCount: 17, messagesA: 9, messagesB: 8 });
+  const writer = createMessageWriter(ctx.db, ctx.config.unlockThresholds, 1);
+  const order = [a, a, b, b, a, b, b];
+  const results = await Promise.all(order.map((senderId, i) => writer.send({ matchId, senderId, text: `m${i}` })));
+
+  expect(batchCounts(writer)).toEqual({ batches: 1, batchedMessages: 7 });
+  // Sides after each: 10/8, 11/8, 11/9, 11/10, 12/10, 12/11, 12/12.
+  expect(results.map((r) => r.message.progress)).toEqual([16, 16, 18, 20, 20, 22, 24]);
+  expect(results.map((r) => r.message.unlocked)).toEqual([null, null, null, 1, null, null, null]);
+  const [match] = await ctx.query(sql`SELECT message_count, messages_a, messages_b FROM matches WHERE id = ${matchId}`);
+  expect(match).toEqual({ message_count: 24, messages_a: 12, messages_b: 12 });
+  const stored = await ctx.query(
+    sql`SELECT seq, unlock_progress, unlocked FROM messages WHERE match_id = ${matchId} ORDER BY id`,
+  );
+  expect(stored.map((row) => [row.seq, row.unlock_progress, row.unlocked])).toEqual(
+    results.map((r) => [r.message.seq, r.message.progress, r.message.unlocked]),
+  );
 });

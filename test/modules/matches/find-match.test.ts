@@ -55,6 +55,7 @@ describe("POST /api/mystery/find-match", () => {
         expires_at: expect.any(String),
         is_premium: false,
         message_count: 0,
+        unlock_progress: 0,
         unlock_level: 0,
         next_unlock_at: 20,
         partner: { user_id: "Mystery User", unlock_level: 0 },

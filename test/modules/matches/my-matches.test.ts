@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import type { App } from "../../../src/http/app";
 import { createTestContext, type TestContext } from "../../helpers/app";
 import { ok, settled } from "../../helpers/client";
+import { conversation } from "../../helpers/conversation";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -36,7 +37,7 @@ describe("GET /api/mystery/my-matches/{user_id}", () => {
       { id: expired },
     );
     const quietMatch = await ctx.addMatch(me, quiet);
-    const chattyMatch = await ctx.addMatch(chatty, me, { messageCount: 19 });
+    const chattyMatch = await ctx.addMatch(chatty, me, conversation(19));
     await ctx.addMatch(me, ended, { isActive: false, endReason: "unmatched" });
     await ctx.addMatch(expired, me, { expiresAt: hoursFromNow(-1) });
 
@@ -59,6 +60,7 @@ describe("GET /api/mystery/my-matches/{user_id}", () => {
           match_id: chattyMatch,
           partner: { user_id: "Mystery User", unlock_level: 1, age: 41, city: "Kyiv" },
           message_count: 22,
+          unlock_progress: 20,
           unlock_level: 1,
           next_unlock_at: 60,
           expires_at: expect.any(String),
@@ -70,6 +72,7 @@ describe("GET /api/mystery/my-matches/{user_id}", () => {
           match_id: quietMatch,
           partner: { user_id: "Mystery User", unlock_level: 0 },
           message_count: 0,
+          unlock_progress: 0,
           unlock_level: 0,
           next_unlock_at: 20,
           expires_at: expect.any(String),

@@ -20,11 +20,21 @@ test("deletes secret messages when due, ends expired matches and secret chats, d
   const secretMatch = await ctx.addMatch(a, b, { createdAt: t0, expiresAt: minutes(t0, 48 * 60) });
   const shortMatch = await ctx.addMatch(c, d, { createdAt: t0, expiresAt: minutes(t0, 30) });
 
-  await sendMessage(ctx.db, { matchId: secretMatch, senderId: a, text: "before" }, t0);
+  await sendMessage(ctx.db, ctx.config.unlockThresholds, { matchId: secretMatch, senderId: a, text: "before" }, t0);
   await requestSecretChat(ctx.db, a, secretMatch, 5, t0);
   await answerSecretChat(ctx.db, b, secretMatch, true, minutes(t0, 1));
-  await sendMessage(ctx.db, { matchId: secretMatch, senderId: b, text: "secret one" }, minutes(t0, 2));
-  await sendMessage(ctx.db, { matchId: secretMatch, senderId: a, text: "secret two" }, minutes(t0, 3));
+  await sendMessage(
+    ctx.db,
+    ctx.config.unlockThresholds,
+    { matchId: secretMatch, senderId: b, text: "secret one" },
+    minutes(t0, 2),
+  );
+  await sendMessage(
+    ctx.db,
+    ctx.config.unlockThresholds,
+    { matchId: secretMatch, senderId: a, text: "secret two" },
+    minutes(t0, 3),
+  );
 
   // Before the secret chat ends nothing is due.
   expect(await sweep(ctx.db, minutes(t0, 4))).toEqual({
@@ -45,7 +55,12 @@ test("deletes secret messages when due, ends expired matches and secret chats, d
   const [left] = await ctx.query(sql`SELECT text FROM messages WHERE match_id = ${secretMatch}`);
   expect(left.text).toBe("before");
   // A message after the secret chat is an ordinary one.
-  const after = await sendMessage(ctx.db, { matchId: secretMatch, senderId: a, text: "normal" }, minutes(t0, 7));
+  const after = await sendMessage(
+    ctx.db,
+    ctx.config.unlockThresholds,
+    { matchId: secretMatch, senderId: a, text: "normal" },
+    minutes(t0, 7),
+  );
   expect(after.message.isSecret).toBe(false);
 
   // Past its expiry the short match is marked ended, with reason expired.

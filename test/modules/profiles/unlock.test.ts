@@ -1,12 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import {
-  levelForCount,
-  levelReachedAt,
+  levelFor,
+  levelReached,
   nextUnlockAt,
   type ProfileRow,
   partnerView,
   unlockState,
 } from "../../../src/modules/profiles/unlock";
+import { unlockProgress } from "../../../src/modules/rules";
 
 const thresholds = [20, 60, 100, 150] as const;
 const profile: ProfileRow = {
@@ -20,8 +21,8 @@ const profile: ProfileRow = {
 };
 
 describe("unlock levels", () => {
-  test("each threshold opens the next level, one message earlier does not", () => {
-    expect([0, 19, 20, 59, 60, 99, 100, 149, 150, 10_000].map((n) => levelForCount(n, thresholds))).toEqual([
+  test("each threshold of unlock_progress opens the next level, one less does not", () => {
+    expect([0, 19, 20, 59, 60, 99, 100, 149, 150, 10_000].map((n) => levelFor(n, thresholds))).toEqual([
       0, 0, 1, 1, 2, 2, 3, 3, 4, 4,
     ]);
   });
@@ -30,10 +31,23 @@ describe("unlock levels", () => {
     expect([0, 1, 2, 3, 4].map((level) => nextUnlockAt(level as 0, thresholds))).toEqual([20, 60, 100, 150, null]);
   });
 
-  test("only the message that lands on a threshold reports an unlock", () => {
-    expect([19, 20, 21, 60, 100, 150, 151].map((n) => levelReachedAt(n, thresholds))).toEqual([
+  test("a message reports the level its progress crossed into, and only that message", () => {
+    const steps: Array<[number, number]> = [
+      [18, 19],
+      [19, 20],
+      [18, 20],
+      [20, 21],
+      [20, 20],
+      [58, 60],
+      [99, 100],
+      [148, 150],
+      [150, 152],
+    ];
+    expect(steps.map(([before, after]) => levelReached(before, after, thresholds))).toEqual([
       null,
       1,
+      1,
+      null,
       null,
       2,
       3,
@@ -42,9 +56,33 @@ describe("unlock levels", () => {
     ]);
   });
 
+  test("unlock_progress needs both sides: a monologue unlocks nothing", () => {
+    const progress = (a: number, b: number) => unlockProgress({ messageCount: a + b, messagesA: a, messagesB: b });
+    expect([progress(150, 0), progress(75, 75), progress(149, 1), progress(10, 10), progress(30, 9)]).toEqual([
+      0, 150, 2, 20, 18,
+    ]);
+  });
+
   test("a premium viewer sees level 4 at once", () => {
-    expect(unlockState(0, thresholds, true)).toEqual({ message_count: 0, unlock_level: 4, next_unlock_at: null });
-    expect(unlockState(0, thresholds, false)).toEqual({ message_count: 0, unlock_level: 0, next_unlock_at: 20 });
+    const none = { messageCount: 0, messagesA: 0, messagesB: 0 };
+    expect(unlockState(none, thresholds, true)).toEqual({
+      message_count: 0,
+      unlock_progress: 0,
+      unlock_level: 4,
+      next_unlock_at: null,
+    });
+    expect(unlockState(none, thresholds, false)).toEqual({
+      message_count: 0,
+      unlock_progress: 0,
+      unlock_level: 0,
+      next_unlock_at: 20,
+    });
+    expect(unlockState({ messageCount: 150, messagesA: 150, messagesB: 0 }, thresholds, false)).toEqual({
+      message_count: 150,
+      unlock_progress: 0,
+      unlock_level: 0,
+      next_unlock_at: 20,
+    });
   });
 });
 

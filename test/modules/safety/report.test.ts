@@ -6,6 +6,7 @@ import type { App } from "../../../src/http/app";
 import { AUTO_BAN_REASON } from "../../../src/modules/safety/service";
 import { countRows, createTestContext, type TestContext } from "../../helpers/app";
 import { ok, settled } from "../../helpers/client";
+import { conversation } from "../../helpers/conversation";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -22,12 +23,17 @@ async function newMatch(overrides: Parameters<TestContext["addMatch"]>[2] = {}) 
   return { a, b, matchId: await ctx.addMatch(a, b, overrides) };
 }
 
-/** A reported user `target` and `n` users who each share a match with them. */
+const monthAgo = () => new Date(Date.now() - 30 * 86_400_000);
+
+/**
+ * A reported user `target` and `n` users who each share a match with them, in which the target
+ * wrote 3 messages, the partners' profiles a month old: their reports count toward the auto-ban.
+ */
 async function targetWithPartners(n: number) {
   const [target, ...partners] = freshIds(n + 1) as [number, ...number[]];
-  await ctx.addUsers({ id: target }, ...partners.map((id) => ({ id })));
+  await ctx.addUsers({ id: target }, ...partners.map((id) => ({ id, profileCreatedAt: monthAgo() })));
   const matchIds = [];
-  for (const partner of partners) matchIds.push(await ctx.addMatch(partner, target));
+  for (const partner of partners) matchIds.push(await ctx.addMatch(partner, target, { messageCount: 3, messagesB: 3 }));
   return { target, partners, matchIds };
 }
 
@@ -91,14 +97,16 @@ describe("POST /api/mystery/report", () => {
       evidence: null,
       reason: "fake",
       status: "pending",
+      // b wrote nothing in the match: the report is kept for the operators but does not count toward a ban.
+      countsTowardBan: false,
       createdAt: expect.any(Date),
       resolvedAt: null,
     });
     expect(row!.createdAt.getTime()).toBeGreaterThanOrEqual(before);
   });
 
-  test("by id: a user the reporter shared a match with, even an ended one; the match is recorded", async () => {
-    const { a, b, matchId } = await newMatch({ isActive: false, endReason: "unmatched" });
+  test("by id: a partner whose id the match revealed (level 4), even in an ended match; the match is recorded", async () => {
+    const { a, b, matchId } = await newMatch({ isActive: false, endReason: "unmatched", ...conversation(150) });
     const call = report(b, { reporter_id: b, reported_user_id: a, content_type: "match", reason: "harassment" });
     expect((await settled(call)).status).toBe(200);
     expect(await reportRow((await ok(call)).report_id)).toMatchObject({ reporterId: b, reportedUserId: a, matchId });
@@ -186,7 +194,8 @@ describe("POST /api/mystery/report", () => {
 
 describe("reporting a message", () => {
   test("copies its text as evidence, which outlives the message", async () => {
-    const { a, b, matchId } = await newMatch();
+    // Level 4, so the partner's id is known and the report by id is accepted too.
+    const { a, b, matchId } = await newMatch(conversation(150));
     const messageId = await storeMessage(matchId, b, "something awful");
     const byNumber = await report(a, {
       match_id: matchId,
@@ -263,6 +272,7 @@ describe("auto-ban", () => {
       matchId: mOld,
       contentType: "match",
       reason: "long ago",
+      countsTowardBan: true,
       createdAt: new Date(Date.now() - 7 * 86_400_000 - 60_000),
     });
     expect((await reportTarget(r1, m1)).status).toBe(200);
@@ -298,6 +308,47 @@ describe("auto-ban", () => {
       api(target).api.mystery["send-message"].post({ match_id: matchIds[0]!, message_text: "let me explain" }),
     );
     expect(send).toEqual({ status: 403, body: banned });
+  });
+
+  test("three fresh accounts that matched someone and never heard a word from them cannot ban them", async () => {
+    const [victim, ...sybils] = freshIds(4) as [number, ...number[]];
+    // Profiles made a minute ago, matches in which the victim wrote nothing.
+    await ctx.addUsers(
+      { id: victim },
+      ...sybils.map((id) => ({ id, profileCreatedAt: new Date(Date.now() - 60_000) })),
+    );
+    for (const sybil of sybils) {
+      const matchId = await ctx.addMatch(sybil, victim);
+      expect((await reportTarget(sybil, matchId)).status).toBe(200);
+    }
+    expect(await banOf(victim)).toEqual({ banUntil: null, banReason: null });
+    // Every report is still kept for the operators, marked as not counting.
+    const kept = await ctx.db.select().from(reports).where(eq(reports.reportedUserId, victim));
+    expect(kept.map((row) => [row.reason, row.countsTowardBan])).toEqual(sybils.map(() => ["abusive", false]));
+  });
+
+  test.each<[string, (reporters: number[], matchIds: number[], target: number) => Promise<unknown>]>([
+    [
+      "the reported user wrote only 2 messages in one of the matches",
+      (_r, matchIds) => ctx.db.execute(sql`UPDATE matches SET messages_b = 2 WHERE id = ${matchIds[2]!}`),
+    ],
+    [
+      "one reporter's profile is 23 hours old",
+      (reporters) =>
+        ctx.db.execute(
+          sql`UPDATE users SET profile_created_at = now() - interval '23 hours' WHERE id = ${reporters[2]!}`,
+        ),
+    ],
+    [
+      "one reporter is banned",
+      (reporters) =>
+        ctx.db.execute(sql`UPDATE users SET ban_until = now() + interval '1 hour' WHERE id = ${reporters[2]!}`),
+    ],
+  ])("no ban when %s", async (_name, arrange) => {
+    const { target, partners, matchIds } = await targetWithPartners(3);
+    await arrange(partners, matchIds, target);
+    for (const [i, partner] of partners.entries()) await reportTarget(partner, matchIds[i]!);
+    expect(await banOf(target)).toEqual({ banUntil: null, banReason: null });
   });
 
   test("a dismissed report does not count", async () => {
