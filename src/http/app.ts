@@ -17,9 +17,11 @@ import { matchRoutes } from "../modules/matches/routes";
 import { profileRoutes } from "../modules/profiles/routes";
 import { safetyRoutes } from "../modules/safety/routes";
 import { MAX_BODY_BYTES, parseJsonBody, tooLarge } from "./body";
+import { DOCS_PATH, docsPage, SCALAR_PATH, SPEC_PATH } from "./docs";
 import { errorHandler } from "./error-handler";
 import { observability } from "./observability";
 import { webRoutes } from "./page";
+import { securityHeaders } from "./security-headers";
 
 const documentation = {
   paths: socketPath,
@@ -65,8 +67,11 @@ export function createApp(deps: AppDeps) {
       modules: sender.metrics,
     },
   });
-  // The page at / is a Bun.serve route (an HTMLBundle). Not development mode: Bun then bundles the page
-  // once, without its hot-reload client, from source as in the compiled binary.
+  // /swagger/json is the plugin's; its page at /swagger (which would load Scalar from a CDN) is replaced by
+  // docsPage, served whole from this binary. scalarCDN only keeps the plugin's own page off the CDN too.
+  const openApi = swagger({ path: DOCS_PATH, documentation, exclude: [DOCS_PATH, SPEC_PATH], scalarCDN: SCALAR_PATH });
+  // The page at / and its scripts and styles are Bun.serve routes: the bundled page's files, each with the
+  // page's security headers (see page.ts). Not development mode: no hot-reload client, no dev error pages.
   // standardHostname: false — Elysia finds the path at the first "/" after "http://", not at a fixed
   // offset of 11 that a Host header shorter than 4 characters shifted (Host: x routed /zz/health as
   // /health, past a proxy's prefix rules). The server speaks plain HTTP (TLS ends at the proxy).
@@ -76,13 +81,15 @@ export function createApp(deps: AppDeps) {
     handler: { standardHostname: false },
   })
     .use(operations)
+    .use(securityHeaders)
     .use(errorHandler)
     .onRequest(({ request }) => {
       if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
     })
     .onParse({ as: "global" }, ({ request }) => parseJsonBody(request))
     .model({ Error: ErrorBody })
-    .use(swagger({ path: "/swagger", documentation, exclude: ["/swagger", "/swagger/json"] }))
+    .use(openApi)
+    .use(docsPage)
     .get("/health", () => ({ success: true as const, status: "ok" as const }), {
       response: { 200: t.Object({ success: t.Literal(true), status: t.Literal("ok") }) },
       detail: { tags: ["service"], summary: "The process is up" },
