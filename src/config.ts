@@ -43,6 +43,7 @@ export interface Config {
   /** Requests per minute: messages per user, find-match per user, Telegram sign-ins per IP; 0 = off. */
   readonly rateLimits: {
     readonly sendsPerMinute: number;
+    readonly sendsBurst: number;
     readonly findMatchesPerMinute: number;
     readonly authPerMinute: number;
     readonly blocksPerMinute: number;
@@ -114,6 +115,7 @@ export function loadConfig(environment: Env = process.env, flags: Env = {}): Con
     maxSocketsPerUser: values.MAX_SOCKETS_PER_USER,
     rateLimits: Object.freeze({
       sendsPerMinute: values.RATE_LIMIT_SENDS_PER_MINUTE,
+      sendsBurst: values.RATE_LIMIT_SENDS_BURST,
       findMatchesPerMinute: values.RATE_LIMIT_FIND_MATCH_PER_MINUTE,
       authPerMinute: values.RATE_LIMIT_AUTH_PER_MINUTE,
       blocksPerMinute: values.RATE_LIMIT_BLOCKS_PER_MINUTE,

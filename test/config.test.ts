@@ -47,6 +47,7 @@ describe("loadConfig: defaults", () => {
       maxSocketsPerUser: 8,
       rateLimits: {
         sendsPerMinute: 60,
+        sendsBurst: 20,
         findMatchesPerMinute: 10,
         authPerMinute: 30,
         blocksPerMinute: 30,
@@ -126,6 +127,7 @@ describe("loadConfig: explicit values", () => {
       maxSocketsPerUser: 3,
       rateLimits: {
         sendsPerMinute: 0,
+        sendsBurst: 20,
         findMatchesPerMinute: 2,
         authPerMinute: 100000,
         blocksPerMinute: 30,

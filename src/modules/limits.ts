@@ -2,14 +2,17 @@
 import type { Config } from "../config";
 import type { Limit } from "../realtime/rate-limit";
 
+const perMinute = (name: string, max: number) => ({ kind: "window", name, max, windowSeconds: 60 }) as const;
+
 export function limitsOf(rates: Config["rateLimits"]) {
   return {
-    send: { name: "send", max: rates.sendsPerMinute, windowSeconds: 60 },
-    findMatch: { name: "find-match", max: rates.findMatchesPerMinute, windowSeconds: 60 },
-    auth: { name: "auth", max: rates.authPerMinute, windowSeconds: 60 },
+    /** Per user: a burst at once (quick lines typed in a row), then the sustained rate. */
+    send: { kind: "bucket", name: "send", burst: rates.sendsBurst, perMinute: rates.sendsPerMinute },
+    findMatch: perMinute("find-match", rates.findMatchesPerMinute),
+    auth: perMinute("auth", rates.authPerMinute),
     /** Per user: block and unblock together. */
-    block: { name: "block", max: rates.blocksPerMinute, windowSeconds: 60 },
-    report: { name: "report", max: rates.reportsPerMinute, windowSeconds: 60 },
-    socketUpgrade: { name: "socket-upgrade", max: rates.socketsPerMinute, windowSeconds: 60 },
+    block: perMinute("block", rates.blocksPerMinute),
+    report: perMinute("report", rates.reportsPerMinute),
+    socketUpgrade: perMinute("socket-upgrade", rates.socketsPerMinute),
   } satisfies Record<string, Limit>;
 }

@@ -1,12 +1,39 @@
 // Rate-limit counters shared by every process through Redis, falling back to this process's own.
 import { log } from "../log";
-import { type Clock, type Limit, type RateLimiter, rateLimited, windowOf } from "./rate-limit";
+import {
+  type BucketLimit,
+  bucketRetryAfter,
+  type Clock,
+  isOff,
+  type Limit,
+  type RateLimiter,
+  rateLimited,
+  refillPerMs,
+  windowOf,
+} from "./rate-limit";
 import { MemoryRateLimiter } from "./rate-limit.memory";
 import type { RedisConnection } from "./redis";
 
 /**
- * INCR on a key per window, expiring with it. While Redis is unreachable each process falls back
- * to its own counters, so limits loosen but never vanish.
+ * A token bucket in one hash, updated atomically: refill since the last take, then take one token
+ * if there is one. Returns the tokens held before the take (as text: Lua numbers lose nothing).
+ */
+const BUCKET_SCRIPT = `
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local burst, rate, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local held = tonumber(state[1]) or burst
+local at = tonumber(state[2]) or now
+held = math.min(burst, held + math.max(0, now - at) * rate)
+local left = held
+if held >= 1 then left = held - 1 end
+redis.call('HSET', KEYS[1], 'tokens', tostring(left), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst - left) / rate) + 1000)
+return tostring(held)`;
+
+/**
+ * Windows: INCR on a key per window, expiring with it. Buckets: BUCKET_SCRIPT on a hash per key.
+ * While Redis is unreachable each process falls back to its own counters, so limits loosen but
+ * never vanish.
  */
 export class RedisRateLimiter implements RateLimiter {
   private readonly fallback: MemoryRateLimiter;
@@ -21,21 +48,35 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async take(limit: Limit, key: string | number): Promise<void> {
-    if (limit.max === 0) return;
+    if (isOff(limit)) return;
     const client = this.connection.current;
     if (!client) return this.fallback.take(limit, key);
-    const { index, retryAfterSeconds } = windowOf(limit, this.clock());
-    const id = `${this.prefix}:rate:${limit.name}:${key}:${index}`;
-    let count: number;
+    const now = this.clock();
+    let retryAfter: number | null;
     try {
-      count = await client.send("INCR", [id]);
-      if (count === 1) await client.send("EXPIRE", [id, String(limit.windowSeconds + 1)]);
+      if (limit.kind === "window") {
+        const { index, retryAfterSeconds } = windowOf(limit, now);
+        const id = `${this.prefix}:rate:${limit.name}:${key}:${index}`;
+        const count: number = await client.send("INCR", [id]);
+        if (count === 1) await client.send("EXPIRE", [id, String(limit.windowSeconds + 1)]);
+        retryAfter = count > limit.max ? retryAfterSeconds : null;
+      } else {
+        retryAfter = await this.fromBucket(limit, `${this.prefix}:bucket:${limit.name}:${key}`, now);
+      }
     } catch (error) {
       if (!this.warned) log("error", "rate limit counters unavailable; counting per process", { error: String(error) });
       this.warned = true;
       return this.fallback.take(limit, key);
     }
     this.warned = false;
-    if (count > limit.max) throw rateLimited(retryAfterSeconds);
+    if (retryAfter !== null) throw rateLimited(retryAfter);
+  }
+
+  private async fromBucket(limit: BucketLimit, id: string, now: number): Promise<number | null> {
+    const client = this.connection.current!;
+    const held = Number(
+      await client.send("EVAL", [BUCKET_SCRIPT, "1", id, String(limit.burst), String(refillPerMs(limit)), String(now)]),
+    );
+    return held >= 1 ? null : bucketRetryAfter(limit, held);
   }
 }

@@ -1,13 +1,24 @@
-// Rate limits: fixed windows per key, counted in memory for one process or in Redis across processes.
+// Rate limits: fixed windows and token buckets per key, counted in memory for one process or in Redis across processes.
 import { AppError } from "../kernel/errors";
 
-export interface Limit {
-  /** Names the counter, e.g. "send" or "auth". */
+/** At most `max` requests per window of `windowSeconds` (0 turns the limit off). */
+export interface WindowLimit {
+  readonly kind: "window";
+  /** Names the counter, e.g. "find-match" or "auth". */
   readonly name: string;
-  /** Requests allowed per window; 0 turns the limit off. */
   readonly max: number;
   readonly windowSeconds: number;
 }
+
+/** A token bucket: `burst` requests at once, refilled at `perMinute` (0 turns the limit off). */
+export interface BucketLimit {
+  readonly kind: "bucket";
+  readonly name: string;
+  readonly burst: number;
+  readonly perMinute: number;
+}
+
+export type Limit = WindowLimit | BucketLimit;
 
 export interface RateLimiter {
   /** Counts one request of `key` against `limit`; throws 429 rate_limited past it. */
@@ -22,9 +33,18 @@ export const rateLimited = (retryAfterSeconds: number) =>
     "retry-after": String(retryAfterSeconds),
   });
 
+export const isOff = (limit: Limit): boolean => (limit.kind === "window" ? limit.max : limit.perMinute) === 0;
+
 /** The window `now` falls in, and how long until the next one begins. */
-export function windowOf(limit: Limit, now: number) {
+export function windowOf(limit: WindowLimit, now: number) {
   const size = limit.windowSeconds * 1000;
   const index = Math.floor(now / size);
   return { index, retryAfterSeconds: Math.max(1, Math.ceil(((index + 1) * size - now) / 1000)) };
 }
+
+/** Tokens a bucket regains per millisecond. */
+export const refillPerMs = (limit: BucketLimit): number => limit.perMinute / 60_000;
+
+/** Seconds until a bucket holding `tokens` (< 1) has one token again. */
+export const bucketRetryAfter = (limit: BucketLimit, tokens: number): number =>
+  Math.max(1, Math.ceil((1 - tokens) / refillPerMs(limit) / 1000));

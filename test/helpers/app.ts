@@ -123,6 +123,7 @@ export async function createTestContext(
     DB_POOL_SIZE: "20",
     // Suites send far more than a person would; test/http/rate-limit.test.ts sets its own limits.
     RATE_LIMIT_SENDS_PER_MINUTE: "100000",
+    RATE_LIMIT_SENDS_BURST: "100000",
     RATE_LIMIT_FIND_MATCH_PER_MINUTE: "100000",
     RATE_LIMIT_AUTH_PER_MINUTE: "100000",
     RATE_LIMIT_BLOCKS_PER_MINUTE: "100000",

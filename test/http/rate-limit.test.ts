@@ -15,7 +15,9 @@ let ctx: TestContext;
 beforeAll(async () => {
   ctx = await createTestContext(
     {
+      // A burst of 3, then one send every 20 s.
       RATE_LIMIT_SENDS_PER_MINUTE: "3",
+      RATE_LIMIT_SENDS_BURST: "3",
       RATE_LIMIT_FIND_MATCH_PER_MINUTE: "2",
       RATE_LIMIT_AUTH_PER_MINUTE: "2",
     },
@@ -28,7 +30,7 @@ describe("per-user and per-address limits", () => {
   // Each test runs 15 s into a window of its own, which no test's duration can roll over.
   beforeEach(() => clock.nextWindow(15_000));
 
-  test("message sends: the fourth in a minute is 429 rate_limited with Retry-After, and stores nothing", async () => {
+  test("message sends: a burst of 3, then the fourth is 429 rate_limited with Retry-After, and stores nothing", async () => {
     const [a, b] = [14_000_001, 14_000_002];
     await ctx.addUsers({ id: a }, { id: b });
     const matchId = await ctx.addMatch(a, b);
@@ -40,13 +42,10 @@ describe("per-user and per-address limits", () => {
     expect(limited.body).toEqual({
       success: false,
       error: "rate_limited",
-      message: expect.stringMatching(/^Too many requests/),
+      message: "Too many requests; try again in 20 s",
     });
-    const retryAfter = Number(limited.headers.get("retry-after"));
-    expect(retryAfter).toBeGreaterThanOrEqual(1);
-    expect(retryAfter).toBeLessThanOrEqual(60);
-    // What is left of the window: its first 15 s have passed.
-    expect(retryAfter).toBe(45);
+    // One token comes back every 20 s (3 a minute).
+    expect(limited.headers.get("retry-after")).toBe("20");
     expect(await countRows(ctx.db, `messages WHERE match_id = ${matchId}`)).toBe(3);
     // The partner has a budget of their own.
     expect(
@@ -59,7 +58,7 @@ describe("per-user and per-address limits", () => {
     ).toBe(200);
   });
 
-  test("a send refused in one window is accepted once the next window begins", async () => {
+  test("the bucket refills at the sustained rate, never above its burst", async () => {
     const [a, b] = [14_000_041, 14_000_042];
     await ctx.addUsers({ id: a }, { id: b });
     const matchId = await ctx.addMatch(a, b);
@@ -72,13 +71,15 @@ describe("per-user and per-address limits", () => {
       ).status;
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push(await send());
-    clock.advance(44_999);
+    clock.advance(19_999);
     statuses.push(await send());
     clock.advance(1);
+    statuses.push(await send(), await send());
+    // A long pause fills the bucket to its burst of 3, not more.
+    clock.advance(10 * 60_000);
     for (let i = 0; i < 4; i++) statuses.push(await send());
-    // The last millisecond of the window still refuses; its end gives three sends more.
-    expect(statuses).toEqual([200, 200, 200, 429, 429, 200, 200, 200, 429]);
-    expect(await countRows(ctx.db, `messages WHERE match_id = ${matchId}`)).toBe(6);
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 200, 429, 200, 200, 200, 429]);
+    expect(await countRows(ctx.db, `messages WHERE match_id = ${matchId}`)).toBe(7);
   });
 
   test("socket messages count against the same per-user limit", async () => {
@@ -121,7 +122,7 @@ describe("per-user and per-address limits", () => {
 });
 
 describe("MemoryRateLimiter", () => {
-  const limit = { name: "t", max: 2, windowSeconds: 60 };
+  const limit = { kind: "window", name: "t", max: 2, windowSeconds: 60 } as const;
 
   test("counts per key and per window", async () => {
     const t0 = 1_000_000_000_000 - (1_000_000_000_000 % 60_000);
@@ -146,8 +147,26 @@ describe("MemoryRateLimiter", () => {
   });
 });
 
+describe("MemoryRateLimiter's token bucket", () => {
+  test("takes the burst at once, then refills at the sustained rate up to the burst", async () => {
+    const bucket = { kind: "bucket", name: "b", burst: 20, perMinute: 60 } as const;
+    const clock = new ManualClock(0);
+    const limiter = new MemoryRateLimiter(clock.now);
+    for (let i = 0; i < 20; i++) await limiter.take(bucket, 1);
+    await expect(limiter.take(bucket, 1)).rejects.toMatchObject({ status: 429, headers: { "retry-after": "1" } });
+    clock.advance(1000);
+    await limiter.take(bucket, 1);
+    await expect(limiter.take(bucket, 1)).rejects.toMatchObject({ status: 429 });
+    clock.advance(3_600_000);
+    for (let i = 0; i < 20; i++) await limiter.take(bucket, 1);
+    await expect(limiter.take(bucket, 1)).rejects.toMatchObject({ status: 429 });
+    await limiter.take(bucket, 2);
+    await limiter.take({ ...bucket, perMinute: 0 }, 1);
+  });
+});
+
 describe("RedisRateLimiter", () => {
-  const limit = { name: "t", max: 2, windowSeconds: 60 };
+  const limit = { kind: "window", name: "t", max: 2, windowSeconds: 60 } as const;
   const t0 = 1_000_000_000_000 - (1_000_000_000_000 % 60_000) + 15_000;
   let redis: ThrowawayRedis;
   const connections: RedisConnection[] = [];
@@ -185,6 +204,27 @@ describe("RedisRateLimiter", () => {
     await expect(one.take(limit, 1)).rejects.toMatchObject({ status: 429, headers: { "retry-after": "60" } });
   });
 
+  test("a token bucket is one bucket for every process, refilled by the takers' clock", async () => {
+    const bucket = { kind: "bucket", name: "b", burst: 2, perMinute: 6 } as const;
+    const clock = new ManualClock(t0);
+    const prefix = `mm-rate-test-${crypto.randomUUID()}`;
+    const [one, two] = [await limiterOn(redis.url, prefix, clock), await limiterOn(redis.url, prefix, clock)];
+    await one.take(bucket, 1);
+    await two.take(bucket, 1);
+    // Empty: the next token in 10 s (6 a minute).
+    await expect(one.take(bucket, 1)).rejects.toMatchObject({ status: 429, headers: { "retry-after": "10" } });
+    clock.advance(5_000);
+    await expect(two.take(bucket, 1)).rejects.toMatchObject({ status: 429, headers: { "retry-after": "5" } });
+    clock.advance(5_000);
+    await two.take(bucket, 1);
+    await expect(one.take(bucket, 1)).rejects.toMatchObject({ status: 429 });
+    // An hour later it holds its burst, 2, and no more.
+    clock.advance(3_600_000);
+    await one.take(bucket, 1);
+    await two.take(bucket, 1);
+    await expect(one.take(bucket, 1)).rejects.toMatchObject({ status: 429 });
+  });
+
   test("with Redis unreachable each process counts alone, on the same clock", async () => {
     const clock = new ManualClock(t0);
     const lonely = await limiterOn("redis://127.0.0.1:1", `mm-rate-test-${crypto.randomUUID()}`, clock);
@@ -198,5 +238,39 @@ describe("RedisRateLimiter", () => {
   test("a limit of 0 is off", async () => {
     const limiter = await limiterOn(redis.url, `mm-rate-test-${crypto.randomUUID()}`, new ManualClock(t0));
     for (let i = 0; i < 100; i++) await limiter.take({ ...limit, max: 0 }, 1);
+  });
+});
+
+describe("the default send limit lets people type quick lines", () => {
+  test("20 lines at once over the socket are all stored; the 21st is refused naming its client_msg_id", async () => {
+    const quick = await createTestContext(
+      { RATE_LIMIT_SENDS_PER_MINUTE: "60", RATE_LIMIT_SENDS_BURST: "20" },
+      { clock: new ManualClock(Date.now()).now },
+    );
+    try {
+      const [a, b] = [14_000_051, 14_000_052];
+      await quick.addUsers({ id: a }, { id: b });
+      const matchId = await quick.addMatch(a, b);
+      const base = quick.listen();
+      const alice = await SocketClient.open(
+        `${base.ws}/api/mystery/ws/chat/${matchId}/${a}?token=${signToken(JWT_SECRET, a, 60)}`,
+      );
+      await alice.next("connected");
+      for (let i = 0; i < 20; i++) alice.send({ type: "message", text: `line ${i}`, client_msg_id: `q${i}` });
+      const acks = [];
+      for (let i = 0; i < 20; i++) acks.push((await alice.next("ack")).client_msg_id);
+      expect(acks.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `q${i}`).sort());
+      alice.send({ type: "message", text: "one more", client_msg_id: "q20" });
+      expect(await alice.next("error")).toEqual({
+        type: "error",
+        error: "rate_limited",
+        message: expect.stringMatching(/^Too many/),
+        client_msg_id: "q20",
+      });
+      expect(await countRows(quick.db, `messages WHERE match_id = ${matchId}`)).toBe(20);
+      await alice.close();
+    } finally {
+      await quick.close();
+    }
   });
 });

@@ -94,6 +94,13 @@ class ChatSocket {
 
 const frameBytes = (raw: string | Buffer) => (typeof raw === "string" ? Buffer.byteLength(raw) : raw.byteLength);
 
+/** The client_msg_id of a message frame, as the error event carries it; nothing for any other frame. */
+function clientMsgIdOf(frame: unknown): { client_msg_id?: string } {
+  if (typeof frame !== "object" || frame === null) return {};
+  const { type, client_msg_id } = frame as { type?: unknown; client_msg_id?: unknown };
+  return type === "message" && typeof client_msg_id === "string" && client_msg_id.length <= 64 ? { client_msg_id } : {};
+}
+
 function decode(raw: string | Buffer): unknown {
   if (typeof raw !== "string") return undefined;
   try {
@@ -135,7 +142,13 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps, sender: ChatSend
       const verdict = session.guard.take();
       if (verdict === "close") return ws.close(POLICY_VIOLATION, "flooding");
       if (verdict === "refuse") {
-        return send(ws, { type: "error", error: "rate_limited", message: "Too many frames; slow down" });
+        // A refused message frame is named by its client_msg_id, so the client can mark it failed and retry it.
+        return send(ws, {
+          type: "error",
+          error: "rate_limited",
+          message: "Too many frames; slow down",
+          ...(frameBytes(raw) <= MAX_FRAME_BYTES ? clientMsgIdOf(decode(raw)) : {}),
+        });
       }
       if (frameBytes(raw) > MAX_FRAME_BYTES) {
         return send(ws, {
