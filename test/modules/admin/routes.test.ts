@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { treaty } from "@elysiajs/eden";
 import { eq } from "drizzle-orm";
 import { reports, users } from "../../../src/db/schema";
-import type { App } from "../../../src/http/app";
 import { ADMIN_TOKEN, countRows, createTestContext, type TestContext } from "../../helpers/app";
-import { ok, settled } from "../../helpers/client";
+import { apiClient, clientWith, ok, settled } from "../../helpers/client";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -16,11 +14,9 @@ let nextId = 40_000_000;
 const freshIds = (n: number) => Array.from({ length: n }, () => nextId++);
 
 const asAdmin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-// The typed client with the ADMIN_TOKEN bearer, or a user's token; parseDate: false, as src/web/api.ts has it
-// (Eden's default turns every timestamp of a reply into a Date although the schemas type it as a string).
-const operator = () => treaty<App>(ctx.app, { parseDate: false, headers: asAdmin }).api.admin;
-const user = (id: number) =>
-  treaty<App>(ctx.app, { parseDate: false, headers: { authorization: `Bearer ${ctx.token(id)}` } }).api.mystery;
+// The typed client with the ADMIN_TOKEN bearer, or a user's token.
+const operator = () => clientWith(ctx, asAdmin).api.admin;
+const user = (id: number) => apiClient(ctx, id).api.mystery;
 const adminUser = (id: number) => operator().users({ user_id: id });
 type Admin = ReturnType<typeof operator>;
 type UserRoutes = ReturnType<Admin["users"]>;

@@ -2,21 +2,16 @@
 // credentials on every protected route, and 403 for caller-id fields that are not the caller.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
-import { treaty } from "@elysiajs/eden";
-import type { App } from "../../../src/http/app";
 import { signToken, verifyToken } from "../../../src/modules/auth/jwt";
 import { signInitData } from "../../../src/modules/auth/telegram";
 import { BOT_TOKEN, countRows, createTestContext, JWT_SECRET, type TestContext } from "../../helpers/app";
-import { ok, settled } from "../../helpers/client";
+import { clientWith, ok, settled } from "../../helpers/client";
 
 const UNAUTHORIZED = { success: false, error: "unauthorized", message: expect.any(String) } as const;
 const FORBIDDEN = { success: false, error: "forbidden", message: expect.any(String) } as const;
 
-// The typed client with the given credential headers: apiClient() with parseDate: false, as src/web/api.ts has
-// it (the helper keeps Eden's default, which turns every timestamp of a reply into a Date although the schemas
-// type it as a string), and with a credential of any scheme, as a Mini App sends `tma <initData>`.
-const client = (ctx: TestContext, headers: Record<string, string> = {}) =>
-  treaty<App>(ctx.app, { parseDate: false, headers });
+// The typed client with a credential of any scheme, as a Mini App sends `tma <initData>`.
+const client = clientWith;
 const api = (ctx: TestContext, as: number) => client(ctx, bearer(ctx.token(as))).api;
 const login = (ctx: TestContext, initData: string) => client(ctx).api.auth.telegram.post({ init_data: initData });
 

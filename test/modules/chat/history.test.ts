@@ -1,22 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { treaty } from "@elysiajs/eden";
 import { sql } from "drizzle-orm";
-import type { App } from "../../../src/http/app";
 import { createTestContext, type TestContext } from "../../helpers/app";
-import { ok, settled } from "../../helpers/client";
+import { apiClient, ok, settled } from "../../helpers/client";
 
 let ctx: TestContext;
 const [alice, bob, eve] = [6_000_001, 6_000_002, 6_000_003];
 let matchId: number;
 const sentIds: number[] = [];
 
-// apiClient(ctx, as) with parseDate: false, as src/web/api.ts has it: the helper keeps Eden's default, which
-// turns every timestamp of a reply into a Date although the schemas type it as a string.
-const api = (as?: number) =>
-  treaty<App>(ctx.app, {
-    parseDate: false,
-    headers: as === undefined ? {} : { authorization: `Bearer ${ctx.token(as)}` },
-  });
+const api = (as?: number) => apiClient(ctx, as);
 type HistoryQuery = NonNullable<
   Parameters<ReturnType<ReturnType<typeof api>["api"]["mystery"]["chat"]>["get"]>[0]
 >["query"];

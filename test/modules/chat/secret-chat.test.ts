@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { treaty } from "@elysiajs/eden";
 import { sql } from "drizzle-orm";
-import type { App } from "../../../src/http/app";
 import { answerSecretChat, requestSecretChat } from "../../../src/modules/chat/secret-chat";
 import { createTestContext, type TestContext } from "../../helpers/app";
-import { ok } from "../../helpers/client";
+import { apiClient, ok } from "../../helpers/client";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -20,13 +18,7 @@ async function newMatch(overrides: Parameters<TestContext["addMatch"]>[2] = {}) 
   return { a, b, matchId: await ctx.addMatch(a, b, overrides) };
 }
 
-// apiClient(ctx, as) with parseDate: false, as src/web/api.ts has it: the helper keeps Eden's default, which
-// turns every timestamp of a reply into a Date although the schemas type it as a string.
-const api = (as?: number) =>
-  treaty<App>(ctx.app, {
-    parseDate: false,
-    headers: as === undefined ? {} : { authorization: `Bearer ${ctx.token(as)}` },
-  });
+const api = (as?: number) => apiClient(ctx, as);
 const ask = (as: number, matchId: number, minutes = 15) =>
   api(as).api.mystery["request-secret-chat"].post({ match_id: matchId, duration_minutes: minutes });
 const accept = (as: number, matchId: number) => api(as).api.mystery["accept-secret-chat"]({ match_id: matchId }).post();

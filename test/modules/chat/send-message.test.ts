@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { treaty } from "@elysiajs/eden";
 import { sql } from "drizzle-orm";
-import type { App } from "../../../src/http/app";
 import { countRows, createTestContext, type TestContext } from "../../helpers/app";
-import { ok, settled } from "../../helpers/client";
+import { apiClient, ok, settled } from "../../helpers/client";
 import { conversation } from "../../helpers/conversation";
 
 let ctx: TestContext;
@@ -21,13 +19,7 @@ async function newMatch(overrides: Parameters<TestContext["addMatch"]>[2] = {}) 
   return { a, b, matchId: await ctx.addMatch(a, b, overrides) };
 }
 
-// apiClient(ctx, as) with parseDate: false, as src/web/api.ts has it: the helper keeps Eden's default, which
-// turns every timestamp of a reply into a Date although the schemas type it as a string.
-const api = (as?: number) =>
-  treaty<App>(ctx.app, {
-    parseDate: false,
-    headers: as === undefined ? {} : { authorization: `Bearer ${ctx.token(as)}` },
-  });
+const api = (as?: number) => apiClient(ctx, as);
 type SendBody = Parameters<ReturnType<typeof api>["api"]["mystery"]["send-message"]["post"]>[0];
 const send = (as: number, body: SendBody) => api(as).api.mystery["send-message"].post(body);
 const history = (as: number, matchId: number) => ok(api(as).api.mystery.chat({ match_id: matchId }).get());

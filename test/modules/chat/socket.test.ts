@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { treaty } from "@elysiajs/eden";
 import { sql } from "drizzle-orm";
-import type { App } from "../../../src/http/app";
 import { signToken } from "../../../src/modules/auth/jwt";
 import { createTestContext, JWT_SECRET, type TestContext } from "../../helpers/app";
-import { ok, settled } from "../../helpers/client";
+import { apiClient, ok, settled } from "../../helpers/client";
 import { SocketClient, upgradeStatus } from "../../helpers/socket";
 
 let ctx: TestContext;
@@ -15,13 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-// REST calls: apiClient(ctx, as) with parseDate: false, as src/web/api.ts has it: the helper keeps Eden's
-// default, which turns every timestamp of a reply into a Date although the schemas type it as a string.
-const api = (as?: number) =>
-  treaty<App>(ctx.app, {
-    parseDate: false,
-    headers: as === undefined ? {} : { authorization: `Bearer ${ctx.token(as)}` },
-  });
+// REST calls go through the typed client.
+const api = (as?: number) => apiClient(ctx, as);
 const send = (as: number, matchId: number, text: string) =>
   ok(api(as).api.mystery["send-message"].post({ match_id: matchId, message_text: text }));
 const onlineStatus = (as: number, matchId: number) =>

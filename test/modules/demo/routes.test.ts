@@ -1,11 +1,9 @@
 // The demo sign-in: present only with DEMO=1 (or in embedded mode), absent (404) otherwise.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { treaty } from "@elysiajs/eden";
 import { ConfigError, loadConfig } from "../../../src/config";
-import type { App } from "../../../src/http/app";
 import { verifyToken } from "../../../src/modules/auth/jwt";
 import { createTestContext, JWT_SECRET, type TestContext } from "../../helpers/app";
-import { settled } from "../../helpers/client";
+import { clientWith, settled } from "../../helpers/client";
 
 // POST /api/demo/token is sent raw: demoRoutes() returns the plugin with or without the route, so the app's
 // type is a union in which only one member has `demo`, and Eden refuses the call the server accepts. Nor is
@@ -45,7 +43,7 @@ describe("demo sign-in on (DEMO=1)", () => {
     expect(reply.body).toMatchObject({ success: true, user_id: 4242 });
     expect(verifyToken(JWT_SECRET, reply.body.token)).toBe(4242);
     expect(Date.parse(reply.body.expires_at)).toBeGreaterThan(Date.now());
-    const api = treaty<App>(ctx.app, { parseDate: false, headers: { authorization: `Bearer ${reply.body.token}` } });
+    const api = clientWith(ctx, { authorization: `Bearer ${reply.body.token}` });
     expect(await settled(api.api.mystery.profile.get())).toEqual({
       status: 404,
       body: { success: false, error: "user_not_found", message: "User not found. Please register first." },

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { treaty } from "@elysiajs/eden";
 import { sql } from "drizzle-orm";
-import type { App } from "../../../src/http/app";
 import { createTestContext, type TestContext } from "../../helpers/app";
-import { ok, settled } from "../../helpers/client";
+import { apiClient, ok, settled } from "../../helpers/client";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -11,13 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-// apiClient(ctx, as) with parseDate: false, as src/web/api.ts has it: the helper keeps Eden's default, which
-// turns every timestamp of a reply into a Date although the schemas type it as a string.
-const api = (as?: number) =>
-  treaty<App>(ctx.app, {
-    parseDate: false,
-    headers: as === undefined ? {} : { authorization: `Bearer ${ctx.token(as)}` },
-  });
+const api = (as?: number) => apiClient(ctx, as);
 type UnmatchBody = Parameters<ReturnType<typeof api>["api"]["mystery"]["unmatch"]["post"]>[0];
 const unmatch = (as: number, body: UnmatchBody) => api(as).api.mystery.unmatch.post(body);
 const extend = (as: number, matchId: number) => api(as).api.mystery["extend-match"].post({ match_id: matchId });

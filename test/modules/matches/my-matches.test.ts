@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { treaty } from "@elysiajs/eden";
 import { sql } from "drizzle-orm";
-import type { App } from "../../../src/http/app";
 import { createTestContext, type TestContext } from "../../helpers/app";
-import { ok, settled } from "../../helpers/client";
+import { apiClient, ok, settled } from "../../helpers/client";
 import { conversation } from "../../helpers/conversation";
 
 let ctx: TestContext;
@@ -13,13 +11,7 @@ beforeAll(async () => {
 afterAll(() => ctx.close());
 
 const hoursFromNow = (hours: number) => new Date(Date.now() + hours * 3600_000);
-// apiClient(ctx, as) with parseDate: false, as src/web/api.ts has it: the helper keeps Eden's default, which
-// turns every timestamp of a reply into a Date although the schemas type it as a string.
-const api = (as?: number) =>
-  treaty<App>(ctx.app, {
-    parseDate: false,
-    headers: as === undefined ? {} : { authorization: `Bearer ${ctx.token(as)}` },
-  });
+const api = (as?: number) => apiClient(ctx, as);
 const send = (as: number, matchId: number, text: string) =>
   ok(api(as).api.mystery["send-message"].post({ match_id: matchId, message_text: text }));
 const myMatches = (as: number, userId = as) => api(as).api.mystery["my-matches"]({ user_id: userId }).get();

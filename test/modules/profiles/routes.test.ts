@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { treaty } from "@elysiajs/eden";
 import { sql } from "drizzle-orm";
-import type { App } from "../../../src/http/app";
 import { countRows, createTestContext, type TestContext } from "../../helpers/app";
-import { ok, settled } from "../../helpers/client";
+import { apiClient, ok, settled } from "../../helpers/client";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -11,13 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-// apiClient(ctx, as) with parseDate: false, as src/web/api.ts has it: the helper keeps Eden's default, which
-// turns every timestamp of a reply into a Date although the schemas type it as a string.
-const api = (as?: number) =>
-  treaty<App>(ctx.app, {
-    parseDate: false,
-    headers: as === undefined ? {} : { authorization: `Bearer ${ctx.token(as)}` },
-  });
+const api = (as?: number) => apiClient(ctx, as);
 const profile = (as: number) => api(as).api.mystery.profile;
 type ProfileBody = Parameters<ReturnType<typeof profile>["put"]>[0];
 

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { treaty } from "@elysiajs/eden";
 import { eq, sql } from "drizzle-orm";
 import { rows } from "../../../src/db/client";
 import { matches } from "../../../src/db/schema";
-import type { App } from "../../../src/http/app";
 import { blockUser } from "../../../src/modules/safety/service";
 import { countRows, createTestContext, type TestContext } from "../../helpers/app";
-import { ok, settled } from "../../helpers/client";
+import { apiClient, ok, settled } from "../../helpers/client";
 import { conversation } from "../../helpers/conversation";
 
 let ctx: TestContext;
@@ -24,13 +22,7 @@ async function newMatch(overrides: Parameters<TestContext["addMatch"]>[2] = {}) 
   return { a, b, matchId: await ctx.addMatch(a, b, overrides) };
 }
 
-// apiClient(ctx, as) with parseDate: false, as src/web/api.ts has it: the helper keeps Eden's default, which
-// turns every timestamp of a reply into a Date although the schemas type it as a string.
-const api = (as?: number) =>
-  treaty<App>(ctx.app, {
-    parseDate: false,
-    headers: as === undefined ? {} : { authorization: `Bearer ${ctx.token(as)}` },
-  });
+const api = (as?: number) => apiClient(ctx, as);
 type Mystery = ReturnType<typeof api>["api"]["mystery"];
 type BlockBody = Parameters<Mystery["block"]["post"]>[0];
 type UnblockBody = Parameters<Mystery["unblock"]["post"]>[0];

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { treaty } from "@elysiajs/eden";
 import { eq, sql } from "drizzle-orm";
 import { messages, reports, users } from "../../../src/db/schema";
-import type { App } from "../../../src/http/app";
 import { AUTO_BAN_REASON } from "../../../src/modules/safety/service";
 import { countRows, createTestContext, type TestContext } from "../../helpers/app";
-import { ok, settled } from "../../helpers/client";
+import { apiClient, ok, settled } from "../../helpers/client";
 import { conversation } from "../../helpers/conversation";
 
 let ctx: TestContext;
@@ -37,13 +35,7 @@ async function targetWithPartners(n: number) {
   return { target, partners, matchIds };
 }
 
-// apiClient(ctx, as) with parseDate: false, as src/web/api.ts has it: the helper keeps Eden's default, which
-// turns every timestamp of a reply into a Date although the schemas type it as a string.
-const api = (as?: number) =>
-  treaty<App>(ctx.app, {
-    parseDate: false,
-    headers: as === undefined ? {} : { authorization: `Bearer ${ctx.token(as)}` },
-  });
+const api = (as?: number) => apiClient(ctx, as);
 type ReportBody = Parameters<ReturnType<typeof api>["api"]["mystery"]["report"]["post"]>[0];
 const report = (as: number, body: ReportBody) => api(as).api.mystery.report.post(body);
 
