@@ -1,43 +1,18 @@
 // A request is routed by its URL's path, whatever its Host header: a short Host must not shift the path a proxy checked.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestContext, type TestContext } from "../helpers/app";
+import { rawHead, statusOf } from "../helpers/http";
 
 let ctx: TestContext;
-let port: number;
+let base: string;
 beforeAll(async () => {
   ctx = await createTestContext();
-  port = Number(new URL(ctx.listen().http).port);
+  base = ctx.listen().http;
 });
 afterAll(() => ctx.close());
 
-/** Sends one raw HTTP/1.1 request over a real socket and returns the status line's code. */
-async function rawStatus(path: string, host: string): Promise<number> {
-  const { promise, resolve, reject } = Promise.withResolvers<number>();
-  let received = "";
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data(_socket, chunk) {
-        received += chunk.toString();
-        const status = /^HTTP\/1\.1 (\d{3})/.exec(received);
-        if (status) resolve(Number(status[1]));
-      },
-      close() {
-        reject(new Error(`closed before a status line: ${JSON.stringify(received)}`));
-      },
-      error(_socket, error) {
-        reject(error);
-      },
-    },
-  });
-  socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
-  try {
-    return await promise;
-  } finally {
-    socket.end();
-  }
-}
+/** The status of a raw GET of `path` with this Host header. */
+const rawStatus = async (path: string, host: string) => statusOf(await rawHead(base, path, host));
 
 describe("routing ignores the Host header", () => {
   for (const host of ["x", "ab", "abc", "localhost", `127.0.0.1:${0}`]) {

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
 import { createTestContext, type TestContext } from "../helpers/app";
+import { parseCsp, references } from "../helpers/http";
 import { ARTIFACTS, HAVE_CHROMIUM, launch } from "../web/browser";
 
 let ctx: TestContext;
@@ -13,21 +14,6 @@ beforeAll(async () => {
   base = ctx.listen().http;
 }, 120_000);
 afterAll(() => ctx.close());
-
-/** A Content-Security-Policy header as directive → its sources. */
-function parseCsp(header: string | null): Map<string, string[]> {
-  const directives = new Map<string, string[]>();
-  for (const part of (header ?? "").split(";")) {
-    const [name, ...sources] = part.trim().split(/\s+/);
-    if (name) directives.set(name.toLowerCase(), sources);
-  }
-  return directives;
-}
-
-/** Every src= and href= value in the markup. */
-function references(html: string): string[] {
-  return [...html.matchAll(/\b(?:src|href)\s*=\s*["']?([^"'\s>]+)/gi)].map((match) => match[1]!);
-}
 
 describe("GET /swagger", () => {
   test("is an HTML page that names no other host and has no inline script", async () => {

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
 import { createTestContext, type TestContext } from "../helpers/app";
+import { parseCsp, rawHead, references } from "../helpers/http";
 import { HAVE_CHROMIUM, launch, person, screenshot } from "../web/browser";
 
 let ctx: TestContext;
@@ -16,16 +17,6 @@ beforeAll(async () => {
   host = new URL(base).host;
 }, 120_000);
 afterAll(() => ctx.close());
-
-/** A Content-Security-Policy header as directive → its sources. */
-function parseCsp(header: string | null): Map<string, string[]> {
-  const directives = new Map<string, string[]>();
-  for (const part of (header ?? "").split(";")) {
-    const [name, ...sources] = part.trim().split(/\s+/);
-    if (name) directives.set(name.toLowerCase(), sources);
-  }
-  return directives;
-}
 
 /** The page's policy, as served for a request whose Host was `expectedHost`. */
 function expectPagePolicy(response: Response, expectedHost: string): void {
@@ -45,40 +36,6 @@ function expectPagePolicy(response: Response, expectedHost: string): void {
   }
   expect(response.headers.get("x-content-type-options")).toBe("nosniff");
   expect(response.headers.get("referrer-policy")).toBe("no-referrer");
-}
-
-/** Every src= and href= value in the markup. */
-function references(html: string): string[] {
-  return [...html.matchAll(/\b(?:src|href)\s*=\s*["']?([^"'\s>]+)/gi)].map((match) => match[1]!);
-}
-
-/** Sends one raw HTTP/1.1 request with any Host header; returns the response's head. */
-async function rawHead(path: string, hostHeader: string): Promise<string> {
-  const { promise, resolve, reject } = Promise.withResolvers<string>();
-  let received = "";
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port: Number(new URL(base).port),
-    socket: {
-      data(_socket, chunk) {
-        received += chunk.toString();
-        const end = received.indexOf("\r\n\r\n");
-        if (end >= 0) resolve(received.slice(0, end));
-      },
-      close() {
-        reject(new Error(`closed before a response head: ${JSON.stringify(received)}`));
-      },
-      error(_socket, error) {
-        reject(error);
-      },
-    },
-  });
-  socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostHeader}\r\nConnection: close\r\n\r\n`);
-  try {
-    return await promise;
-  } finally {
-    socket.end();
-  }
 }
 
 describe("the page's headers", () => {
@@ -117,7 +74,7 @@ describe("the page's headers", () => {
   test("a Host header that is not a plain host name adds nothing to the policy", async () => {
     let answered = 0;
     for (const hostile of ["evil.test; script-src *", "evil.test 'unsafe-inline'", "evil.test,x", '"evil"']) {
-      const head = await rawHead("/", hostile);
+      const head = await rawHead(base, "/", hostile);
       const line = head.split("\r\n").find((text) => text.toLowerCase().startsWith("content-security-policy:"));
       if (!/^HTTP\/1\.1 200/.test(head)) continue; // refused by the HTTP parser: nothing to reflect
       answered++;
