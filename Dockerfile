@@ -18,8 +18,9 @@ FROM debian:bookworm-slim
 RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home --shell /usr/sbin/nologin mystery \
   && mkdir /data && chown mystery:mystery /data && chmod 700 /data
 COPY --from=build /src/dist/mystery-match /usr/local/bin/mystery-match
-# An image is for deploying: the web page's demo sign-in (on by default with the embedded database
-# outside Docker) is off here; `-e DEMO=1` turns it on for a trial.
+# An image is for deploying: it listens on every interface (HOST=0.0.0.0; outside Docker the embedded
+# database listens on 127.0.0.1 only), so the web page's demo sign-in is off (DEMO=0 says so
+# whatever HOST is set to); `-e DEMO=1` turns it on for a trial.
 ENV DATA_DIR=/data HOST=0.0.0.0 PORT=3000 DEMO=0
 USER mystery
 WORKDIR /data

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ConfigError, SECRET_MIN_CHARS, SETTINGS } from "./settings";
+import { ADMIN_TOKEN_MIN_CHARS, ConfigError, SECRET_MIN_CHARS, SETTINGS } from "./settings";
 
 export { ConfigError };
 
@@ -19,10 +19,16 @@ export interface Config {
   readonly adminToken: string | null;
   readonly telegramBotToken: string | null;
   /**
-   * Demo sign-in for the web page (POST /api/demo/token mints a token for any user id): DEMO=1, and
-   * on by default with the embedded database (no DATABASE_URL), where the page is a way to try it.
+   * Demo sign-in for the web page (POST /api/demo/token mints a token for any user id): DEMO=1, or
+   * by default on the embedded database (no DATABASE_URL) listening on a loopback address only, where
+   * nobody but this machine can reach it.
    */
   readonly demo: boolean;
+  /**
+   * Behind a proxy: the client address of the per-address limits is the last hop of
+   * X-Forwarded-For (the address the proxy saw) instead of the connection's.
+   */
+  readonly trustProxy: boolean;
   /** With a Redis URL, socket events and presence cross processes. */
   readonly redisUrl: string | null;
   /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
@@ -56,6 +62,28 @@ type Env = Record<string, string | undefined>;
 
 /** Every setting's value, by its variable. */
 type Values = { readonly [N in keyof typeof SETTINGS]: ReturnType<(typeof SETTINGS)[N]["read"]> };
+
+/**
+ * Whether listening on `host` reaches this machine only: localhost, 127.0.0.0/8 or ::1 (also written
+ * as an IPv4-mapped address). Any other name or address, 0.0.0.0 and :: included, may be reachable
+ * from elsewhere.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase();
+  if (name === "localhost" || name === "::1" || name === "0:0:0:0:0:0:0:1") return true;
+  const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(name);
+  return v4?.[1] === "127" && v4.slice(1).every((part) => Number(part) <= 255);
+}
+
+/**
+ * What `serve` needs beyond loadConfig: an ADMIN_TOKEN long enough that guessing it is hopeless
+ * (failed attempts are also limited per address). Throws a ConfigError naming the variable.
+ */
+export function checkServeConfig(config: Config): void {
+  if (config.adminToken !== null && config.adminToken.length < ADMIN_TOKEN_MIN_CHARS) {
+    throw new ConfigError(`ADMIN_TOKEN must be at least ${ADMIN_TOKEN_MIN_CHARS} characters long`);
+  }
+}
 
 /** The file holding the secret generated for the embedded database's tokens. */
 export const GENERATED_SECRET_FILE = "jwt-secret";
@@ -91,6 +119,7 @@ export function loadConfig(environment: Env = process.env, flags: Env = {}): Con
     Object.entries(SETTINGS).map(([name, setting]) => [name, setting.read(given(name), name, embedded)]),
   ) as Values;
   const dataDir = resolve(values.DATA_DIR);
+  const demo = values.DEMO ?? (embedded && isLoopbackHost(values.HOST));
   return Object.freeze({
     port: values.PORT,
     host: values.HOST,
@@ -101,7 +130,8 @@ export function loadConfig(environment: Env = process.env, flags: Env = {}): Con
     jwtTtlSeconds: values.JWT_TTL_SECONDS,
     adminToken: values.ADMIN_TOKEN,
     telegramBotToken: values.TELEGRAM_BOT_TOKEN,
-    demo: values.DEMO,
+    demo,
+    trustProxy: values.TRUST_PROXY,
     redisUrl: values.REDIS_URL,
     redisPrefix: values.REDIS_PREFIX,
     unlockThresholds: values.UNLOCK_THRESHOLDS,

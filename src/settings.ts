@@ -18,6 +18,9 @@ interface Setting<T> {
 /** The shortest JWT_SECRET accepted, given or generated. */
 export const SECRET_MIN_CHARS = 32;
 
+/** The shortest ADMIN_TOKEN `serve` starts with (see checkServeConfig in config.ts). */
+export const ADMIN_TOKEN_MIN_CHARS = 32;
+
 /** A whole number from `min` to `max`, both included, written in digits only (no sign, point or exponent). */
 function integer(fallback: number, min: number, max: number, help: string): Setting<number> {
   return {
@@ -34,17 +37,19 @@ function integer(fallback: number, min: number, max: number, help: string): Sett
   };
 }
 
-/** 1 or true, 0 or false. `"embedded"`: on by default with the embedded database, off with PostgreSQL. */
-function flag(fallback: boolean | "embedded", help: string): Setting<boolean> {
+/** 1 or true, 0 or false, else a ConfigError naming the variable. */
+function readFlag(raw: string, name: string): boolean {
+  if (raw === "1" || raw === "true") return true;
+  if (raw === "0" || raw === "false") return false;
+  throw new ConfigError(`${name} must be 1 or 0 (true or false), got "${raw}"`);
+}
+
+/** 1 or true, 0 or false. */
+function flag(fallback: boolean, help: string): Setting<boolean> {
   return {
-    fallback: fallback === "embedded" ? "1 embedded, else 0" : fallback ? "1" : "0",
+    fallback: fallback ? "1" : "0",
     help,
-    read: (raw, name, embedded) => {
-      if (raw === undefined) return fallback === "embedded" ? embedded : fallback;
-      if (raw === "1" || raw === "true") return true;
-      if (raw === "0" || raw === "false") return false;
-      throw new ConfigError(`${name} must be 1 or 0 (true or false), got "${raw}"`);
-    },
+    read: (raw, name) => (raw === undefined ? fallback : readFlag(raw, name)),
   };
 }
 
@@ -133,6 +138,23 @@ const jwtSecret: Setting<string | null> = {
   },
 };
 
+/** The embedded database is for one machine: it listens on loopback unless told otherwise. */
+const host: Setting<string> = {
+  fallback: "127.0.0.1 embedded, else 0.0.0.0",
+  help: "interface to listen on (0.0.0.0: every interface)",
+  read: (raw, _name, embedded) => raw ?? (embedded ? "127.0.0.1" : "0.0.0.0"),
+};
+
+/**
+ * DEMO given, or null: then loadConfig turns the demo sign-in on only for the embedded database
+ * listening on a loopback address only.
+ */
+const demo: Setting<boolean | null> = {
+  fallback: "1 embedded with a loopback HOST, else 0",
+  help: "the web page's demo sign-in: anyone who reaches the server gets a token for any user id",
+  read: (raw, name) => (raw === undefined ? null : readFlag(raw, name)),
+};
+
 /**
  * Every setting by its environment variable, in the order --help lists them. A variable's flag is
  * its kebab-case form (DATABASE_URL → --database-url).
@@ -142,12 +164,19 @@ export const SETTINGS = {
   DATA_DIR: text("./data", "embedded database and its generated JWT secret"),
   JWT_SECRET: jwtSecret,
   PORT: integer(3000, 0, 65535, "HTTP port (0 picks a free one)"),
-  HOST: text("0.0.0.0", "interface to listen on"),
+  HOST: host,
   DB_POOL_SIZE: integer(10, 2, 1000, "PostgreSQL connections per process"),
   JWT_TTL_SECONDS: integer(24 * 3600, 60, 365 * 24 * 3600, "lifetime of tokens from POST /api/auth/telegram"),
   TELEGRAM_BOT_TOKEN: text(null, "enables Telegram init data sign-in"),
-  ADMIN_TOKEN: text(null, "operator token for /api/admin (disabled while unset)"),
-  DEMO: flag("embedded", "the web page's demo sign-in: a token for any user id"),
+  ADMIN_TOKEN: text(
+    null,
+    `operator token for /api/admin, ≥ ${ADMIN_TOKEN_MIN_CHARS} characters (disabled while unset)`,
+  ),
+  DEMO: demo,
+  TRUST_PROXY: flag(
+    false,
+    "1: behind a proxy, the client address is the last hop of X-Forwarded-For (for the per-address limits)",
+  ),
   REDIS_URL: url(
     ["redis", "rediss", "valkey", "valkeys"],
     "share socket events, presence and rate limits across processes",
@@ -164,7 +193,12 @@ export const SETTINGS = {
   RATE_LIMIT_SENDS_PER_MINUTE: integer(60, 0, 100_000, "messages per user per minute, sustained (0 = off)"),
   RATE_LIMIT_SENDS_BURST: integer(20, 1, 100_000, "messages a user may send at once before the sustained rate applies"),
   RATE_LIMIT_FIND_MATCH_PER_MINUTE: integer(10, 0, 100_000, "find-match calls per user per minute (0 = off)"),
-  RATE_LIMIT_AUTH_PER_MINUTE: integer(30, 0, 100_000, "Telegram sign-ins per address per minute (0 = off)"),
+  RATE_LIMIT_AUTH_PER_MINUTE: integer(
+    30,
+    0,
+    100_000,
+    "failed Telegram sign-ins per client address per minute; successes never count (0 = off)",
+  ),
   RATE_LIMIT_BLOCKS_PER_MINUTE: integer(30, 0, 100_000, "blocks and unblocks per user per minute (0 = off)"),
   RATE_LIMIT_REPORTS_PER_MINUTE: integer(10, 0, 100_000, "reports per user per minute (0 = off)"),
   RATE_LIMIT_SOCKETS_PER_MINUTE: integer(30, 0, 100_000, "socket upgrades per user per minute (0 = off)"),

@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ConfigError, loadConfig } from "../src/config";
+import { ConfigError, checkServeConfig, loadConfig } from "../src/config";
 
 const BASE = {
   DATABASE_URL: "postgres://user@127.0.0.1:5432/db",
@@ -45,6 +45,7 @@ describe("loadConfig: defaults", () => {
       logRequests: true,
       autoBanMinAccountAgeHours: 24,
       maxSocketsPerUser: 8,
+      trustProxy: false,
       rateLimits: {
         sendsPerMinute: 60,
         sendsBurst: 20,
@@ -55,6 +56,15 @@ describe("loadConfig: defaults", () => {
         socketsPerMinute: 30,
       },
     });
+  });
+
+  test("the embedded database listens on 127.0.0.1 unless told; with DATABASE_URL on 0.0.0.0", () => {
+    const embedded = { JWT_SECRET: BASE.JWT_SECRET, DATA_DIR: "/nonexistent/unused" };
+    expect(loadConfig(embedded).host).toBe("127.0.0.1");
+    expect(loadConfig({ ...embedded, HOST: " " }).host).toBe("127.0.0.1");
+    expect(loadConfig({ ...embedded, HOST: "0.0.0.0" }).host).toBe("0.0.0.0");
+    expect(loadConfig({ ...BASE }).host).toBe("0.0.0.0");
+    expect(loadConfig({ ...BASE, HOST: "127.0.0.1" }).host).toBe("127.0.0.1");
   });
 
   test("empty and blank values count as unset", () => {
@@ -70,6 +80,7 @@ describe("loadConfig: defaults", () => {
       SWEEP_INTERVAL_SECONDS: "",
       ADMIN_TOKEN: "",
       TELEGRAM_BOT_TOKEN: "   ",
+      TRUST_PROXY: "",
     });
     expect(config).toEqual(loadConfig({ ...BASE }));
   });
@@ -102,6 +113,7 @@ describe("loadConfig: explicit values", () => {
         RATE_LIMIT_FIND_MATCH_PER_MINUTE: "2",
         RATE_LIMIT_AUTH_PER_MINUTE: "100000",
         REDIS_URL: "redis://127.0.0.1:6379",
+        TRUST_PROXY: "1",
       }),
     ).toEqual({
       port: 8080,
@@ -125,6 +137,7 @@ describe("loadConfig: explicit values", () => {
       logRequests: false,
       autoBanMinAccountAgeHours: 0,
       maxSocketsPerUser: 3,
+      trustProxy: true,
       rateLimits: {
         sendsPerMinute: 0,
         sendsBurst: 20,
@@ -171,6 +184,7 @@ describe("loadConfig: bad values throw a ConfigError naming the variable", () =>
     ["SHUTDOWN_TIMEOUT_SECONDS", { SHUTDOWN_TIMEOUT_SECONDS: "0" }],
     ["LOG_REQUESTS", { LOG_REQUESTS: "yes" }],
     ["DEMO", { DEMO: "on" }],
+    ["TRUST_PROXY", { TRUST_PROXY: "yes" }],
     ["DATABASE_URL", { DATABASE_URL: "mysql://x" }],
     ["DATABASE_URL", { DATABASE_URL: "not a url" }],
     ["REDIS_URL", { REDIS_URL: "http://127.0.0.1:6379" }],
@@ -186,6 +200,7 @@ describe("loadConfig: bad values throw a ConfigError naming the variable", () =>
   test.each([
     ["LOG_REQUESTS", "yes"],
     ["DEMO", "on"],
+    ["TRUST_PROXY", "2"],
   ])("%s=%s: the message says what a flag accepts", (name, raw) => {
     expect(configError({ ...BASE, [name]: raw }).message).toBe(`${name} must be 1 or 0 (true or false), got "${raw}"`);
   });
@@ -201,6 +216,21 @@ describe("loadConfig: bad values throw a ConfigError naming the variable", () =>
 
   test("a JWT_SECRET of exactly 32 characters is accepted", () => {
     expect(loadConfig({ ...BASE, JWT_SECRET: "y".repeat(32) }).jwtSecret).toBe("y".repeat(32));
+  });
+});
+
+describe("checkServeConfig: what serve needs beyond loadConfig", () => {
+  test("an ADMIN_TOKEN shorter than 32 characters stops the start, naming it", () => {
+    const short = loadConfig({ ...BASE, ADMIN_TOKEN: "x".repeat(31) });
+    expect(() => checkServeConfig(short)).toThrow(ConfigError);
+    expect(() => checkServeConfig(short)).toThrow("ADMIN_TOKEN must be at least 32 characters long");
+    // Surrounding blanks are not part of it.
+    expect(() => checkServeConfig(loadConfig({ ...BASE, ADMIN_TOKEN: ` ${"x".repeat(31)} ` }))).toThrow(/ADMIN_TOKEN/);
+  });
+
+  test("32 characters or more, or no ADMIN_TOKEN at all (the operator routes are off), start", () => {
+    checkServeConfig(loadConfig({ ...BASE, ADMIN_TOKEN: "x".repeat(32) }));
+    checkServeConfig(loadConfig({ ...BASE }));
   });
 });
 

@@ -1,5 +1,7 @@
-// Every variable the config reads has a flag and a line in --help (src/settings.ts), and nothing else does.
+// Every variable the config reads has a flag and a line in --help (src/settings.ts), and nothing else does;
+// --help states the defaults that depend on the deployment.
 import { expect, test } from "bun:test";
+import { help } from "../src/cli";
 import { loadConfig } from "../src/config";
 import { SETTINGS } from "../src/settings";
 
@@ -21,4 +23,14 @@ test("loadConfig reads exactly the variables SETTINGS lists, from the environmen
   const names = Object.keys(SETTINGS).sort();
   expect([...reads.environment].sort()).toEqual(names);
   expect([...reads.flags].sort()).toEqual(names);
+});
+
+test("--help states the deployment defaults: HOST and DEMO by database, TRUST_PROXY, ADMIN_TOKEN's length", () => {
+  const text = help();
+  expect(text).toContain("--host <value>   HOST   (default: 127.0.0.1 embedded, else 0.0.0.0)");
+  expect(text).toContain("--demo <value>   DEMO   (default: 1 embedded with a loopback HOST, else 0)");
+  expect(text).toContain("--trust-proxy <value>   TRUST_PROXY   (default: 0)");
+  expect(text).toContain("last hop of X-Forwarded-For");
+  expect(text).toContain("operator token for /api/admin, ≥ 32 characters");
+  expect(text).toContain("failed Telegram sign-ins per client address per minute; successes never count");
 });

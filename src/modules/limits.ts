@@ -1,4 +1,4 @@
-// The contract's rate limits, from the configured rates: every limit a route or the socket counts against.
+// The contract's rate limits: every limit a route or the socket counts against, the configurable ones from config.
 import type { Config } from "../config";
 import type { Limit } from "../realtime/rate-limit";
 
@@ -9,10 +9,19 @@ export function limitsOf(rates: Config["rateLimits"]) {
     /** Per user: a burst at once (quick lines typed in a row), then the sustained rate. */
     send: { kind: "bucket", name: "send", burst: rates.sendsBurst, perMinute: rates.sendsPerMinute },
     findMatch: perMinute("find-match", rates.findMatchesPerMinute),
+    /** Per client address, failed Telegram sign-ins only (realtime.failures): successes never count. */
     auth: perMinute("auth", rates.authPerMinute),
     /** Per user: block and unblock together. */
     block: perMinute("block", rates.blocksPerMinute),
     report: perMinute("report", rates.reportsPerMinute),
     socketUpgrade: perMinute("socket-upgrade", rates.socketsPerMinute),
+    /** Per client address: every demo token counts. */
+    demoToken: perMinute("demo-token", 10),
+    /**
+     * Per client address, failed operator-token attempts only (realtime.failures); past it an
+     * attempt is refused before its token is looked at. An operator's script never fails, and ten
+     * guesses a minute at a token of 32 characters or more get nowhere.
+     */
+    adminToken: perMinute("admin-token", 10),
   } satisfies Record<string, Limit>;
 }

@@ -1,7 +1,8 @@
 // Smoke test of the built executable, run by .ci/run: `bun test/smoke/binary.ts dist/mystery-match [embedded|postgres]`.
 // Copies the binary alone into an empty directory and drives it as a user would: seed, serve, /ready, a
-// token from `token`, a profile, a match with a seeded user, a message, SIGTERM → exit 0. Embedded mode
-// then restarts it to check the data was kept. Prints "ok - …" / "not ok - …" per step; exit 1 on failure.
+// second serve refused on the port in use, a token from `token`, a profile, a match with a seeded user, a
+// message, SIGTERM → exit 0. Embedded mode then restarts it to check the data was kept. Prints "ok - …" /
+// "not ok - …" per step; exit 1 on failure.
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -141,13 +142,32 @@ try {
     if (mode === "embedded") {
       check(database.includes(dir), `database ${database} is not in ${dir}`);
       check(String(listening.token).includes("token <user_id>"), "no token hint");
+      // The embedded database on 127.0.0.1: the demo sign-in is on, and the line says so.
+      check(String(listening.demo).startsWith("on: anyone who can reach"), `demo: ${listening.demo}`);
     } else {
       check(database.startsWith("PostgreSQL 127.0.0.1:5432/mm_smoke_"), `database: ${database}`);
       check(!JSON.stringify(listening).includes("smoke-test-secret"), "the secret is logged");
+      check(listening.demo === undefined, `demo: ${listening.demo}`);
     }
     return started;
   });
   await step("/ready answers 200", () => ready(server));
+  await step("a second serve on the port in use stops with one line, exit 1", async () => {
+    const { port } = new URL(server.http);
+    // On the embedded database another data directory, or its lock would refuse it first.
+    const dataDir = mode === "embedded" ? ["--data-dir", join(dir, "second")] : [];
+    const child = Bun.spawn([binary, "serve", "--port", port, "--host", "127.0.0.1", ...dataDir], {
+      cwd: dir,
+      env,
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    const code = await Promise.race([child.exited, Bun.sleep(READY_WITHIN_MS).then(() => "running" as const)]);
+    if (code === "running") child.kill("SIGKILL");
+    const stderr = await new Response(child.stderr).text();
+    const expected = `config error: PORT ${port} on 127.0.0.1 is already in use by another process\n`;
+    check(code === 1 && stderr === expected, `exit ${code}: ${JSON.stringify(stderr)}`);
+  });
 
   const me = 900_000_001;
   const token = await step("token <user_id> prints a token the server accepts", async () => {

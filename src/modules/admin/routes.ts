@@ -1,9 +1,11 @@
 // Operator routes under /api/admin, behind the ADMIN_TOKEN bearer check of the `{ admin: true }` macro.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
+import { clientAddress } from "../../kernel/client-address";
 import { AppError, invalidField } from "../../kernel/errors";
 import { errors, inRange } from "../../kernel/schemas";
 import type { AppDeps } from "../deps";
+import { limitsOf } from "../limits";
 import { announceBan } from "../safety/ban";
 import {
   BanInput,
@@ -36,16 +38,22 @@ const ADMIN_URL = /^[^:]+:\/\/[^/]+\/api\/admin(?:[/?#]|$)/;
 
 /**
  * `{ admin: true }` on a route: the request must carry the admin token, checked in `transform`,
- * before the body is validated. Without ADMIN_TOKEN configured the operator routes do not exist:
- * their requests get the 404 of an unknown path, before routing and body parsing, so not even a
- * malformed body tells them apart.
+ * before the body is validated. Failed attempts count per client address (limits.adminToken); an
+ * address past the limit gets 429 before its token is looked at, and a success counts nothing.
+ * Without ADMIN_TOKEN configured the operator routes do not exist: their requests get the 404 of an
+ * unknown path, before routing and body parsing, so not even a malformed body tells them apart.
  */
-function adminPlugin(adminToken: string | null) {
+function adminPlugin({ config, realtime: { failures } }: AppDeps) {
+  const { adminToken, trustProxy } = config;
+  const limit = limitsOf(config.rateLimits).adminToken;
   const plugin = new Elysia({ name: "admin-auth", seed: adminToken }).macro({
     admin: {
       detail: { security: [{ admin: [] }] },
-      transform({ request }) {
+      async transform({ request, server }) {
+        const address = clientAddress(request, server, trustProxy);
+        if (address !== null) await failures.check(limit, address);
         if (adminToken === null || !isAdmin(adminToken, request.headers.get("authorization"))) {
+          if (address !== null) await failures.fail(limit, address);
           throw new AppError(401, "unauthorized", "Missing or invalid admin token");
         }
       },
@@ -91,9 +99,13 @@ function parseDateTime(field: string, value: string): Date {
 
 const tags = ["admin"];
 
-export const adminRoutes = ({ db, config, realtime: { bus } }: AppDeps) =>
-  new Elysia({ name: "admin", prefix: "/api/admin" })
-    .use(adminPlugin(config.adminToken))
+export const adminRoutes = (deps: AppDeps) => {
+  const {
+    db,
+    realtime: { bus },
+  } = deps;
+  return new Elysia({ name: "admin", prefix: "/api/admin" })
+    .use(adminPlugin(deps))
     .put(
       "/users/:user_id/premium",
       async ({ params, body }) => {
@@ -106,7 +118,7 @@ export const adminRoutes = ({ db, config, realtime: { bus } }: AppDeps) =>
         admin: true,
         params: UserParams,
         body: PremiumInput,
-        response: { 200: PremiumReply, ...errors(400, 401, 404, 413, 422) },
+        response: { 200: PremiumReply, ...errors(400, 401, 404, 413, 422, 429) },
         detail: { tags, summary: "Grant premium until a time, or revoke it with null" },
       },
     )
@@ -121,7 +133,7 @@ export const adminRoutes = ({ db, config, realtime: { bus } }: AppDeps) =>
         admin: true,
         params: UserParams,
         body: CoinsInput,
-        response: { 200: CoinsReply, ...errors(400, 401, 404, 409, 413, 422) },
+        response: { 200: CoinsReply, ...errors(400, 401, 404, 409, 413, 422, 429) },
         detail: {
           tags,
           summary: "Credit or debit a user's coins",
@@ -141,7 +153,7 @@ export const adminRoutes = ({ db, config, realtime: { bus } }: AppDeps) =>
         admin: true,
         params: UserParams,
         body: BanInput,
-        response: { 200: BanReply, ...errors(400, 401, 404, 413, 422) },
+        response: { 200: BanReply, ...errors(400, 401, 404, 413, 422, 429) },
         detail: { tags, summary: "Ban a user for some hours from now (replaces any current ban)" },
       },
     )
@@ -155,7 +167,7 @@ export const adminRoutes = ({ db, config, realtime: { bus } }: AppDeps) =>
       {
         admin: true,
         params: UserParams,
-        response: { 200: BanReply, ...errors(401, 404, 422) },
+        response: { 200: BanReply, ...errors(401, 404, 422, 429) },
         detail: { tags, summary: "Lift a user's ban" },
       },
     )
@@ -172,7 +184,7 @@ export const adminRoutes = ({ db, config, realtime: { bus } }: AppDeps) =>
       {
         admin: true,
         query: ReportsQuery,
-        response: { 200: ReportList, ...errors(401, 404, 422) },
+        response: { 200: ReportList, ...errors(401, 404, 422, 429) },
         detail: { tags, summary: "Reports, newest first, optionally of one status" },
       },
     )
@@ -187,7 +199,8 @@ export const adminRoutes = ({ db, config, realtime: { bus } }: AppDeps) =>
         admin: true,
         params: ReportParams,
         body: ResolveInput,
-        response: { 200: ResolveReply, ...errors(400, 401, 404, 413, 422) },
+        response: { 200: ResolveReply, ...errors(400, 401, 404, 413, 422, 429) },
         detail: { tags, summary: "Mark a report actioned or dismissed" },
       },
     );
+};

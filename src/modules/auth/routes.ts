@@ -1,5 +1,6 @@
 // POST /api/auth/telegram: trade verified Telegram initData for a bearer token.
 import { Elysia, t } from "elysia";
+import { clientAddress } from "../../kernel/client-address";
 import { AppError } from "../../kernel/errors";
 import { errors, Id, SafeString, Timestamp } from "../../kernel/schemas";
 import type { AppDeps } from "../deps";
@@ -7,16 +8,22 @@ import { limitsOf } from "../limits";
 import { signToken, tokenExpiry } from "./jwt";
 import { verifyInitData } from "./telegram";
 
-export const authRoutes = ({ config, realtime: { limiter } }: AppDeps) => {
+export const authRoutes = ({ config, realtime: { failures } }: AppDeps) => {
   const limits = limitsOf(config.rateLimits);
   return new Elysia({ name: "auth-routes", prefix: "/api/auth" }).post(
     "/telegram",
     async ({ body, request, server }) => {
-      // Per client address: this route is the one way to mint tokens without a credential.
-      await limiter.take(limits.auth, server?.requestIP(request)?.address ?? "unknown");
+      // Per client address, only failures count: an address past its limit is refused before its
+      // initData is checked, and a success costs nothing, so the many people behind one address (a
+      // proxy without TRUST_PROXY, a carrier's NAT) are never refused for signing in.
+      const address = clientAddress(request, server, config.trustProxy);
+      if (address !== null) await failures.check(limits.auth, address);
       const now = new Date();
       const userId = config.telegramBotToken ? verifyInitData(config.telegramBotToken, body.init_data, now) : null;
-      if (userId === null) throw new AppError(401, "unauthorized", "Telegram init data is invalid or expired");
+      if (userId === null) {
+        if (address !== null) await failures.fail(limits.auth, address);
+        throw new AppError(401, "unauthorized", "Telegram init data is invalid or expired");
+      }
       return {
         success: true as const,
         token: signToken(config.jwtSecret, userId, config.jwtTtlSeconds, now),

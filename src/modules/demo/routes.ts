@@ -1,16 +1,22 @@
 // POST /api/demo/token: the demo sign-in of the web page. Mints a token for any user id, so it exists
-// only when config.demo is on (embedded mode or DEMO=1); otherwise the route is absent (404).
+// only when config.demo is on (DEMO=1, or the embedded database on a loopback address); otherwise the
+// route is absent (404). Each client address gets 10 tokens a minute.
 import { Elysia, t } from "elysia";
+import { clientAddress } from "../../kernel/client-address";
 import { errors, Id, Timestamp } from "../../kernel/schemas";
 import { signToken, tokenExpiry } from "../auth/jwt";
 import type { AppDeps } from "../deps";
+import { limitsOf } from "../limits";
 
-export const demoRoutes = ({ config }: AppDeps) => {
+export const demoRoutes = ({ config, realtime: { limiter } }: AppDeps) => {
   const plugin = new Elysia({ name: "demo-routes", prefix: "/api/demo" });
   if (!config.demo) return plugin;
+  const { demoToken } = limitsOf(config.rateLimits);
   return plugin.post(
     "/token",
-    ({ body }) => {
+    async ({ body, request, server }) => {
+      const address = clientAddress(request, server, config.trustProxy);
+      if (address !== null) await limiter.take(demoToken, address);
       const now = new Date();
       return {
         success: true as const,
@@ -28,14 +34,15 @@ export const demoRoutes = ({ config }: AppDeps) => {
           user_id: Id("The user id the token is for"),
           expires_at: Timestamp(),
         }),
-        ...errors(400, 413, 422),
+        ...errors(400, 413, 422, 429),
       },
       detail: {
         tags: ["demo"],
         summary: "Demo sign-in: a token for any user id (demo mode only)",
         description:
-          "Present only in embedded mode or with DEMO=1, for trying the service from the page at /. " +
-          "Anyone who can reach the server can be anyone: never enable it on a real deployment.",
+          "Present only with DEMO=1, or on the embedded database listening on a loopback address only, for " +
+          "trying the service from the page at /. Anyone who can reach the server can be anyone: never " +
+          "enable it on a real deployment. 10 tokens per minute per client address.",
       },
     },
   );

@@ -1,4 +1,5 @@
-// The demo sign-in: present only with DEMO=1 (or in embedded mode), absent (404) otherwise.
+// The demo sign-in: present only with DEMO=1, or on the embedded database listening on a loopback
+// address only; absent (404) otherwise.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ConfigError, loadConfig } from "../../../src/config";
 import { verifyToken } from "../../../src/modules/auth/jwt";
@@ -69,19 +70,32 @@ describe("demo sign-in on (DEMO=1)", () => {
 
 describe("DEMO in the config", () => {
   const BASE = { DATABASE_URL: "postgres://localhost/x", JWT_SECRET };
-  test("on by default with the embedded database only; DEMO=0 turns it off there", () => {
-    const embedded = { JWT_SECRET, DATA_DIR: "/nonexistent/unused" };
-    expect(loadConfig(embedded).demo).toBe(true);
-    expect(loadConfig({ ...embedded, DEMO: "0" }).demo).toBe(false);
+  const embedded = { JWT_SECRET, DATA_DIR: "/nonexistent/unused" };
+
+  test("on by default only on the embedded database listening on a loopback address", () => {
+    // The embedded default HOST is 127.0.0.1.
+    expect(loadConfig(embedded)).toMatchObject({ host: "127.0.0.1", demo: true });
+    for (const host of ["127.0.0.1", "127.8.9.10", "localhost", "::1", "::ffff:127.0.0.1"]) {
+      expect({ host, demo: loadConfig({ ...embedded, HOST: host }).demo }).toEqual({ host, demo: true });
+    }
+    for (const host of ["0.0.0.0", "::", "192.168.1.20", "10.0.0.1", "example.com", "127.0.0.1.example.com"]) {
+      expect({ host, demo: loadConfig({ ...embedded, HOST: host }).demo }).toEqual({ host, demo: false });
+    }
+    // With PostgreSQL it is off by default, even on a loopback address.
     expect(loadConfig(BASE).demo).toBe(false);
+    expect(loadConfig({ ...BASE, HOST: "127.0.0.1" }).demo).toBe(false);
   });
 
-  test("with PostgreSQL off unless asked for; 1/true and 0/false are read; anything else names the variable", () => {
-    expect(loadConfig(BASE).demo).toBe(false);
+  test("DEMO=1 turns it on anywhere, DEMO=0 off anywhere", () => {
+    expect(loadConfig({ ...embedded, HOST: "0.0.0.0", DEMO: "1" }).demo).toBe(true);
     expect(loadConfig({ ...BASE, DEMO: "1" }).demo).toBe(true);
+    expect(loadConfig({ ...embedded, DEMO: "0" }).demo).toBe(false);
+    expect(loadConfig({ ...embedded, HOST: "127.0.0.1", DEMO: "false" }).demo).toBe(false);
+  });
+
+  test("1/true and 0/false are read; anything else names the variable", () => {
     expect(loadConfig({ ...BASE, DEMO: "true" }).demo).toBe(true);
     expect(loadConfig({ ...BASE, DEMO: "0" }).demo).toBe(false);
-    expect(loadConfig({ ...BASE, DEMO: "false" }).demo).toBe(false);
     expect(() => loadConfig({ ...BASE, DEMO: "yes" })).toThrow(ConfigError);
     expect(() => loadConfig({ ...BASE, DEMO: "yes" })).toThrow(/DEMO/);
   });
