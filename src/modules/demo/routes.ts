@@ -1,16 +1,25 @@
-// POST /api/demo/token: the demo sign-in of the web page. Mints a token for any user id, so it exists
-// only when config.demo is on (DEMO=1, or the embedded database on a loopback address); otherwise the
-// route is absent (404). Each client address gets 10 tokens a minute.
+// POST /api/demo/token: the demo sign-in of the web page. Mints a token for any user id, so it answers
+// only when config.demo is on (DEMO=1, or the embedded database on a loopback address); otherwise it is
+// the 404 of an unknown path. Each client address gets 10 tokens a minute.
 import { Elysia, t } from "elysia";
 import { clientAddress } from "../../kernel/client-address";
+import { AppError } from "../../kernel/errors";
 import { errors, Id, Timestamp } from "../../kernel/schemas";
 import { signToken, tokenExpiry } from "../auth/jwt";
 import type { AppDeps } from "../deps";
 import { limitsOf } from "../limits";
 
+const DEMO_URL = /^[^:]+:\/\/[^/]+\/api\/demo(?:[/?#]|$)/;
+
 export const demoRoutes = ({ config, realtime: { limiter } }: AppDeps) => {
   const plugin = new Elysia({ name: "demo-routes", prefix: "/api/demo" });
-  if (!config.demo) return plugin;
+  // Registered either way, so the app's type (and every typed client) has it; off, its requests get the
+  // 404 of an unknown path before routing and body parsing, and the OpenAPI document leaves it out.
+  if (!config.demo) {
+    plugin.onRequest(({ request }) => {
+      if (DEMO_URL.test(request.url)) throw new AppError(404, "not_found", "No such route");
+    });
+  }
   const { demoToken } = limitsOf(config.rateLimits);
   return plugin.post(
     "/token",
@@ -37,6 +46,7 @@ export const demoRoutes = ({ config, realtime: { limiter } }: AppDeps) => {
         ...errors(400, 413, 422, 429),
       },
       detail: {
+        hide: !config.demo,
         tags: ["demo"],
         summary: "Demo sign-in: a token for any user id (demo mode only)",
         description:
