@@ -18,6 +18,12 @@ export interface Config {
   readonly jwtTtlSeconds: number;
   readonly adminToken: string | null;
   readonly telegramBotToken: string | null;
+  /** The secret_token given to setWebhook; with the bot token, POST /api/telegram/webhook exists. */
+  readonly telegramWebhookSecret: string | null;
+  /** The Bot API server, without the /bot<token>/ part (the fake one in tests). */
+  readonly telegramApiUrl: string;
+  /** The web page's public https address, opened by the bot's Mini App buttons. */
+  readonly publicUrl: string | null;
   /**
    * Demo sign-in for the web page (POST /api/demo/token mints a token for any user id): DEMO=1, or
    * by default on the embedded database (no DATABASE_URL) listening on a loopback address only, where
@@ -130,6 +136,9 @@ export function loadConfig(environment: Env = process.env, flags: Env = {}): Con
     jwtTtlSeconds: values.JWT_TTL_SECONDS,
     adminToken: values.ADMIN_TOKEN,
     telegramBotToken: values.TELEGRAM_BOT_TOKEN,
+    telegramWebhookSecret: values.TELEGRAM_WEBHOOK_SECRET,
+    telegramApiUrl: values.TELEGRAM_API_URL,
+    publicUrl: values.PUBLIC_URL,
     demo,
     trustProxy: values.TRUST_PROXY,
     redisUrl: values.REDIS_URL,

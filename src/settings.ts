@@ -71,17 +71,21 @@ function text<F extends string | null>(
 }
 
 /**
- * A URL with one of `schemes`, else null. A refused URL is not echoed, only its scheme: the rest
+ * A URL with one of `schemes`, else `fallback` (null unless given). A refused URL is not echoed, only its scheme: the rest
  * may hold a password.
  */
-function url(schemes: readonly string[], help: string): Setting<string | null> {
+function url<F extends string | null = null>(
+  schemes: readonly string[],
+  help: string,
+  fallback: F = null as F,
+): Setting<string | F> {
   const prefixes = schemes.map((scheme) => `${scheme}://`);
-  const expected = `${prefixes.slice(0, -1).join(", ")} or ${prefixes.at(-1)}`;
+  const expected = prefixes.length === 1 ? prefixes[0] : `${prefixes.slice(0, -1).join(", ")} or ${prefixes.at(-1)}`;
   return {
-    fallback: "unset",
+    fallback: fallback ?? "unset",
     help,
     read: (raw, name) => {
-      if (raw === undefined) return null;
+      if (raw === undefined) return fallback;
       let protocol: string;
       try {
         protocol = new URL(raw).protocol;
@@ -167,7 +171,16 @@ export const SETTINGS = {
   HOST: host,
   DB_POOL_SIZE: integer(10, 2, 1000, "PostgreSQL connections per process"),
   JWT_TTL_SECONDS: integer(24 * 3600, 60, 365 * 24 * 3600, "lifetime of tokens from POST /api/auth/telegram"),
-  TELEGRAM_BOT_TOKEN: text(null, "enables Telegram init data sign-in"),
+  TELEGRAM_BOT_TOKEN: text(
+    null,
+    "enables Telegram init data sign-in and, with TELEGRAM_WEBHOOK_SECRET, the bot's webhook",
+  ),
+  TELEGRAM_WEBHOOK_SECRET: text(null, "secret Telegram sends with every update; enables POST /api/telegram/webhook", {
+    pattern: /^[A-Za-z0-9_-]{16,256}$/,
+    says: "16 to 256 letters, digits, _ or - (what Telegram allows in secret_token)",
+  }),
+  TELEGRAM_API_URL: url(["https", "http"], "the Telegram Bot API server", "https://api.telegram.org"),
+  PUBLIC_URL: url(["https"], "the web page's public https address: the bot's Mini App button opens it"),
   ADMIN_TOKEN: text(
     null,
     `operator token for /api/admin, ≥ ${ADMIN_TOKEN_MIN_CHARS} characters (disabled while unset)`,

@@ -35,6 +35,9 @@ describe("loadConfig: defaults", () => {
       redisUrl: null,
       redisPrefix: "mystery-match",
       telegramBotToken: null,
+      telegramWebhookSecret: null,
+      telegramApiUrl: "https://api.telegram.org",
+      publicUrl: null,
       demo: false,
       unlockThresholds: [20, 60, 100, 150],
       dailyMatchLimit: 3,
@@ -98,6 +101,9 @@ describe("loadConfig: explicit values", () => {
         JWT_TTL_SECONDS: "600",
         ADMIN_TOKEN: " admin ",
         TELEGRAM_BOT_TOKEN: "123:abc",
+        TELEGRAM_WEBHOOK_SECRET: "a-webhook-secret_0123",
+        TELEGRAM_API_URL: "http://127.0.0.1:8081",
+        PUBLIC_URL: "https://mm.example/app/",
         DEMO: "1",
         UNLOCK_THRESHOLDS: "5, 10, 15, 20",
         DAILY_MATCH_LIMIT: "7",
@@ -125,6 +131,9 @@ describe("loadConfig: explicit values", () => {
       jwtTtlSeconds: 600,
       adminToken: "admin",
       telegramBotToken: "123:abc",
+      telegramWebhookSecret: "a-webhook-secret_0123",
+      telegramApiUrl: "http://127.0.0.1:8081",
+      publicUrl: "https://mm.example/app/",
       demo: true,
       redisUrl: "redis://127.0.0.1:6379",
       redisPrefix: "mystery-match",
@@ -212,6 +221,16 @@ describe("loadConfig: bad values throw a ConfigError naming the variable", () =>
     expect(configError({ ...BASE, REDIS_URL: "http://:hunter2@cache" }).message).toBe(
       'REDIS_URL must start with redis://, rediss://, valkey:// or valkeys://, got "http://"',
     );
+  });
+
+  test("PUBLIC_URL must be https; TELEGRAM_WEBHOOK_SECRET only what Telegram allows in secret_token", () => {
+    expect(configError({ ...BASE, PUBLIC_URL: "http://mm.example" }).message).toBe(
+      'PUBLIC_URL must start with https://, got "http://"',
+    );
+    for (const secret of ["short", "has spaces in it ok?", "x".repeat(257)]) {
+      expect(configError({ ...BASE, TELEGRAM_WEBHOOK_SECRET: secret }).message).toStartWith("TELEGRAM_WEBHOOK_SECRET");
+    }
+    expect(configError({ ...BASE, TELEGRAM_API_URL: "ftp://x" }).message).toStartWith("TELEGRAM_API_URL");
   });
 
   test("a JWT_SECRET of exactly 32 characters is accepted", () => {
