@@ -16,6 +16,7 @@ import type { AppDeps } from "../modules/deps";
 import { matchRoutes } from "../modules/matches/routes";
 import { profileRoutes } from "../modules/profiles/routes";
 import { safetyRoutes } from "../modules/safety/routes";
+import { settingsRoutes } from "../modules/settings/routes";
 import { MAX_BODY_BYTES, parseJsonBody, tooLarge } from "./body";
 import { DOCS_PATH, docsPage, SCALAR_PATH, SPEC_PATH } from "./docs";
 import { errorHandler } from "./error-handler";
@@ -116,7 +117,8 @@ export function createApp(deps: AppDeps) {
     .use(socketRoutes(deps, sender))
     .use(safetyRoutes(deps))
     .use(demoRoutes(deps))
-    .use(adminRoutes(deps));
+    .use(adminRoutes(deps))
+    .use(settingsRoutes(deps));
 }
 
 export type App = ReturnType<typeof createApp>;

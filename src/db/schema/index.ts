@@ -2,4 +2,6 @@
 export * from "./chat";
 export * from "./matches";
 export * from "./safety";
+export * from "./settings";
+export * from "./telegram";
 export * from "./users";
