@@ -17,6 +17,7 @@ import { matchRoutes } from "../modules/matches/routes";
 import { profileRoutes } from "../modules/profiles/routes";
 import { safetyRoutes } from "../modules/safety/routes";
 import { settingsRoutes } from "../modules/settings/routes";
+import { telegramRoutes } from "../modules/telegram/routes";
 import { MAX_BODY_BYTES, parseJsonBody, tooLarge } from "./body";
 import { DOCS_PATH, docsPage, SCALAR_PATH, SPEC_PATH } from "./docs";
 import { errorHandler } from "./error-handler";
@@ -118,7 +119,8 @@ export function createApp(deps: AppDeps) {
     .use(safetyRoutes(deps))
     .use(demoRoutes(deps))
     .use(adminRoutes(deps))
-    .use(settingsRoutes(deps));
+    .use(settingsRoutes(deps))
+    .use(telegramRoutes(deps));
 }
 
 export type App = ReturnType<typeof createApp>;
