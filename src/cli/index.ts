@@ -8,6 +8,7 @@ import { migrateCommand } from "./migrate";
 import { invocation, VERSION } from "./program";
 import { seedCommand } from "./seed";
 import { serveCommand } from "./serve";
+import { telegramCommand } from "./telegram";
 import { tokenCommand } from "./token";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   seed: seedCommand,
   token: tokenCommand,
   healthcheck: healthcheckCommand,
+  telegram: telegramCommand,
   version: async () => console.log(`mystery-match ${VERSION} (bun ${Bun.version})`),
   help: async () => console.log(help()),
 };
@@ -38,6 +40,8 @@ export function help(): string {
     "                              load realistic test data",
     "  token <user_id> [--ttl 24h] print a bearer token for that user, signed with the configured secret",
     "  healthcheck                 exit 0 when the server on PORT answers /health",
+    "  telegram set-webhook        point the bot's webhook at PUBLIC_URL/api/telegram/webhook with the secret",
+    "  telegram info               print the bot's webhook as Telegram reports it (getWebhookInfo)",
     "  version                     print the version",
     "  help, --help                print this help",
     "",
