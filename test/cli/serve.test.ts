@@ -7,12 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { signToken } from "../../src/modules/auth/jwt";
 import { JWT_SECRET } from "../helpers/app";
+import { MAIN, spawnLogged } from "../helpers/child";
 import { startServer } from "../helpers/process";
 import { SocketClient } from "../helpers/socket";
 
 // The child runs on an embedded database of its own (initdb on first start: slow on a busy machine).
 const SLOW = 180_000;
-const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 let dataDir: string;
 const env = () => ({ DATA_DIR: dataDir, JWT_SECRET, DATABASE_URL: "" });
 
@@ -85,7 +85,8 @@ test(
 test(
   "a request in flight when SIGTERM arrives is still answered, then the process exits 0",
   async () => {
-    const server = await startLoggedServer(env());
+    const child = spawnLogged({ ...env(), PORT: "0", HOST: "127.0.0.1" });
+    const server = { http: (await child.logged("listening")).url as string };
     const id = 17_000_011;
     // The body arrives in two halves; the server gets SIGTERM between them. A plain socket, so
     // that the server's "100 Continue" says when the request has reached its handler.
@@ -106,10 +107,11 @@ test(
     // The server accepted the connection and is handling the request (a connection it has not
     // accepted yet when it stops listening is refused).
     await request.continued;
-    const exitCode = server.stop();
+    child.process.kill("SIGTERM");
+    const exitCode = child.process.exited;
     // It acts on SIGTERM: it logs this just before it stops listening, in the same turn, so the
     // rest arrives during the shutdown.
-    expect(await server.logged("shutting down")).toMatchObject({ level: "info", signal: "SIGTERM" });
+    expect(await child.logged("shutting down")).toMatchObject({ level: "info", signal: "SIGTERM" });
     request.send(body.slice(10));
     const response = await request.response;
     expect([response.status, response.body?.profile?.age]).toEqual([200, 41]);
@@ -117,63 +119,6 @@ test(
   },
   SLOW,
 );
-
-/**
- * A server process like startServer's, whose log lines on stdout the test can await: `logged(msg)`
- * is the first line with that `msg`, already written or still to come.
- */
-async function startLoggedServer(serverEnv: Record<string, string>) {
-  const child = Bun.spawn(["bun", MAIN], {
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", SWEEP_INTERVAL_SECONDS: "3600", ...serverEnv },
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  const lines: any[] = [];
-  const waiters: Array<{ msg: string; resolve(line: any): void }> = [];
-  const ended = Promise.withResolvers<void>();
-  void (async () => {
-    let buffered = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buffered += chunk;
-      const complete = buffered.split("\n");
-      buffered = complete.pop()!;
-      for (const text of complete) {
-        let line: any;
-        try {
-          line = JSON.parse(text);
-        } catch {
-          continue;
-        }
-        lines.push(line);
-        for (const waiter of waiters.filter((w) => w.msg === line.msg)) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(line);
-        }
-      }
-    }
-    ended.resolve();
-  })();
-  const logged = (msg: string): Promise<any> => {
-    const seen = lines.find((line) => line.msg === msg);
-    if (seen) return Promise.resolve(seen);
-    return Promise.race([
-      new Promise((resolve) => waiters.push({ msg, resolve })),
-      ended.promise.then(() => {
-        throw new Error(`the server's stdout ended without logging "${msg}"`);
-      }),
-    ]);
-  };
-  const listening = await logged("listening");
-  return {
-    http: listening.url as string,
-    process: child,
-    logged,
-    stop(): Promise<number> {
-      child.kill("SIGTERM");
-      return child.exited;
-    },
-  };
-}
 
 /**
  * An HTTP/1.1 request written by hand on a plain socket: `head` and the start of the body now,
