@@ -2,12 +2,13 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Update } from "@grammyjs/types";
 import { Elysia, t } from "elysia";
+import type { Db } from "../../db/client";
 import { AppError } from "../../kernel/errors";
 import { errors, JsonInteger } from "../../kernel/schemas";
 import { log } from "../../log";
 import type { AppDeps } from "../deps";
 import { type BotApi, createBotApi, describeFailure } from "./bot-api";
-import { handleUpdate, type Reply } from "./updates";
+import { handleUpdate, markUnreachable, type Reply } from "./updates";
 
 export const WEBHOOK_PATH = "/api/telegram/webhook";
 export const SECRET_HEADER = "x-telegram-bot-api-secret-token";
@@ -52,7 +53,7 @@ export const telegramRoutes = ({ db, config }: AppDeps) => {
         const replies = await handleUpdate(db, context, body as unknown as Update);
         // Answered at once: Telegram waits for this reply before the next update. The replies go out
         // after it; the notification outbox (next) will make such sends durable.
-        if (replies !== null) for (const reply of replies) void send(bot, reply);
+        if (replies !== null) for (const reply of replies) void send(db, bot, reply);
         return { success: true as const };
       },
       {
@@ -70,13 +71,18 @@ export const telegramRoutes = ({ db, config }: AppDeps) => {
     );
 };
 
-/** One reply as one sendMessage; a failure is logged by its kind (never with the token). */
-async function send(bot: BotApi, reply: Reply): Promise<void> {
+/** One reply as one sendMessage; a failure is logged by its kind (never with the token), a 403 marks the user unreachable. */
+async function send(db: Db, bot: BotApi, reply: Reply): Promise<void> {
   const outcome = await bot.call("sendMessage", {
     chat_id: reply.chatId,
     text: reply.text,
     ...(reply.replyMarkup ? { reply_markup: reply.replyMarkup } : {}),
   });
-  if (outcome.kind !== "ok")
-    log("warn", "telegram reply not sent", { outcome: outcome.kind, why: describeFailure(outcome) });
+  if (outcome.kind === "ok") return;
+  log("warn", "telegram reply not sent", { outcome: outcome.kind, why: describeFailure(outcome) });
+  if (outcome.kind === "blocked") {
+    await markUnreachable(db, reply.chatId).catch((error) =>
+      log("error", "telegram: marking a chat unreachable failed", { error: String(error) }),
+    );
+  }
 }

@@ -117,6 +117,14 @@ async function onMyChatMember(db: Db, change: NonNullable<Update["my_chat_member
   return [];
 }
 
+/** A send to this private chat answered 403: the user blocked the bot (or left Telegram) and is unreachable. */
+export async function markUnreachable(db: Db, chatId: number): Promise<void> {
+  await db
+    .update(telegramChats)
+    .set({ reachable: false, updatedAt: sql`now()` })
+    .where(eq(telegramChats.chatId, chatId));
+}
+
 /** Stores the user's private chat, language code and whether the bot can write to them. */
 async function rememberChat(db: Db, from: User, chatId: number, reachable: boolean): Promise<void> {
   const languageCode = from.language_code?.slice(0, 35) ?? null;

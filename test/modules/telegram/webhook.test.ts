@@ -199,6 +199,16 @@ describe("/stop and my_chat_member", () => {
     expect(sentTo(user)).toHaveLength(1);
   });
 
+  test("a reply answered 403 (the user blocked the bot meanwhile) makes the user unreachable", async () => {
+    const user = freshUser();
+    fake.next("sendMessage", { blocked: true });
+    expect((await post(textUpdate({ id: user }, "/start"))).status).toBe(200);
+    await waitForSends(user);
+    const deadline = Date.now() + 5000;
+    while ((await chatRow(user))?.reachable !== false && Date.now() < deadline) await Bun.sleep(10);
+    expect(await chatRow(user)).toEqual({ chat_id: user, language_code: null, reachable: false });
+  });
+
   test("a user who blocks the bot before any /start is stored unreachable", async () => {
     const user = freshUser();
     expect((await post(memberUpdate({ id: user }, "kicked"))).status).toBe(200);
