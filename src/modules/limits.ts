@@ -9,7 +9,7 @@ export function limitsOf(rates: Config["rateLimits"]) {
     /** Per user: a burst at once (quick lines typed in a row), then the sustained rate. */
     send: { kind: "bucket", name: "send", burst: rates.sendsBurst, perMinute: rates.sendsPerMinute },
     findMatch: perMinute("find-match", rates.findMatchesPerMinute),
-    /** Per client address, failed Telegram sign-ins only (realtime.failures): successes never count. */
+    /** Per client address, failed Telegram sign-ins only (limiter.check / limiter.fail): successes never count. */
     auth: perMinute("auth", rates.authPerMinute),
     /** Per user: block and unblock together. */
     block: perMinute("block", rates.blocksPerMinute),
@@ -18,7 +18,7 @@ export function limitsOf(rates: Config["rateLimits"]) {
     /** Per client address: every demo token counts. */
     demoToken: perMinute("demo-token", 10),
     /**
-     * Per client address, failed operator-token attempts only (realtime.failures); past it an
+     * Per client address, failed operator-token attempts only (limiter.check / limiter.fail); past it an
      * attempt is refused before its token is looked at. An operator's script never fails, and ten
      * guesses a minute at a token of 32 characters or more get nowhere.
      */

@@ -1,10 +1,7 @@
-// Assembles the shared-state infrastructure (events, presence, rate-limit and failure counters): in memory for one process, over Redis for many.
+// Assembles the shared-state infrastructure (events, presence, rate-limit counters): in memory for one process, over Redis for many.
 import { type Bus, LocalDelivery } from "./bus";
 import { MemoryBus } from "./bus.memory";
 import { RedisBus } from "./bus.redis";
-import type { FailureLimiter } from "./failures";
-import { MemoryFailureLimiter } from "./failures.memory";
-import { RedisFailureLimiter } from "./failures.redis";
 import type { Presence } from "./presence";
 import { MemoryPresence } from "./presence.memory";
 import { RedisPresence } from "./presence.redis";
@@ -17,17 +14,15 @@ export interface Realtime {
   readonly local: LocalDelivery;
   readonly bus: Bus;
   readonly presence: Presence;
-  /** Rate-limit counters, shared by the processes when Redis is there. */
+  /** Rate-limit counters (requests, and failed attempts), shared by the processes when Redis is there. */
   readonly limiter: RateLimiter;
-  /** Counters of failed attempts (sign-ins, operator tokens), shared likewise. */
-  readonly failures: FailureLimiter;
   close(): Promise<void>;
 }
 
 export interface RealtimeOptions {
   redisUrl: string | null;
   redisPrefix?: string;
-  /** The rate and failure limiters' clock (tests move it instead of waiting for a new window). */
+  /** The rate limiter's clock (tests move it instead of waiting for a new window). */
   clock?: Clock;
 }
 
@@ -41,14 +36,7 @@ export async function createRealtime({
   if (redisUrl === null) {
     const bus = new MemoryBus(local);
     const presence = new MemoryPresence();
-    return {
-      local,
-      bus,
-      presence,
-      limiter: new MemoryRateLimiter(clock),
-      failures: new MemoryFailureLimiter(clock),
-      close: async () => {},
-    };
+    return { local, bus, presence, limiter: new MemoryRateLimiter(clock), close: async () => {} };
   }
   const bus = new RedisBus(redisUrl, redisPrefix, local);
   const presence = new RedisPresence(redisUrl, redisPrefix);
@@ -59,7 +47,6 @@ export async function createRealtime({
     bus,
     presence,
     limiter: new RedisRateLimiter(counters, redisPrefix, clock),
-    failures: new RedisFailureLimiter(counters, redisPrefix, clock),
     close: async () => {
       await Promise.all([bus.close(), presence.close()]);
       counters.close();

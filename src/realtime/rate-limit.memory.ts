@@ -38,6 +38,21 @@ export class MemoryRateLimiter implements RateLimiter {
     if (retryAfter !== null) throw rateLimited(retryAfter);
   }
 
+  async check(limit: WindowLimit, key: string): Promise<void> {
+    if (isOff(limit)) return;
+    const { index, retryAfterSeconds } = windowOf(limit, this.clock());
+    const counter = this.counters.get(`${limit.name}:${key}`);
+    if (counter && counter.at === index && counter.value >= limit.max) throw rateLimited(retryAfterSeconds);
+  }
+
+  async fail(limit: WindowLimit, key: string): Promise<void> {
+    if (isOff(limit)) return;
+    const now = this.clock();
+    if (this.counters.size > PRUNE_ABOVE) this.prune(now);
+    this.inWindow(limit, `${limit.name}:${key}`, now);
+  }
+
+  /** Counts one in the window's counter; the seconds to wait when that took it past the limit, else null. */
   private inWindow(limit: WindowLimit, id: string, now: number): number | null {
     const { index, retryAfterSeconds } = windowOf(limit, now);
     const counter = this.counters.get(id);

@@ -9,6 +9,7 @@ import {
   type RateLimiter,
   rateLimited,
   refillPerMs,
+  type WindowLimit,
   windowOf,
 } from "./rate-limit";
 import { MemoryRateLimiter } from "./rate-limit.memory";
@@ -31,7 +32,8 @@ redis.call('PEXPIRE', KEYS[1], math.ceil((burst - left) / rate) + 1000)
 return tostring(held)`;
 
 /**
- * Windows: INCR on a key per window, expiring with it. Buckets: BUCKET_SCRIPT on a hash per key.
+ * Windows: INCR on a key per window, expiring with it (GET to check a failure limit). Buckets:
+ * BUCKET_SCRIPT on a hash per key.
  * While Redis is unreachable each process falls back to its own counters, so limits loosen but
  * never vanish.
  */
@@ -49,27 +51,74 @@ export class RedisRateLimiter implements RateLimiter {
 
   async take(limit: Limit, key: string | number): Promise<void> {
     if (isOff(limit)) return;
-    const client = this.connection.current;
-    if (!client) return this.fallback.take(limit, key);
     const now = this.clock();
-    let retryAfter: number | null;
-    try {
-      if (limit.kind === "window") {
+    const retryAfter = await this.shared(
+      () => this.fallback.take(limit, key),
+      async () => {
+        if (limit.kind === "bucket") return this.fromBucket(limit, `${this.prefix}:bucket:${limit.name}:${key}`, now);
         const { index, retryAfterSeconds } = windowOf(limit, now);
-        const id = `${this.prefix}:rate:${limit.name}:${key}:${index}`;
-        const count: number = await client.send("INCR", [id]);
-        if (count === 1) await client.send("EXPIRE", [id, String(limit.windowSeconds + 1)]);
-        retryAfter = count > limit.max ? retryAfterSeconds : null;
-      } else {
-        retryAfter = await this.fromBucket(limit, `${this.prefix}:bucket:${limit.name}:${key}`, now);
-      }
-    } catch (error) {
-      if (!this.warned) log("error", "rate limit counters unavailable; counting per process", { error: String(error) });
-      this.warned = true;
-      return this.fallback.take(limit, key);
-    }
-    this.warned = false;
+        return (await this.count(limit, key, index)) > limit.max ? retryAfterSeconds : null;
+      },
+    );
     if (retryAfter !== null) throw rateLimited(retryAfter);
+  }
+
+  async check(limit: WindowLimit, key: string): Promise<void> {
+    if (isOff(limit)) return;
+    const { index, retryAfterSeconds } = windowOf(limit, this.clock());
+    const retryAfter = await this.shared(
+      () => this.fallback.check(limit, key),
+      async () => {
+        const count = Number((await this.connection.current!.send("GET", [this.windowKey(limit, key, index)])) ?? 0);
+        return count >= limit.max ? retryAfterSeconds : null;
+      },
+    );
+    if (retryAfter !== null) throw rateLimited(retryAfter);
+  }
+
+  async fail(limit: WindowLimit, key: string): Promise<void> {
+    if (isOff(limit)) return;
+    const { index } = windowOf(limit, this.clock());
+    await this.shared(
+      () => this.fallback.fail(limit, key),
+      async () => {
+        await this.count(limit, key, index);
+        return null;
+      },
+    );
+  }
+
+  /**
+   * Runs `inRedis` with Redis there, else (or when it fails) `alone`, this process's own counters,
+   * logging the switch once. Resolves with the seconds to wait, or null.
+   */
+  private async shared(alone: () => Promise<void>, inRedis: () => Promise<number | null>): Promise<number | null> {
+    if (this.connection.current) {
+      try {
+        const retryAfter = await inRedis();
+        this.warned = false;
+        return retryAfter;
+      } catch (error) {
+        if (!this.warned)
+          log("error", "rate limit counters unavailable; counting per process", { error: String(error) });
+        this.warned = true;
+      }
+    }
+    await alone();
+    return null;
+  }
+
+  private windowKey(limit: WindowLimit, key: string | number, index: number): string {
+    return `${this.prefix}:rate:${limit.name}:${key}:${index}`;
+  }
+
+  /** INCR on the window's key, expiring with it: the count after this one. */
+  private async count(limit: WindowLimit, key: string | number, index: number): Promise<number> {
+    const client = this.connection.current!;
+    const id = this.windowKey(limit, key, index);
+    const count: number = await client.send("INCR", [id]);
+    if (count === 1) await client.send("EXPIRE", [id, String(limit.windowSeconds + 1)]);
+    return count;
   }
 
   private async fromBucket(limit: BucketLimit, id: string, now: number): Promise<number | null> {

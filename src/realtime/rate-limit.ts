@@ -23,6 +23,13 @@ export type Limit = WindowLimit | BucketLimit;
 export interface RateLimiter {
   /** Counts one request of `key` against `limit`; throws 429 rate_limited past it. */
   take(limit: Limit, key: string | number): Promise<void>;
+  /**
+   * For limits on failures only (sign-ins, operator tokens): throws 429 rate_limited when `key` has
+   * already failed `limit.max` times in this window, and counts nothing. Call it before the attempt.
+   */
+  check(limit: WindowLimit, key: string): Promise<void>;
+  /** Counts one failed attempt of `key` against `limit`, refusing nothing. */
+  fail(limit: WindowLimit, key: string): Promise<void>;
 }
 
 /** Milliseconds since the epoch: Date.now, or a test's own clock. */

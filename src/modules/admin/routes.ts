@@ -43,7 +43,7 @@ const ADMIN_URL = /^[^:]+:\/\/[^/]+\/api\/admin(?:[/?#]|$)/;
  * Without ADMIN_TOKEN configured the operator routes do not exist: their requests get the 404 of an
  * unknown path, before routing and body parsing, so not even a malformed body tells them apart.
  */
-function adminPlugin({ config, realtime: { failures } }: AppDeps) {
+function adminPlugin({ config, realtime: { limiter } }: AppDeps) {
   const { adminToken, trustProxy } = config;
   const limit = limitsOf(config.rateLimits).adminToken;
   const plugin = new Elysia({ name: "admin-auth", seed: adminToken }).macro({
@@ -51,9 +51,9 @@ function adminPlugin({ config, realtime: { failures } }: AppDeps) {
       detail: { security: [{ admin: [] }] },
       async transform({ request, server }) {
         const address = clientAddress(request, server, trustProxy);
-        if (address !== null) await failures.check(limit, address);
+        if (address !== null) await limiter.check(limit, address);
         if (adminToken === null || !isAdmin(adminToken, request.headers.get("authorization"))) {
-          if (address !== null) await failures.fail(limit, address);
+          if (address !== null) await limiter.fail(limit, address);
           throw new AppError(401, "unauthorized", "Missing or invalid admin token");
         }
       },

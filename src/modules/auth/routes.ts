@@ -8,7 +8,7 @@ import { limitsOf } from "../limits";
 import { signToken, tokenExpiry } from "./jwt";
 import { verifyInitData } from "./telegram";
 
-export const authRoutes = ({ config, realtime: { failures } }: AppDeps) => {
+export const authRoutes = ({ config, realtime: { limiter } }: AppDeps) => {
   const limits = limitsOf(config.rateLimits);
   return new Elysia({ name: "auth-routes", prefix: "/api/auth" }).post(
     "/telegram",
@@ -17,11 +17,11 @@ export const authRoutes = ({ config, realtime: { failures } }: AppDeps) => {
       // initData is checked, and a success costs nothing, so the many people behind one address (a
       // proxy without TRUST_PROXY, a carrier's NAT) are never refused for signing in.
       const address = clientAddress(request, server, config.trustProxy);
-      if (address !== null) await failures.check(limits.auth, address);
+      if (address !== null) await limiter.check(limits.auth, address);
       const now = new Date();
       const userId = config.telegramBotToken ? verifyInitData(config.telegramBotToken, body.init_data, now) : null;
       if (userId === null) {
-        if (address !== null) await failures.fail(limits.auth, address);
+        if (address !== null) await limiter.fail(limits.auth, address);
         throw new AppError(401, "unauthorized", "Telegram init data is invalid or expired");
       }
       return {

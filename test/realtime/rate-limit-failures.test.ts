@@ -1,9 +1,9 @@
-// Failure limiters: only failures count, and a key past its limit is refused by check() before its
+// Limits on failures (check and fail): only failures count, and a key past its limit is refused by check() before its
 // attempt is looked at; in memory, and shared through Redis by several processes.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { FailureLimiter } from "../../src/realtime/failures";
-import { MemoryFailureLimiter } from "../../src/realtime/failures.memory";
-import { RedisFailureLimiter } from "../../src/realtime/failures.redis";
+import type { RateLimiter } from "../../src/realtime/rate-limit";
+import { MemoryRateLimiter } from "../../src/realtime/rate-limit.memory";
+import { RedisRateLimiter } from "../../src/realtime/rate-limit.redis";
 import { RedisConnection } from "../../src/realtime/redis";
 import { ManualClock } from "../helpers/app";
 import { type ThrowawayRedis, throwawayServers } from "../helpers/throwaway";
@@ -14,7 +14,7 @@ const limit = { kind: "window", name: "t", max: 2, windowSeconds: 60 } as const;
 const t0 = 1_000_000_000_000 - (1_000_000_000_000 % 60_000) + 15_000;
 
 /** What check() says for `key`: "ok", or the Retry-After of its 429. */
-async function verdict(limiter: FailureLimiter, key: string): Promise<string> {
+async function verdict(limiter: RateLimiter, key: string): Promise<string> {
   try {
     await limiter.check(limit, key);
     return "ok";
@@ -25,7 +25,7 @@ async function verdict(limiter: FailureLimiter, key: string): Promise<string> {
 }
 
 /** The behaviour every implementation shares, on limiters `one` and `two` that count together. */
-async function sharedBehaviour(one: FailureLimiter, two: FailureLimiter, clock: ManualClock) {
+async function sharedBehaviour(one: RateLimiter, two: RateLimiter, clock: ManualClock) {
   // Checks count nothing.
   for (let i = 0; i < 10; i++) expect(await verdict(one, "a")).toBe("ok");
   await one.fail(limit, "a");
@@ -41,21 +41,21 @@ async function sharedBehaviour(one: FailureLimiter, two: FailureLimiter, clock: 
   expect(await verdict(one, "a")).toBe("ok");
 }
 
-describe("MemoryFailureLimiter", () => {
+describe("MemoryRateLimiter: check and fail", () => {
   test("only failures count; past the limit check() refuses until the window ends", async () => {
     const clock = new ManualClock(t0);
-    const limiter = new MemoryFailureLimiter(clock.now);
+    const limiter = new MemoryRateLimiter(clock.now);
     await sharedBehaviour(limiter, limiter, clock);
   });
 
   test("a limit of 0 is off", async () => {
-    const limiter = new MemoryFailureLimiter(new ManualClock(t0).now);
+    const limiter = new MemoryRateLimiter(new ManualClock(t0).now);
     for (let i = 0; i < 100; i++) await limiter.fail({ ...limit, max: 0 }, "a");
     await limiter.check({ ...limit, max: 0 }, "a");
   });
 });
 
-describe("RedisFailureLimiter", () => {
+describe("RedisRateLimiter: check and fail", () => {
   let redis: ThrowawayRedis;
   const connections: RedisConnection[] = [];
   beforeAll(async () => {
@@ -65,11 +65,11 @@ describe("RedisFailureLimiter", () => {
     for (const connection of connections) connection.close();
   });
 
-  async function limiterOn(url: string, prefix: string, clock: ManualClock): Promise<RedisFailureLimiter> {
+  async function limiterOn(url: string, prefix: string, clock: ManualClock): Promise<RedisRateLimiter> {
     const connection = new RedisConnection(url, "rate-limit");
     connections.push(connection);
     await connection.start();
-    return new RedisFailureLimiter(connection, prefix, clock.now);
+    return new RedisRateLimiter(connection, prefix, clock.now);
   }
 
   test("two processes count one address's failures together", async () => {
