@@ -40,6 +40,8 @@ export interface Config {
   /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
   readonly redisPrefix: string;
   readonly unlockThresholds: readonly [number, number, number, number];
+  /** The match's own unlock level (premium viewers do not change it) from which messages may carry contact details. */
+  readonly contactUnlockLevel: number;
   readonly dailyMatchLimit: number;
   readonly matchLifetimeHours: number;
   readonly extendCostCoins: number;
@@ -144,6 +146,7 @@ export function loadConfig(environment: Env = process.env, flags: Env = {}): Con
     redisUrl: values.REDIS_URL,
     redisPrefix: values.REDIS_PREFIX,
     unlockThresholds: values.UNLOCK_THRESHOLDS,
+    contactUnlockLevel: values.CONTACT_UNLOCK_LEVEL,
     dailyMatchLimit: values.DAILY_MATCH_LIMIT,
     matchLifetimeHours: values.MATCH_LIFETIME_HOURS,
     extendCostCoins: values.EXTEND_COST_COINS,

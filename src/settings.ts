@@ -199,6 +199,12 @@ export const SETTINGS = {
     says: "1 to 64 letters, digits or _ . : -",
   }),
   UNLOCK_THRESHOLDS: thresholds([20, 60, 100, 150], "message counts that open unlock levels 1–4"),
+  CONTACT_UNLOCK_LEVEL: integer(
+    4,
+    0,
+    4,
+    "unlock level a match needs before messages may carry contact details (0 = always)",
+  ),
   DAILY_MATCH_LIMIT: integer(3, 1, 1000, "matches a free user may request per UTC day"),
   MATCH_LIFETIME_HOURS: integer(48, 1, 24 * 365, "how long a new match lives"),
   EXTEND_COST_COINS: integer(50, 0, 1_000_000, "coins a free user pays to extend a match"),

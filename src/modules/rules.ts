@@ -91,6 +91,32 @@ export const unlockProgress = (counts: MatchCounts): number =>
 export const unlockProgressSql = (match: Columns<"messageCount" | "messagesA" | "messagesB">): SQL =>
   sql`LEAST(${match.messageCount}, 2 * LEAST(${match.messagesA}, ${match.messagesB}))`;
 
+// ---- contact details unlock last ------------------------------------------------------------------
+
+/**
+ * Contact details (contact-details.ts says what they are) would end the mystery and take people where
+ * nobody can block or report: a message may carry them once the match itself has reached
+ * `unlockLevel` (CONTACT_UNLOCK_LEVEL). The match's level, from its counters: a premium viewer, who
+ * sees level 4 at once, does not change it.
+ */
+export const contactDetailsAllowed = (matchLevel: number, unlockLevel: number): boolean => matchLevel >= unlockLevel;
+
+export const contactDetailsLocked = (unlockLevel: number) =>
+  new AppError(422, "contact_details_locked", `Contact details unlock at level ${unlockLevel} — keep chatting!`);
+
+/** A profile is read before any conversation: its texts never carry contact details. `fields` name the ones that did. */
+export const contactDetailsInProfile = (fields: readonly string[]) =>
+  new AppError(
+    422,
+    "contact_details_in_profile",
+    `A profile cannot hold contact details: ${fields.join(", ")}`,
+    {},
+    fields.map((field) => ({
+      field,
+      message: "must not hold a phone number, @handle, e-mail address or link",
+    })),
+  );
+
 // ---- an id the caller knows --------------------------------------------------------------------------
 
 /**

@@ -64,6 +64,14 @@ export function humanError(error: unknown, context: { dailyLimit?: number | null
       return "A secret chat is already running.";
     case "no_pending_request":
       return "There's no secret chat request to answer any more.";
+    case "contact_details_locked": {
+      const level = /level (\d)/.exec(error.message)?.[1];
+      return `Phone numbers, @handles, e-mails and links can be shared ${level ? `from level ${level}` : "later"} — keep chatting!`;
+    }
+    case "contact_details_in_profile": {
+      const names = error.details.map((detail) => FIELD_NAMES[detail.field] ?? detail.field);
+      return `${names.length > 0 ? names.join(", ") : "Your profile"}: no phone numbers, @handles, e-mails or links — you can share them in a chat once it unlocks.`;
+    }
     case "payload_too_large":
       return "That's too long to send.";
     case "validation_failed":

@@ -54,7 +54,8 @@ test("SIGKILL under a load of sends: every acknowledged message survives once; r
   ]);
   const clients = senders.map(async ({ sender, matchId }) => {
     for (let i = 0; ; i++) {
-      const attempt = { sender, matchId, clientMsgId: `${sender}-${i}`, text: `from ${sender} #${i}` };
+      // The text names the sender in base 36: a user id of 7+ digits would be a phone number, refused below level 4.
+      const attempt = { sender, matchId, clientMsgId: `${sender}-${i}`, text: `from ${sender.toString(36)} #${i}` };
       const reply = await sendOnce(killed.http, attempt);
       attempts.push({ ...attempt, status: reply.status, messageId: reply.body?.message_id });
       if (reply.status === NO_REPLY) return;

@@ -46,6 +46,8 @@ export const chatRoutes = ({ db, config, realtime: { bus, presence } }: AppDeps,
           summary: "Send a message into one of your matches",
           description:
             "The message and the match's count commit together. 410 is match_ended or match_expired. " +
+            "422 contact_details_locked: a phone number, Telegram handle or link, e-mail or other link " +
+            "before the match reaches CONTACT_UNLOCK_LEVEL (default 4); nothing is stored. " +
             "During a secret chat the message is stored secret and self-destructs when it ends.",
         },
       },

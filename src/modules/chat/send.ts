@@ -1,5 +1,6 @@
-// The one send path: a chat message from its text rules to the events published after its commit,
-// used by the REST route and the socket alike.
+// The one send path: a chat message from its text rules (then the rate limit, and contact details
+// only once the match has unlocked them) to the events published after its commit, used by the REST
+// route and the socket alike.
 import { inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { users } from "../../db/schema";
@@ -8,13 +9,21 @@ import type { Metric } from "../../kernel/metrics";
 import { log } from "../../log";
 import type { Bus } from "../../realtime/bus";
 import { participantTopic } from "../../realtime/topics";
+import { hasContactDetails } from "../contact-details";
 import type { AppDeps } from "../deps";
 import { limitsOf } from "../limits";
-import { nextUnlockAt, partnerView, type Thresholds, type UnlockLevel, viewerLevel } from "../profiles/unlock";
-import { isPremium } from "../rules";
+import {
+  levelFor,
+  nextUnlockAt,
+  partnerView,
+  type Thresholds,
+  type UnlockLevel,
+  viewerLevel,
+} from "../profiles/unlock";
+import { contactDetailsAllowed, contactDetailsLocked, isPremium, unlockProgress } from "../rules";
 import { messageView } from "./history";
 import { MAX_MESSAGE_CHARS, type SentMessage } from "./model";
-import type { SendResult } from "./store";
+import { countsBeforeSend, type SendResult } from "./store";
 import { createMessageWriter } from "./writer";
 
 export interface SendInput {
@@ -47,6 +56,25 @@ function checkMessageText(text: string, field: string): void {
   }
 }
 
+/**
+ * Contact details unlock last: a text with any is refused while the match is below `unlockLevel`.
+ * Only such a text costs a read of the match's counters; a send the store will refuse anyway (a
+ * stranger, a ban, a closed match) is left to it, so its own error is the one reported.
+ */
+async function checkContactDetails(
+  db: Db,
+  thresholds: Thresholds,
+  unlockLevel: number,
+  senderId: number,
+  input: SendInput,
+): Promise<void> {
+  if (contactDetailsAllowed(0, unlockLevel) || !hasContactDetails(input.text)) return;
+  const counts = await countsBeforeSend(db, { matchId: input.matchId, senderId }, new Date());
+  if (counts && !contactDetailsAllowed(levelFor(unlockProgress(counts), thresholds), unlockLevel)) {
+    throw contactDetailsLocked(unlockLevel);
+  }
+}
+
 export function createChatSender({ db, config, realtime }: AppDeps): ChatSender {
   // Sends over HTTP and sockets share one writer, so they batch together; half the pool at most.
   const writer = createMessageWriter(db, config.unlockThresholds, Math.max(1, Math.floor(config.dbPoolSize / 2)));
@@ -58,6 +86,7 @@ export function createChatSender({ db, config, realtime }: AppDeps): ChatSender 
     async send(senderId, input, { textField = "message_text", onStored } = {}) {
       checkMessageText(input.text, textField);
       await realtime.limiter.take(limits.send, senderId);
+      await checkContactDetails(db, thresholds, config.contactUnlockLevel, senderId, input);
       const sent = await writer.send({ ...input, senderId });
       const { message, senderIsPremium } = sent;
       const reply: SentMessage = {

@@ -11,6 +11,7 @@ import {
   closedMatchError,
   isBanned,
   isPremium,
+  type MatchCounts,
   matchNotFound,
   matchOpenSql,
   notBannedSql,
@@ -191,6 +192,26 @@ async function findByClientMsgId(db: Db, args: SendArgs): Promise<MessageRow | u
         LIMIT 1`,
   );
   return row;
+}
+
+/**
+ * The counters of the match a send goes to, as they stand now: null when the store would refuse the
+ * send anyway (the sender is banned or not in the match, or the match is not open), so that refusal
+ * is the one reported. Counters only grow, so a rule that loosens as they grow may be checked on them
+ * before storing: by the time the message is stored, they can only have moved further.
+ */
+export async function countsBeforeSend(
+  db: Db,
+  args: Pick<SendArgs, "matchId" | "senderId">,
+  now: Date,
+): Promise<MatchCounts | null> {
+  const [counts] = await rows<MatchCounts>(
+    db,
+    sql`SELECT m.message_count AS "messageCount", m.messages_a AS "messagesA", m.messages_b AS "messagesB"
+        FROM matches m JOIN users u ON u.id = ${args.senderId} AND ${notBannedSql(u, now)}
+        WHERE m.id = ${args.matchId} AND ${args.senderId} IN (m.user_a, m.user_b) AND ${matchOpenSql(m, now)}`,
+  );
+  return counts ?? null;
 }
 
 /** Says why a send stored nothing: the first rule the sender or the match breaks. */

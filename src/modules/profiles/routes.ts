@@ -16,7 +16,13 @@ export const profileRoutes = ({ db, config }: AppDeps) =>
         auth: true,
         body: ProfileInput,
         response: { 200: ProfileReply, ...errors(400, 401, 413, 422) },
-        detail: { tags: ["profile"], summary: "Create or replace your profile" },
+        detail: {
+          tags: ["profile"],
+          summary: "Create or replace your profile",
+          description:
+            "422 contact_details_in_profile when bio, city or interests hold a phone number, Telegram handle " +
+            "or link, e-mail or other link; details name the fields.",
+        },
       },
     )
     .get("/profile", async ({ userId }) => ({ success: true as const, profile: await getProfile(db, userId) }), {

@@ -2,7 +2,8 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { users } from "../../db/schema";
-import { isBanned, isPremium, userNotFound } from "../rules";
+import { hasContactDetails } from "../contact-details";
+import { contactDetailsInProfile, isBanned, isPremium, userNotFound } from "../rules";
 import type { OwnProfile, ProfileInput } from "./model";
 
 type UserRow = typeof users.$inferSelect;
@@ -27,8 +28,23 @@ function ownProfile(row: UserRow, now: Date): OwnProfile {
   };
 }
 
+/**
+ * The profile's texts a partner reads long before contact details unlock hold none: each interest
+ * alone and all of them together (a number split across interests), the bio and the city.
+ */
+function checkNoContactDetails(input: ProfileInput): void {
+  const interests = input.interests ?? [];
+  const fields = [
+    hasContactDetails(input.bio ?? "") && "bio",
+    hasContactDetails(input.city ?? "") && "city",
+    (interests.some(hasContactDetails) || hasContactDetails(interests.join(" "))) && "interests",
+  ].filter((field) => field !== false);
+  if (fields.length > 0) throw contactDetailsInProfile(fields);
+}
+
 /** PUT semantics: the body replaces the whole profile; optional fields left out are cleared. */
 export async function saveProfile(db: Db, userId: number, input: ProfileInput, now = new Date()): Promise<OwnProfile> {
+  checkNoContactDetails(input);
   const profile = {
     gender: input.gender,
     age: input.age,
