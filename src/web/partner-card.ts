@@ -12,12 +12,15 @@ export function renderPartnerCard(card: HTMLElement, state: ChatState): void {
   const fact = (label: string, level: number, value: string | null | undefined) =>
     [h("dt", {}, label), h("dd", {}, state.level >= level ? value || "—" : locked(level))] as const;
 
+  // Levels follow unlock_progress: when one side wrote more, only both writing moves it, so the hint
+  // gives the progress itself rather than a count of messages anyone might send.
+  const next = state.nextUnlockAt;
   const progress =
-    state.nextUnlockAt === null
+    next === null
       ? "Everything is unlocked."
-      : `${plural(Math.max(0, state.nextUnlockAt - state.progress), "more message")} to unlock ${revealedAt(state.level + 1)}.`;
-  // Levels follow unlock_progress, which a monologue does not move: say so when one side is ahead.
-  const balance = state.nextUnlockAt !== null && state.progress < state.count ? "Levels open as you both write." : null;
+      : state.progress < state.count
+        ? `Levels open as you both write: ${state.progress} of ${next} toward ${revealedAt(state.level + 1)}.`
+        : `${plural(Math.max(0, next - state.progress), "more message")} to unlock ${revealedAt(state.level + 1)}.`;
   const presence = state.ended
     ? null
     : state.online
@@ -43,7 +46,7 @@ export function renderPartnerCard(card: HTMLElement, state: ChatState): void {
         value: state.nextUnlockAt === null ? 1 : state.progress,
         "aria-label": "Messages toward the next unlock level",
       }),
-      h("p", { class: "hint" }, progress, balance ? " " : null, balance),
+      h("p", { class: "hint" }, progress),
       h(
         "dl",
         { class: "facts" },
