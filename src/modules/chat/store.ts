@@ -119,7 +119,7 @@ export async function storeSends(
           SELECT * FROM jsonb_to_recordset(${input}::jsonb)
             AS i(ord int, match_id bigint, sender_id bigint, text text, client_msg_id text)
         ), allowed AS (
-          SELECT i.* FROM input i
+          SELECT i.*, (i.sender_id = m.user_a)::int AS by_a FROM input i
           JOIN users u ON u.id = i.sender_id AND ${notBannedSql(u, now)}
           JOIN matches m ON m.id = i.match_id AND i.sender_id IN (m.user_a, m.user_b)
           WHERE i.client_msg_id IS NULL OR NOT (
@@ -135,10 +135,8 @@ export async function storeSends(
         ), bumped AS (
           UPDATE matches m SET message_count = m.message_count + n.count, messages_a = m.messages_a + n.count_a,
                  messages_b = m.messages_b + n.count_b, last_message_at = ${at(now)}
-          FROM (SELECT a.match_id, count(*)::int AS count,
-                       count(*) FILTER (WHERE a.sender_id = x.user_a)::int AS count_a,
-                       count(*) FILTER (WHERE a.sender_id = x.user_b)::int AS count_b
-                FROM allowed a JOIN matches x ON x.id = a.match_id GROUP BY a.match_id) n, locked l
+          FROM (SELECT match_id, count(*)::int AS count, sum(by_a)::int AS count_a, count(*)::int - sum(by_a)::int AS count_b
+                FROM allowed GROUP BY match_id) n, locked l
           WHERE m.id = n.match_id AND l.id = m.id AND ${matchOpenSql(m, now)}
           RETURNING m.id, m.user_a, m.user_b, m.message_count - n.count AS count_before,
                     m.messages_a - n.count_a AS a_before, m.messages_b - n.count_b AS b_before,
@@ -146,10 +144,9 @@ export async function storeSends(
         ), numbered AS (
           SELECT a.*, b.self_destruct_at,
                  b.count_before + row_number() OVER w AS seq,
-                 b.a_before + count(*) FILTER (WHERE a.sender_id = b.user_a) OVER w AS a_after,
-                 b.b_before + count(*) FILTER (WHERE a.sender_id = b.user_b) OVER w AS b_after,
-                 (a.sender_id = b.user_a)::int AS by_a,
-                 CASE WHEN a.sender_id = b.user_a THEN b.user_b ELSE b.user_a END AS partner_id
+                 b.a_before + sum(a.by_a) OVER w AS a_after,
+                 b.b_before + row_number() OVER w - sum(a.by_a) OVER w AS b_after,
+                 CASE WHEN a.by_a = 1 THEN b.user_b ELSE b.user_a END AS partner_id
           FROM allowed a JOIN bumped b ON b.id = a.match_id
           WINDOW w AS (PARTITION BY a.match_id ORDER BY a.ord)
         ), progressed AS (
