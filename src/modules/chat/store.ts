@@ -1,5 +1,5 @@
-// Storing sends: one statement stores a batch of messages with their counts (a lone send is a batch of one),
-// and a send the statement left out is answered as a replay of its client_msg_id or as the rule it broke.
+// Storing sends: one statement stores a batch of messages with their counts, another a lone send (the same
+// rules and expressions), and a send they left out is answered as a replay of its client_msg_id or as the rule it broke.
 import { sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { at, type Db, isUniqueViolation, type RawTimestamp, rows, toDate, toDateOrNull } from "../../db/client";
@@ -86,6 +86,11 @@ function toResult(row: MessageRow, now: Date, replayed: boolean): SendResult {
 const progressAfter = sql.raw("LEAST(n.seq, 2 * LEAST(n.a_after, n.b_after))");
 const progressBefore = sql.raw("LEAST(n.seq - 1, 2 * LEAST(n.a_after - n.by_a, n.b_after - (1 - n.by_a)))");
 
+/** The level a message reached (its progress crossed a threshold), else null: kept on the row for a replay. */
+const unlockedSql = (thresholds: Thresholds) =>
+  sql`CASE WHEN ${levelSql(sql`progress`, thresholds)} > ${levelSql(sql`progress_before`, thresholds)}
+           THEN ${levelSql(sql`progress`, thresholds)} END`;
+
 const m = alias(matches, "m");
 const u = alias(users, "u");
 
@@ -154,9 +159,7 @@ export async function storeSends(
         ), inserted AS (
           INSERT INTO messages (match_id, sender_id, text, seq, unlock_progress, unlocked, client_msg_id, is_secret,
                                 self_destruct_at, created_at)
-          SELECT match_id, sender_id, text, seq, progress,
-                 CASE WHEN ${levelSql(sql`progress`, thresholds)} > ${levelSql(sql`progress_before`, thresholds)}
-                      THEN ${levelSql(sql`progress`, thresholds)} END,
+          SELECT match_id, sender_id, text, seq, progress, ${unlockedSql(thresholds)},
                  client_msg_id, self_destruct_at IS NOT NULL, self_destruct_at, ${at(now)}
           FROM progressed ORDER BY ord
           RETURNING ${messageColumns}
@@ -167,6 +170,49 @@ export async function storeSends(
         JOIN users u ON u.id = inserted."senderId"`,
   );
   return new Map(stored.map((row) => [row.ord, toResult(row, now, false)]));
+}
+
+/**
+ * One send, with the batch's rules and expressions in a statement of its own: the batch form
+ * (jsonb input, the ordered locks, the window numbering) costs a lone send about 40 % more
+ * (bench/RESULTS.md). A client_msg_id already stored fails the insert's unique index (the caller
+ * replays it); one that self-destructed is checked here.
+ */
+async function storeOne(db: Db, thresholds: Thresholds, send: SendArgs, now: Date): Promise<SendResult | undefined> {
+  const { matchId, senderId, text } = send;
+  const clientMsgId = send.clientMsgId ?? null;
+  const [row] = await rows<MessageRow>(
+    db,
+    sql`WITH sender AS (
+          SELECT u.premium_until FROM users u WHERE u.id = ${senderId} AND ${notBannedSql(u, now)}
+        ), bumped AS (
+          UPDATE matches m SET message_count = m.message_count + 1,
+                 messages_a = m.messages_a + (m.user_a = ${senderId})::int,
+                 messages_b = m.messages_b + (m.user_b = ${senderId})::int, last_message_at = ${at(now)}
+          WHERE m.id = ${matchId} AND (m.user_a = ${senderId} OR m.user_b = ${senderId}) AND ${matchOpenSql(m, now)}
+            AND EXISTS (SELECT 1 FROM sender)
+            AND (${clientMsgId}::text IS NULL OR NOT EXISTS (
+              SELECT 1 FROM spent_client_msg_ids s
+              WHERE s.match_id = ${matchId} AND s.sender_id = ${senderId} AND s.client_msg_id = ${clientMsgId}))
+          RETURNING m.message_count AS seq, m.messages_a AS a_after, m.messages_b AS b_after,
+                    (m.user_a = ${senderId})::int AS by_a,
+                    CASE WHEN ${secretChatActiveSql(m, now)} THEN m.secret_chat_expires_at END AS self_destruct_at,
+                    CASE WHEN m.user_a = ${senderId} THEN m.user_b ELSE m.user_a END AS partner_id
+        ), progressed AS (
+          SELECT n.*, ${progressAfter} AS progress, ${progressBefore} AS progress_before FROM bumped n
+        ), inserted AS (
+          INSERT INTO messages (match_id, sender_id, text, seq, unlock_progress, unlocked, client_msg_id, is_secret,
+                                self_destruct_at, created_at)
+          SELECT ${matchId}, ${senderId}, ${text}, seq, progress, ${unlockedSql(thresholds)}, ${clientMsgId},
+                 self_destruct_at IS NOT NULL, self_destruct_at, ${at(now)}
+          FROM progressed
+          RETURNING ${messageColumns}
+        )
+        SELECT inserted.*, (SELECT partner_id FROM bumped) AS "partnerId",
+               (SELECT premium_until FROM sender) AS "senderPremiumUntil"
+        FROM inserted`,
+  );
+  return row && toResult(row, now, false);
 }
 
 /**
@@ -238,7 +284,7 @@ async function refusal(db: Db, args: SendArgs, now: Date): Promise<AppError | nu
 const SEND_ATTEMPTS = 2;
 
 /**
- * Stores one message (a batch of one) and returns it only after it committed, so the caller may
+ * Stores one message and returns it only after it committed, so the caller may
  * publish it at once. With a client_msg_id, a retry returns the first message and stores nothing new.
  */
 export async function sendMessage(
@@ -250,7 +296,7 @@ export async function sendMessage(
   for (let attempt = 0; attempt < SEND_ATTEMPTS; attempt++) {
     let stored: SendResult | undefined;
     try {
-      stored = (await storeSends(db, thresholds, [args], now)).get(0);
+      stored = await storeOne(db, thresholds, args, now);
     } catch (error) {
       // Two sends with one client_msg_id raced: the loser's whole statement rolled back.
       if (!(args.clientMsgId && isUniqueViolation(error))) throw error;
