@@ -95,7 +95,7 @@ const m = alias(matches, "m");
 const u = alias(users, "u");
 
 /**
- * The one statement that stores sends, in one transaction. The matches are locked in id order (no
+ * The statement that stores a batch of sends, in one transaction. The matches are locked in id order (no
  * two batches can deadlock), each is bumped by its number of messages (in all and per side), and
  * each message takes the next counts of its match in arrival order, with the unlock_progress after
  * it and the level it reached (both kept for a replay's reply). Left out: senders who are banned or not in the match,
