@@ -2,13 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { signToken } from "../../src/modules/auth/jwt";
 import { signInitData } from "../../src/modules/auth/telegram";
 import { MemoryRateLimiter } from "../../src/realtime/rate-limit.memory";
-import { RedisRateLimiter } from "../../src/realtime/rate-limit.redis";
-import { RedisConnection } from "../../src/realtime/redis";
 import { BOT_TOKEN, countRows, createTestContext, JWT_SECRET, ManualClock, type TestContext } from "../helpers/app";
+import { redisLimiters } from "../helpers/limiters";
 import { SocketClient } from "../helpers/socket";
-import { type ThrowawayRedis, throwawayServers } from "../helpers/throwaway";
 
-const servers = throwawayServers();
 // The limits count per minute of this clock, which moves only when a test moves it.
 const clock = new ManualClock(Date.now());
 let ctx: TestContext;
@@ -169,27 +166,13 @@ describe("MemoryRateLimiter's token bucket", () => {
 describe("RedisRateLimiter", () => {
   const limit = { kind: "window", name: "t", max: 2, windowSeconds: 60 } as const;
   const t0 = 1_000_000_000_000 - (1_000_000_000_000 % 60_000) + 15_000;
-  let redis: ThrowawayRedis;
-  const connections: RedisConnection[] = [];
-  beforeAll(async () => {
-    redis = await servers.redis();
-  }, 30_000);
-  afterAll(() => {
-    for (const connection of connections) connection.close();
-  });
-
-  /** A process's limiter on `url`, counting per window of `clock`. */
-  async function limiterOn(url: string, prefix: string, clock: ManualClock): Promise<RedisRateLimiter> {
-    const connection = new RedisConnection(url, "rate-limit");
-    connections.push(connection);
-    await connection.start();
-    return new RedisRateLimiter(connection, prefix, clock.now);
-  }
+  const limiters = redisLimiters();
+  const limiterOn = limiters.on;
 
   test("two processes count together, per window of their clock", async () => {
     const clock = new ManualClock(t0);
     const prefix = `mm-rate-test-${crypto.randomUUID()}`;
-    const [one, two] = [await limiterOn(redis.url, prefix, clock), await limiterOn(redis.url, prefix, clock)];
+    const [one, two] = [await limiterOn(limiters.url(), prefix, clock), await limiterOn(limiters.url(), prefix, clock)];
     await one.take(limit, 1);
     await two.take(limit, 1);
     const refused = { status: 429, headers: { "retry-after": "45" } };
@@ -209,7 +192,7 @@ describe("RedisRateLimiter", () => {
     const bucket = { kind: "bucket", name: "b", burst: 2, perMinute: 6 } as const;
     const clock = new ManualClock(t0);
     const prefix = `mm-rate-test-${crypto.randomUUID()}`;
-    const [one, two] = [await limiterOn(redis.url, prefix, clock), await limiterOn(redis.url, prefix, clock)];
+    const [one, two] = [await limiterOn(limiters.url(), prefix, clock), await limiterOn(limiters.url(), prefix, clock)];
     await one.take(bucket, 1);
     await two.take(bucket, 1);
     // Empty: the next token in 10 s (6 a minute).
@@ -237,7 +220,7 @@ describe("RedisRateLimiter", () => {
   });
 
   test("a limit of 0 is off", async () => {
-    const limiter = await limiterOn(redis.url, `mm-rate-test-${crypto.randomUUID()}`, new ManualClock(t0));
+    const limiter = await limiterOn(limiters.url(), `mm-rate-test-${crypto.randomUUID()}`, new ManualClock(t0));
     for (let i = 0; i < 100; i++) await limiter.take({ ...limit, max: 0 }, 1);
   });
 });

@@ -1,14 +1,11 @@
 // Limits on failures (check and fail): only failures count, and a key past its limit is refused by check() before its
 // attempt is looked at; in memory, and shared through Redis by several processes.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { RateLimiter } from "../../src/realtime/rate-limit";
 import { MemoryRateLimiter } from "../../src/realtime/rate-limit.memory";
-import { RedisRateLimiter } from "../../src/realtime/rate-limit.redis";
-import { RedisConnection } from "../../src/realtime/redis";
 import { ManualClock } from "../helpers/app";
-import { type ThrowawayRedis, throwawayServers } from "../helpers/throwaway";
+import { redisLimiters } from "../helpers/limiters";
 
-const servers = throwawayServers();
 const limit = { kind: "window", name: "t", max: 2, windowSeconds: 60 } as const;
 // 15 s into a window.
 const t0 = 1_000_000_000_000 - (1_000_000_000_000 % 60_000) + 15_000;
@@ -56,26 +53,17 @@ describe("MemoryRateLimiter: check and fail", () => {
 });
 
 describe("RedisRateLimiter: check and fail", () => {
-  let redis: ThrowawayRedis;
-  const connections: RedisConnection[] = [];
-  beforeAll(async () => {
-    redis = await servers.redis();
-  }, 30_000);
-  afterAll(() => {
-    for (const connection of connections) connection.close();
-  });
-
-  async function limiterOn(url: string, prefix: string, clock: ManualClock): Promise<RedisRateLimiter> {
-    const connection = new RedisConnection(url, "rate-limit");
-    connections.push(connection);
-    await connection.start();
-    return new RedisRateLimiter(connection, prefix, clock.now);
-  }
+  const limiters = redisLimiters();
+  const limiterOn = limiters.on;
 
   test("two processes count one address's failures together", async () => {
     const clock = new ManualClock(t0);
     const prefix = `mm-failures-test-${crypto.randomUUID()}`;
-    await sharedBehaviour(await limiterOn(redis.url, prefix, clock), await limiterOn(redis.url, prefix, clock), clock);
+    await sharedBehaviour(
+      await limiterOn(limiters.url(), prefix, clock),
+      await limiterOn(limiters.url(), prefix, clock),
+      clock,
+    );
   });
 
   test("with Redis unreachable each process counts alone", async () => {
