@@ -195,6 +195,7 @@ describe("/stop and my_chat_member", () => {
     expect(await chatRow(user)).toEqual({ chat_id: user, language_code: "hi", reachable: false });
     expect((await post(memberUpdate({ id: user }, "member"))).status).toBe(200);
     expect(await chatRow(user)).toEqual({ chat_id: user, language_code: "hi", reachable: true });
+    await waitForSends(user);
     await settle();
     expect(sentTo(user)).toHaveLength(1);
   });
@@ -222,6 +223,7 @@ describe("an update_id is handled once", () => {
     const update = textUpdate({ id: user }, "/start");
     expect((await post(update)).status).toBe(200);
     expect((await post(update)).status).toBe(200);
+    await waitForSends(user);
     await settle();
     expect(sentTo(user)).toHaveLength(1);
   });
@@ -231,6 +233,9 @@ describe("an update_id is handled once", () => {
     const update = textUpdate({ id: user }, "/start");
     const replies = await Promise.all(Array.from({ length: 10 }, () => post(update)));
     expect(replies.map((reply) => reply.status)).toEqual(Array(10).fill(200));
+    // The winner's reply is sent after its commit, which may come after a later update's: wait for it, then
+    // for a marker, so that a second reply (the bug) would have arrived too.
+    await waitForSends(user);
     await settle();
     expect(sentTo(user)).toHaveLength(1);
     const [row] = await ctx.query<{ n: number }>(
@@ -253,6 +258,7 @@ describe("an update_id is handled once", () => {
       }),
     );
     expect(again.status).toBe(200);
+    await waitForSends(user);
     await settle();
     expect(sentTo(user)).toHaveLength(1);
   });
