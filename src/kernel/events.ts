@@ -20,6 +20,7 @@ export const ServerEvent = t.Union([
     unlock_level: UnlockLevel,
     unlock_progress: UnlockProgress,
     message_count: t.Integer({ minimum: 0 }),
+    partner_read_up_to: t.Nullable(Id("The last message the partner has read; null when none")),
   }),
   event("history", { messages: t.Array(ChatMessage), has_more: t.Boolean() }),
   event("message", { message: ChatMessage }),
@@ -41,7 +42,7 @@ export const ServerEvent = t.Union([
   event("secret_chat_ended", {}),
   event("match_extended", { expires_at: Timestamp() }),
   event("new_match", { match_id: Id("The new match") }),
-  event("match_ended", { reason: EndReason }),
+  event("match_ended", { match_id: Id("The match that ended"), reason: EndReason }),
   event("pong", {}),
   event("error", { error: t.String(), message: t.String(), client_msg_id: t.Optional(ClientMsgId) }),
 ]);

@@ -1,7 +1,7 @@
 // The Bus: "deliver this event to topic T on every process", and the local delivery it ends in.
 import type { Server, ServerWebSocket } from "bun";
 import { BANNED_CLOSE_CODE, MATCH_ENDED_CLOSE_CODE, type ServerEvent } from "../kernel/events";
-import { participantTopic } from "./topics";
+import { isUserTopic, participantTopic, userTopic } from "./topics";
 
 export interface Bus {
   /**
@@ -78,7 +78,7 @@ export class LocalDelivery {
       return;
     }
     this.server.publish(topic, payload);
-    const close = closingCode(event);
+    const close = closingCode(topic, event);
     if (close !== null) for (const ws of this.socketsOf(topic)) ws.close(close, closeReason(event));
   }
 
@@ -90,9 +90,12 @@ export class LocalDelivery {
   }
 }
 
-/** The events after which the sockets that received them close: a match's end, and a ban (on the user's topic). */
-function closingCode(event: ServerEvent): number | null {
-  if (event.type === "match_ended") return MATCH_ENDED_CLOSE_CODE;
+/**
+ * The events after which the sockets that received them close: a match's end on that match's
+ * participant topics (on a user topic it only informs the user's other sockets), and a ban (on the user's topic).
+ */
+function closingCode(topic: string, event: ServerEvent): number | null {
+  if (event.type === "match_ended") return isUserTopic(topic) ? null : MATCH_ENDED_CLOSE_CODE;
   if (event.type === "error" && event.error === "banned") return BANNED_CLOSE_CODE;
   return null;
 }
@@ -102,4 +105,19 @@ const closeReason = (event: ServerEvent) => (event.type === "match_ended" ? `mat
 /** Publishes the same event to both participants of a match. */
 export function publishToParticipants(bus: Bus, matchId: number, userIds: readonly number[], event: ServerEvent): void {
   for (const userId of userIds) bus.publish(participantTopic(matchId, userId), event);
+}
+
+/**
+ * A match ended: its sockets get match_ended and close; then every other socket of both users gets
+ * it on their user topic (after, so a socket of the match itself has closed before its user topic's copy).
+ */
+export function publishMatchEnded(
+  bus: Bus,
+  matchId: number,
+  userIds: readonly number[],
+  reason: Extract<ServerEvent, { type: "match_ended" }>["reason"],
+): void {
+  const event: ServerEvent = { type: "match_ended", match_id: matchId, reason };
+  publishToParticipants(bus, matchId, userIds, event);
+  for (const userId of userIds) bus.publish(userTopic(userId), event);
 }

@@ -9,3 +9,6 @@ export const participantTopic = (matchId: number, userId: number) => `m:${matchI
 
 /** User-wide events (`new_match`) reach every socket the user has open. */
 export const userTopic = (userId: number) => `u:${userId}`;
+
+/** Whether `topic` is a user's topic (else it is a participant's). */
+export const isUserTopic = (topic: string) => topic.startsWith("u:");

@@ -237,7 +237,7 @@ describe("closing", () => {
     local.subscribe(first.ws, [ended]);
     local.subscribe(second.ws, [ended]);
     local.subscribe(other.ws, [elsewhere]);
-    const event: ServerEvent = { type: "match_ended", reason: "blocked" };
+    const event: ServerEvent = { type: "match_ended", match_id: 9, reason: "blocked" };
     local.deliver(ended, event);
     const closed = { code: 4410, reason: "match ended: blocked" };
     expect(await Promise.all([first.client.closed, second.client.closed])).toEqual([closed, closed]);
@@ -246,6 +246,18 @@ describe("closing", () => {
     await settle(local, elsewhere, other.client);
     expect(other.client.events).toEqual([{ type: "pong" }]);
     expect(other.client.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
+  test("match_ended on a user topic informs its sockets and closes none of them", async () => {
+    const local = attached();
+    const mine = await connect();
+    const user = `u:${++topicSeq}`;
+    local.subscribe(mine.ws, [user]);
+    const event: ServerEvent = { type: "match_ended", match_id: 9, reason: "unmatched" };
+    local.deliver(user, event);
+    expect(await mine.client.next("match_ended")).toEqual(event);
+    await settle(local, user, mine.client);
+    expect(mine.client.ws.readyState).toBe(WebSocket.OPEN);
   });
 
   test("closeAll closes every socket on every topic with the code and reason given", async () => {

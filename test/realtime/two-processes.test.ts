@@ -73,7 +73,7 @@ postgresOnly("users on different processes see each other's presence, messages a
     headers: { authorization: `Bearer ${signToken(JWT_SECRET, a, 60)}`, "content-type": "application/json" },
     body: JSON.stringify({ match_id: matchId }),
   });
-  expect(await back.next("match_ended")).toEqual({ type: "match_ended", reason: "unmatched" });
+  expect(await back.next("match_ended")).toEqual({ type: "match_ended", match_id: matchId, reason: "unmatched" });
   expect((await back.closed).code).toBe(4410);
   expect((await alice.closed).code).toBe(4410);
 });

@@ -60,6 +60,7 @@ export const HistoryPage = t.Object({
   secret_chat_active: t.Boolean(),
   secret_chat_expires_at: NullableTimestamp(),
   has_more: t.Boolean({ description: "Older messages exist: ask again with before_id" }),
+  partner_read_up_to: t.Nullable(Id("The last message your partner has read; null when none")),
 });
 export type HistoryPage = typeof HistoryPage.static;
 

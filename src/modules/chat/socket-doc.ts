@@ -18,7 +18,7 @@ export const socketPath: Paths = {
       description: [
         "Upgrade to a WebSocket. Checks happen before the upgrade; a refused socket gets a plain HTTP status.",
         "",
-        'On open: `{"type":"connected","match_id","partner_online","unlock_level","message_count"}`; with `since`,',
+        'On open: `{"type":"connected","match_id","partner_online","unlock_level","message_count","partner_read_up_to"}`; with `since`,',
         'then `{"type":"history","messages":[...],"has_more"}` (every message with a greater id, at most 500).',
         "",
         'Client frames (JSON): `{"type":"message","text","client_msg_id"?}` → `ack` after the commit;',
@@ -26,7 +26,7 @@ export const socketPath: Paths = {
         "",
         "Server events: message, ack, typing, read, user_online, user_offline, unlock, secret_chat_requested,",
         "secret_chat_started, secret_chat_declined, secret_chat_ended, match_extended, new_match, match_ended",
-        "(then close 4410), error. A bad frame gets `error` and the socket stays open; a client that keeps",
+        "(with match_id; the match's sockets then close with 4410, the users' other sockets stay open), error. A bad frame gets `error` and the socket stays open; a client that keeps",
         "flooding is closed with 1008. See API.md, WebSocket protocol.",
       ].join("\n"),
       parameters: [

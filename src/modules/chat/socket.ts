@@ -14,7 +14,7 @@ import { loadParticipantMatch } from "../matches/service";
 import { unlockState } from "../profiles/unlock";
 import { banned, closedMatchError } from "../rules";
 import { FloodGuard, MAX_FRAME_BYTES, parseFrame } from "./frames";
-import { markRead, messagesAfter } from "./history";
+import { markRead, messagesAfter, partnerReadUpTo } from "./history";
 import type { SentMessage } from "./model";
 import type { ChatSender } from "./send";
 
@@ -37,7 +37,12 @@ interface Session {
 interface Upgrade {
   session: Session;
   since: number | null;
-  connected: { unlock_level: number; unlock_progress: number; message_count: number };
+  connected: {
+    unlock_level: number;
+    unlock_progress: number;
+    message_count: number;
+    partner_read_up_to: number | null;
+  };
 }
 
 const topicsOf = (session: Session) => [participantTopic(session.matchId, session.userId), userTopic(session.userId)];
@@ -223,11 +228,12 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps, sender: ChatSend
             config.unlockThresholds,
             match.viewerIsPremium,
           );
+          const partnerRead = await partnerReadUpTo(db, match.id, match.partner.id);
           return {
             upgrade: {
               session: { userId, matchId: match.id, partnerId: match.partner.id, guard: new FloodGuard() },
               since: query.since === undefined ? null : inRange("since", query.since, 0),
-              connected,
+              connected: { ...connected, partner_read_up_to: partnerRead },
             },
           };
         },

@@ -38,6 +38,12 @@ export const MatchListItem = t.Object({
   secret_chat_active: t.Boolean(),
   last_message_at: NullableTimestamp(),
   unread_count: t.Integer({ minimum: 0, description: "Partner's messages after your read marker" }),
+  last_message: t.Nullable(
+    t.Object(
+      { is_me: t.Boolean(), message: t.String(), timestamp: Timestamp() },
+      { description: "The newest message not self-destructed, for a preview; null when none" },
+    ),
+  ),
 });
 export type MatchListItem = typeof MatchListItem.static;
 

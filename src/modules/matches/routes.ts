@@ -1,7 +1,7 @@
 // find-match, my-matches and stats routes.
 import { Elysia } from "elysia";
 import { errors, inRange } from "../../kernel/schemas";
-import { publishToParticipants } from "../../realtime/bus";
+import { publishMatchEnded, publishToParticipants } from "../../realtime/bus";
 import { userTopic } from "../../realtime/topics";
 import { assertCaller, authPlugin } from "../auth/plugin";
 import type { AppDeps } from "../deps";
@@ -81,10 +81,7 @@ export const matchRoutes = ({ db, config, realtime: { bus, limiter } }: AppDeps)
       async ({ userId, body }) => {
         assertCaller(userId, body.user_id);
         const ended = await unmatch(db, userId, body.match_id, body.reason ?? null);
-        publishToParticipants(bus, ended.matchId, [userId, ended.partnerId], {
-          type: "match_ended",
-          reason: "unmatched",
-        });
+        publishMatchEnded(bus, ended.matchId, [userId, ended.partnerId], "unmatched");
         return { success: true as const, message: "Match ended" };
       },
       {

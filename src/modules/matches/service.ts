@@ -135,6 +135,9 @@ interface MatchListRow extends ProfileRow, MatchCounts {
   secretChatExpiresAt: RawTimestamp | null;
   lastMessageAt: RawTimestamp | null;
   unreadCount: number;
+  lastSenderId: number | null;
+  lastText: string | null;
+  lastCreatedAt: RawTimestamp | null;
 }
 
 /** Whether the caller is premium now; false for a user without a row. */
@@ -158,10 +161,14 @@ export async function listMatches(
           ${partnerColumns("p")},
           (SELECT count(*) FROM messages msg
             WHERE msg.match_id = m.id AND msg.sender_id <> ${userId}
-              AND msg.id > coalesce(rm.last_read_id, 0) AND ${messageVisibleSql(msg, now)}) AS "unreadCount"
+              AND msg.id > coalesce(rm.last_read_id, 0) AND ${messageVisibleSql(msg, now)}) AS "unreadCount",
+          last.sender_id AS "lastSenderId", last.text AS "lastText", last.created_at AS "lastCreatedAt"
         FROM matches m
         JOIN users p ON p.id = CASE WHEN m.user_a = ${userId} THEN m.user_b ELSE m.user_a END
         LEFT JOIN read_markers rm ON rm.match_id = m.id AND rm.user_id = ${userId}
+        LEFT JOIN LATERAL (SELECT msg.sender_id, msg.text, msg.created_at FROM messages msg
+            WHERE msg.match_id = m.id AND ${messageVisibleSql(msg, now)}
+            ORDER BY msg.id DESC LIMIT 1) last ON true
         WHERE (m.user_a = ${userId} OR m.user_b = ${userId}) AND ${matchOpenSql(m, now)}
         ORDER BY coalesce(m.last_message_at, m.created_at) DESC, m.id DESC`,
   );
@@ -178,6 +185,14 @@ export async function listMatches(
         secret_chat_active: secretChatEnds !== null && secretChatEnds > now,
         last_message_at: toDateOrNull(row.lastMessageAt)?.toISOString() ?? null,
         unread_count: row.unreadCount,
+        last_message:
+          row.lastCreatedAt === null
+            ? null
+            : {
+                is_me: row.lastSenderId === userId,
+                message: row.lastText!,
+                timestamp: toDate(row.lastCreatedAt).toISOString(),
+              },
       };
     }),
   };

@@ -2,7 +2,7 @@
 import { sql } from "drizzle-orm";
 import { at, type Db, rows } from "../../db/client";
 import { log } from "../../log";
-import { type Bus, publishToParticipants } from "../../realtime/bus";
+import { type Bus, publishMatchEnded, publishToParticipants } from "../../realtime/bus";
 
 /** A match and its two participants, to address events to. */
 export interface MatchPair {
@@ -81,7 +81,7 @@ export async function sweep(db: Db, now = new Date()): Promise<SweepResult | nul
 /** Tells the participants what a sweep ended; called after the sweep committed. */
 export function publishSweep(bus: Bus, result: SweepResult): void {
   for (const match of result.expiredMatches) {
-    publishToParticipants(bus, match.id, [match.userA, match.userB], { type: "match_ended", reason: "expired" });
+    publishMatchEnded(bus, match.id, [match.userA, match.userB], "expired");
   }
   for (const match of result.endedSecretChats) {
     publishToParticipants(bus, match.id, [match.userA, match.userB], { type: "secret_chat_ended" });

@@ -1,7 +1,7 @@
 // block, unblock, blocked-list and report routes.
 import { Elysia } from "elysia";
 import { errors } from "../../kernel/schemas";
-import { publishToParticipants } from "../../realtime/bus";
+import { publishMatchEnded } from "../../realtime/bus";
 import { assertCaller, authPlugin } from "../auth/plugin";
 import type { AppDeps } from "../deps";
 import { limitsOf } from "../limits";
@@ -28,7 +28,7 @@ export const safetyRoutes = ({ db, config, realtime: { bus, limiter } }: AppDeps
           body.reason ?? null,
         );
         for (const matchId of endedMatchIds) {
-          publishToParticipants(bus, matchId, [userId, blockedId], { type: "match_ended", reason: "blocked" });
+          publishMatchEnded(bus, matchId, [userId, blockedId], "blocked");
         }
         return { success: true as const, message: "User blocked" };
       },

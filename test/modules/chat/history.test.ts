@@ -58,6 +58,7 @@ describe("GET /api/mystery/chat/{match_id}", () => {
       secret_chat_active: false,
       secret_chat_expires_at: null,
       has_more: true,
+      partner_read_up_to: null,
     });
     const messages = page.messages;
     expect(messages.map((m) => m.id)).toEqual(sentIds.slice(70));
@@ -80,6 +81,18 @@ describe("GET /api/mystery/chat/{match_id}", () => {
     const third = await ok(history(bob, { before_id: sentIds[20]!, limit: 50 }));
     expect(third.messages.map((m) => m.id)).toEqual(sentIds.slice(0, 20));
     expect(third.has_more).toBe(false);
+  });
+
+  test("partner_read_up_to is the partner's read marker, never the caller's own", async () => {
+    const ended = await ctx.addMatch(bob, eve);
+    await ctx.db.execute(
+      sql`INSERT INTO read_markers (match_id, user_id, last_read_id, updated_at) VALUES (${matchId}, ${bob}, ${sentIds[40]!}, now())`,
+    );
+    expect((await ok(history(alice, { limit: 1 }))).partner_read_up_to).toBe(sentIds[40]!);
+    expect((await ok(history(bob, { limit: 1 }))).partner_read_up_to).toBeNull();
+    // Bob's marker in one match says nothing in another.
+    expect((await ok(history(eve, { limit: 1 }, ended))).partner_read_up_to).toBeNull();
+    await ctx.db.execute(sql`DELETE FROM read_markers WHERE match_id = ${matchId}`);
   });
 
   test("limit sets the page size, up to 200", async () => {

@@ -46,6 +46,7 @@ describe("chat socket", () => {
       unlock_level: 0,
       unlock_progress: 2,
       message_count: 3,
+      partner_read_up_to: null,
     });
     const bob = await connect(matchId, b);
     expect((await bob.next("connected")).partner_online).toBe(true);
@@ -194,9 +195,57 @@ describe("chat socket", () => {
     const bob = await connect(matchId, b);
     await Promise.all([alice.next("connected"), bob.next("connected")]);
     await ok(api(a).api.mystery.unmatch.post({ match_id: matchId }));
-    expect(await bob.next("match_ended")).toEqual({ type: "match_ended", reason: "unmatched" });
+    expect(await bob.next("match_ended")).toEqual({ type: "match_ended", match_id: matchId, reason: "unmatched" });
     expect((await bob.closed).code).toBe(4410);
     expect((await alice.closed).code).toBe(4410);
+    expect([alice.count("match_ended"), bob.count("match_ended")]).toEqual([1, 1]);
+  });
+
+  test("match_ended reaches both users' sockets of other matches, which stay open; a third user hears nothing", async () => {
+    const { a, b, matchId } = await newMatch();
+    const c = nextId++;
+    const d = nextId++;
+    await ctx.addUsers({ id: c }, { id: d });
+    const [aliceCarol, bobDave, carolDave] = [
+      await ctx.addMatch(a, c),
+      await ctx.addMatch(b, d),
+      await ctx.addMatch(c, d),
+    ];
+    const aliceElsewhere = await connect(aliceCarol, a);
+    const bobElsewhere = await connect(bobDave, b);
+    const carol = await connect(carolDave, c);
+    await Promise.all([aliceElsewhere.next("connected"), bobElsewhere.next("connected"), carol.next("connected")]);
+    await ok(api(b).api.mystery.block.post({ match_id: matchId }));
+    const ended = { type: "match_ended", match_id: matchId, reason: "blocked" };
+    expect(await aliceElsewhere.next("match_ended")).toEqual(ended);
+    expect(await bobElsewhere.next("match_ended")).toEqual(ended);
+    // Still open: a ping is answered.
+    for (const socket of [aliceElsewhere, bobElsewhere, carol]) {
+      socket.send({ type: "ping" });
+      await socket.next("pong");
+      expect(socket.ws.readyState).toBe(WebSocket.OPEN);
+    }
+    expect(carol.count("match_ended")).toBe(0);
+    await Promise.all([aliceElsewhere.close(), bobElsewhere.close(), carol.close()]);
+  });
+
+  test("connected carries partner_read_up_to: what the partner has read, so Read survives a reconnect", async () => {
+    const { a, b, matchId } = await newMatch();
+    const first = await send(a, matchId, "one");
+    await send(a, matchId, "two");
+    const alice = await connect(matchId, a);
+    expect((await alice.next("connected")).partner_read_up_to).toBeNull();
+    const bob = await connect(matchId, b);
+    await bob.next("connected");
+    bob.send({ type: "read", up_to_id: first.message_id });
+    expect((await alice.next("read")).up_to_id).toBe(first.message_id);
+    await alice.close();
+    const again = await connect(matchId, a);
+    expect((await again.next("connected")).partner_read_up_to).toBe(first.message_id);
+    // Bob's own marker is not Bob's partner's: his connected says Alice read nothing.
+    const bob2 = await connect(matchId, b);
+    expect((await bob2.next("connected")).partner_read_up_to).toBeNull();
+    await Promise.all([again.close(), bob.close(), bob2.close()]);
   });
 
   test("extend, secret chat and new_match events", async () => {

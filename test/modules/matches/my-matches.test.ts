@@ -59,6 +59,7 @@ describe("GET /api/mystery/my-matches/{user_id}", () => {
           secret_chat_active: false,
           last_message_at: expect.any(String),
           unread_count: 1,
+          last_message: { is_me: true, message: "mine does not count as unread", timestamp: expect.any(String) },
         },
         {
           match_id: quietMatch,
@@ -71,10 +72,33 @@ describe("GET /api/mystery/my-matches/{user_id}", () => {
           secret_chat_active: false,
           last_message_at: null,
           unread_count: 0,
+          last_message: null,
         },
       ],
     });
     for (const id of [quiet, chatty, ended, expired]) expect(JSON.stringify(reply.body)).not.toContain(String(id));
+  });
+
+  test("last_message is the newest message not self-destructed, from the caller's side", async () => {
+    const [me, partner] = [2_000_011, 2_000_012];
+    await ctx.addUsers({ id: me }, { id: partner });
+    const matchId = await ctx.addMatch(me, partner);
+    await send(partner, matchId, "still here");
+    const preview = async () => (await ok(myMatches(me))).matches[0]!.last_message;
+    expect(await preview()).toEqual({ is_me: false, message: "still here", timestamp: expect.any(String) });
+    // A secret message that self-destructed a second ago is never the preview, nor is its text anywhere.
+    await ctx.db.execute(
+      sql`INSERT INTO messages (match_id, sender_id, text, seq, is_secret, self_destruct_at, created_at)
+          VALUES (${matchId}, ${partner}, 'vanished', 2, true, now() - interval '1 second', now())`,
+    );
+    expect(await preview()).toEqual({ is_me: false, message: "still here", timestamp: expect.any(String) });
+    expect(JSON.stringify(await ok(myMatches(me)))).not.toContain("vanished");
+    // One still running is shown.
+    await ctx.db.execute(
+      sql`INSERT INTO messages (match_id, sender_id, text, seq, is_secret, self_destruct_at, created_at)
+          VALUES (${matchId}, ${partner}, 'for now', 3, true, now() + interval '1 hour', now())`,
+    );
+    expect((await preview())?.message).toBe("for now");
   });
 
   test("someone else's list is 403", async () => {
