@@ -186,7 +186,9 @@ export class Chat implements OpenChat {
         this.home.refreshSoon();
         return;
       case "match_ended":
-        this.end(state.leaving ?? ENDED[event.reason]);
+        // Another match of this user's ended (their user topic): the list says so.
+        if (event.match_id !== this.matchId) this.home.refreshSoon();
+        else this.end(state.leaving ?? ENDED[event.reason]);
         return;
       case "pong":
         return;
