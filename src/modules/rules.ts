@@ -36,6 +36,9 @@ export const utcDay = (now: Date): string => now.toISOString().slice(0, 10);
  */
 export const dailyLimitFor = (premium: boolean, limit: number): number | null => (premium ? null : limit);
 
+/** What extending a match by 24 hours costs: nothing for premium users, `cost` coins for the rest. */
+export const extensionPrice = (premium: boolean, cost: number): number => (premium ? 0 : cost);
+
 // ---- match open -----------------------------------------------------------------------------------
 
 /** A match is open while it is active (nobody ended it) and not past `expires_at`: only then can anything happen in it. */

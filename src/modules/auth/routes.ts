@@ -16,10 +16,18 @@ export const authRoutes = ({ config, realtime: { limiter } }: AppDeps) => {
       // Per client address, only failures count: an address past its limit is refused before its
       // initData is checked, and a success costs nothing, so the many people behind one address (a
       // proxy without TRUST_PROXY, a carrier's NAT) are never refused for signing in.
+      // No bot token here: nothing can be verified, and saying so is no guess an attacker learns from.
+      if (!config.telegramBotToken) {
+        throw new AppError(
+          503,
+          "telegram_not_configured",
+          "Telegram sign-in is not set up on this server (no bot token)",
+        );
+      }
       const address = clientAddress(request, server, config.trustProxy);
       if (address !== null) await limiter.check(limits.auth, address);
       const now = new Date();
-      const userId = config.telegramBotToken ? verifyInitData(config.telegramBotToken, body.init_data, now) : null;
+      const userId = verifyInitData(config.telegramBotToken, body.init_data, now);
       if (userId === null) {
         if (address !== null) await limiter.fail(limits.auth, address);
         throw new AppError(401, "unauthorized", "Telegram init data is invalid or expired");
@@ -42,7 +50,7 @@ export const authRoutes = ({ config, realtime: { limiter } }: AppDeps) => {
           user_id: Id("Your Telegram user id"),
           expires_at: Timestamp(),
         }),
-        ...errors(400, 401, 413, 422, 429),
+        ...errors(400, 401, 413, 422, 429, 503),
       },
       detail: { tags: ["auth"], summary: "Exchange Telegram Mini App initData for a bearer token" },
     },

@@ -6,7 +6,7 @@ import { messages, readMarkers, users } from "../../db/schema";
 import type { ChatMessage } from "../../kernel/views";
 import { loadParticipantMatch } from "../matches/service";
 import { partnerView, type Thresholds, unlockState } from "../profiles/unlock";
-import { banned, isMatchOpen, isSecretChatActive, messageVisibleSql, notBannedSql } from "../rules";
+import { banned, extensionPrice, isMatchOpen, isSecretChatActive, messageVisibleSql, notBannedSql } from "../rules";
 import type { HistoryPage } from "./model";
 import type { StoredMessage } from "./store";
 
@@ -39,6 +39,8 @@ export interface HistoryArgs {
   userId: number;
   beforeId?: number;
   limit: number;
+  /** EXTEND_COST_COINS: what a free user pays to extend. */
+  extendCost: number;
 }
 
 /** One page of a match's history, newest page first, oldest message first within it. */
@@ -79,6 +81,7 @@ export async function getHistory(
     secret_chat_expires_at: secretChatActive ? match.secretChatExpiresAt!.toISOString() : null,
     has_more: hasMore,
     partner_read_up_to: partnerRead,
+    extend_cost: extensionPrice(match.viewerIsPremium, args.extendCost),
   };
 }
 

@@ -61,6 +61,10 @@ export const HistoryPage = t.Object({
   secret_chat_expires_at: NullableTimestamp(),
   has_more: t.Boolean({ description: "Older messages exist: ask again with before_id" }),
   partner_read_up_to: t.Nullable(Id("The last message your partner has read; null when none")),
+  extend_cost: t.Integer({
+    minimum: 0,
+    description: "Coins extending this match by 24 hours costs you (0 for Premium)",
+  }),
 });
 export type HistoryPage = typeof HistoryPage.static;
 

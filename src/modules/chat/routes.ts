@@ -61,6 +61,7 @@ export const chatRoutes = ({ db, config, realtime: { bus, presence } }: AppDeps,
           userId,
           beforeId: query.before_id === undefined ? undefined : inRange("before_id", query.before_id),
           limit: inRange("limit", query.limit ?? 50, 1, 200),
+          extendCost: config.extendCostCoins,
         });
       },
       {

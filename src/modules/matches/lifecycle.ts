@@ -3,7 +3,7 @@ import { and, eq, gte, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { matches, users } from "../../db/schema";
 import { AppError } from "../../kernel/errors";
-import { closedMatchError, isPremium } from "../rules";
+import { closedMatchError, extensionPrice, isPremium } from "../rules";
 import { lockParticipantMatch } from "./service";
 
 /** What changed, for the reply and for the events published after the commit. */
@@ -62,7 +62,7 @@ export async function extendMatch(
     if (closed) throw closed;
 
     const [payer] = await tx.select({ premiumUntil: users.premiumUntil }).from(users).where(eq(users.id, userId));
-    const price = isPremium(payer?.premiumUntil ?? null, now) ? 0 : cost;
+    const price = extensionPrice(isPremium(payer?.premiumUntil ?? null, now), cost);
     if (price > 0) {
       const paid = await tx
         .update(users)

@@ -374,8 +374,15 @@ describe("without a bot token (TELEGRAM_BOT_TOKEN empty)", () => {
     expect(ctx.config.telegramBotToken).toBeNull();
   });
 
-  test("POST /api/auth/telegram refuses even correctly signed initData", async () => {
-    expect(await settled(login(ctx, initData(8001)))).toEqual({ status: 401, body: UNAUTHORIZED });
+  test("POST /api/auth/telegram refuses even correctly signed initData, saying the bot token is missing", async () => {
+    expect(await settled(login(ctx, initData(8001)))).toEqual({
+      status: 503,
+      body: {
+        success: false,
+        error: "telegram_not_configured",
+        message: "Telegram sign-in is not set up on this server (no bot token)",
+      },
+    });
   });
 
   test("the tma scheme is refused on protected routes", async () => {

@@ -59,6 +59,7 @@ describe("GET /api/mystery/chat/{match_id}", () => {
       secret_chat_expires_at: null,
       has_more: true,
       partner_read_up_to: null,
+      extend_cost: 50,
     });
     const messages = page.messages;
     expect(messages.map((m) => m.id)).toEqual(sentIds.slice(70));
