@@ -1,7 +1,7 @@
 // The business rules, each under its own name: a check on rows already loaded and, where a query must
 // apply it, the same rule as SQL over the schema's columns (pass the table or its alias), side by side.
 import { type AnyColumn, type SQL, sql } from "drizzle-orm";
-import { at } from "../db/client";
+import { at, type Instant } from "../db/client";
 import { AppError } from "../kernel/errors";
 
 type Columns<K extends string> = { readonly [key in K]: AnyColumn };
@@ -14,7 +14,7 @@ type Columns<K extends string> = { readonly [key in K]: AnyColumn };
  */
 export const isBanned = (banUntil: Date | null, now: Date): boolean => banUntil !== null && banUntil > now;
 
-export const notBannedSql = (user: Columns<"banUntil">, now: Date): SQL =>
+export const notBannedSql = (user: Columns<"banUntil">, now: Instant): SQL =>
   sql`(${user.banUntil} IS NULL OR ${user.banUntil} <= ${at(now)})`;
 
 export const banned = () => new AppError(403, "banned", "Your account is suspended");
@@ -45,7 +45,7 @@ export const extensionPrice = (premium: boolean, cost: number): number => (premi
 export const isMatchOpen = (match: { isActive: boolean; expiresAt: Date }, now: Date): boolean =>
   match.isActive && match.expiresAt > now;
 
-export const matchOpenSql = (match: Columns<"isActive" | "expiresAt">, now: Date): SQL =>
+export const matchOpenSql = (match: Columns<"isActive" | "expiresAt">, now: Instant): SQL =>
   sql`(${match.isActive} AND ${match.expiresAt} > ${at(now)})`;
 
 export const matchNotFound = () => new AppError(404, "match_not_found", "Match not found");
@@ -66,13 +66,13 @@ export function closedMatchError(
 /** A secret chat runs until `secret_chat_expires_at`; messages sent meanwhile are secret and self-destruct then. */
 export const isSecretChatActive = (until: Date | null, now: Date): boolean => until !== null && until > now;
 
-export const secretChatActiveSql = (match: Columns<"secretChatExpiresAt">, now: Date): SQL =>
+export const secretChatActiveSql = (match: Columns<"secretChatExpiresAt">, now: Instant): SQL =>
   sql`coalesce(${match.secretChatExpiresAt} > ${at(now)}, false)`;
 
 // ---- message visible ------------------------------------------------------------------------------
 
 /** A message is visible until its `self_destruct_at`: past it, it is never returned, even before the sweeper deletes it. */
-export const messageVisibleSql = (message: Columns<"selfDestructAt">, now: Date): SQL =>
+export const messageVisibleSql = (message: Columns<"selfDestructAt">, now: Instant): SQL =>
   sql`(${message.selfDestructAt} IS NULL OR ${message.selfDestructAt} > ${at(now)})`;
 
 // ---- unlock progress ------------------------------------------------------------------------------

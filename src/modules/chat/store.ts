@@ -2,10 +2,21 @@
 // rules and expressions), and a send they left out is answered as a replay of its client_msg_id or as the rule it broke.
 import { sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import { at, type Db, isUniqueViolation, type RawTimestamp, rows, toDate, toDateOrNull } from "../../db/client";
+import {
+  at,
+  type Db,
+  iso,
+  isUniqueViolation,
+  type RawTimestamp,
+  rows,
+  type Slots,
+  statement,
+  toDate,
+  toDateOrNull,
+} from "../../db/client";
 import { matches, users } from "../../db/schema";
 import { AppError } from "../../kernel/errors";
-import { levelSql, type Thresholds } from "../profiles/unlock";
+import { levelSql, type Thresholds, type ThresholdsSql } from "../profiles/unlock";
 import {
   banned,
   closedMatchError,
@@ -87,9 +98,14 @@ const progressAfter = sql.raw("LEAST(n.seq, 2 * LEAST(n.a_after, n.b_after))");
 const progressBefore = sql.raw("LEAST(n.seq - 1, 2 * LEAST(n.a_after - n.by_a, n.b_after - (1 - n.by_a)))");
 
 /** The level a message reached (its progress crossed a threshold), else null: kept on the row for a replay. */
-const unlockedSql = (thresholds: Thresholds) =>
+const unlockedSql = (thresholds: ThresholdsSql) =>
   sql`CASE WHEN ${levelSql(sql`progress`, thresholds)} > ${levelSql(sql`progress_before`, thresholds)}
            THEN ${levelSql(sql`progress`, thresholds)} END`;
+
+/** The unlock thresholds as a statement's values (they come from config), and their slots. */
+type ThresholdValues = { t1: number; t2: number; t3: number; t4: number };
+const thresholdValues = ([t1, t2, t3, t4]: Thresholds): ThresholdValues => ({ t1, t2, t3, t4 });
+const thresholdSlots = (p: Slots<ThresholdValues>): ThresholdsSql => [p.t1, p.t2, p.t3, p.t4];
 
 const m = alias(matches, "m");
 const u = alias(users, "u");
@@ -103,6 +119,58 @@ const u = alias(users, "u");
  * secret chat a message is stored secret, to be deleted when the secret chat ends. Returns the
  * stored results by their index in `sends`.
  */
+const storeSendsStatement = statement<{ input: string; now: string } & ThresholdValues, MessageRow & { ord: number }>(
+  (p) =>
+    sql`WITH input AS (
+          SELECT * FROM jsonb_to_recordset(${p.input}::jsonb)
+            AS i(ord int, match_id bigint, sender_id bigint, text text, client_msg_id text)
+        ), allowed AS (
+          SELECT i.*, (i.sender_id = m.user_a)::int AS by_a FROM input i
+          JOIN users u ON u.id = i.sender_id AND ${notBannedSql(u, p.now)}
+          JOIN matches m ON m.id = i.match_id AND i.sender_id IN (m.user_a, m.user_b)
+          WHERE i.client_msg_id IS NULL OR NOT (
+            EXISTS (
+              SELECT 1 FROM messages x
+              WHERE x.match_id = i.match_id AND x.sender_id = i.sender_id AND x.client_msg_id = i.client_msg_id)
+            OR EXISTS (
+              SELECT 1 FROM spent_client_msg_ids s
+              WHERE s.match_id = i.match_id AND s.sender_id = i.sender_id AND s.client_msg_id = i.client_msg_id)
+          )
+        ), locked AS (
+          SELECT id FROM matches WHERE id IN (SELECT match_id FROM allowed) ORDER BY id FOR UPDATE
+        ), bumped AS (
+          UPDATE matches m SET message_count = m.message_count + n.count, messages_a = m.messages_a + n.count_a,
+                 messages_b = m.messages_b + n.count_b, last_message_at = ${at(p.now)}
+          FROM (SELECT match_id, count(*)::int AS count, sum(by_a)::int AS count_a, count(*)::int - sum(by_a)::int AS count_b
+                FROM allowed GROUP BY match_id) n, locked l
+          WHERE m.id = n.match_id AND l.id = m.id AND ${matchOpenSql(m, p.now)}
+          RETURNING m.id, m.user_a, m.user_b, m.message_count - n.count AS count_before,
+                    m.messages_a - n.count_a AS a_before, m.messages_b - n.count_b AS b_before,
+                    CASE WHEN ${secretChatActiveSql(m, p.now)} THEN m.secret_chat_expires_at END AS self_destruct_at
+        ), numbered AS (
+          SELECT a.*, b.self_destruct_at,
+                 b.count_before + row_number() OVER w AS seq,
+                 b.a_before + sum(a.by_a) OVER w AS a_after,
+                 b.b_before + row_number() OVER w - sum(a.by_a) OVER w AS b_after,
+                 CASE WHEN a.by_a = 1 THEN b.user_b ELSE b.user_a END AS partner_id
+          FROM allowed a JOIN bumped b ON b.id = a.match_id
+          WINDOW w AS (PARTITION BY a.match_id ORDER BY a.ord)
+        ), progressed AS (
+          SELECT n.*, ${progressAfter} AS progress, ${progressBefore} AS progress_before FROM numbered n
+        ), inserted AS (
+          INSERT INTO messages (match_id, sender_id, text, seq, unlock_progress, unlocked, client_msg_id, is_secret,
+                                self_destruct_at, created_at)
+          SELECT match_id, sender_id, text, seq, progress, ${unlockedSql(thresholdSlots(p))},
+                 client_msg_id, self_destruct_at IS NOT NULL, self_destruct_at, ${at(p.now)}
+          FROM progressed ORDER BY ord
+          RETURNING ${messageColumns}
+        )
+        SELECT inserted.*, n.ord, n.partner_id AS "partnerId", u.premium_until AS "senderPremiumUntil"
+        FROM inserted
+        JOIN numbered n ON n.match_id = inserted."matchId" AND n.seq = inserted.seq
+        JOIN users u ON u.id = inserted."senderId"`,
+);
+
 export async function storeSends(
   db: Db,
   thresholds: Thresholds,
@@ -118,57 +186,7 @@ export async function storeSends(
       client_msg_id: send.clientMsgId ?? null,
     })),
   );
-  const stored = await rows<MessageRow & { ord: number }>(
-    db,
-    sql`WITH input AS (
-          SELECT * FROM jsonb_to_recordset(${input}::jsonb)
-            AS i(ord int, match_id bigint, sender_id bigint, text text, client_msg_id text)
-        ), allowed AS (
-          SELECT i.*, (i.sender_id = m.user_a)::int AS by_a FROM input i
-          JOIN users u ON u.id = i.sender_id AND ${notBannedSql(u, now)}
-          JOIN matches m ON m.id = i.match_id AND i.sender_id IN (m.user_a, m.user_b)
-          WHERE i.client_msg_id IS NULL OR NOT (
-            EXISTS (
-              SELECT 1 FROM messages x
-              WHERE x.match_id = i.match_id AND x.sender_id = i.sender_id AND x.client_msg_id = i.client_msg_id)
-            OR EXISTS (
-              SELECT 1 FROM spent_client_msg_ids s
-              WHERE s.match_id = i.match_id AND s.sender_id = i.sender_id AND s.client_msg_id = i.client_msg_id)
-          )
-        ), locked AS (
-          SELECT id FROM matches WHERE id IN (SELECT match_id FROM allowed) ORDER BY id FOR UPDATE
-        ), bumped AS (
-          UPDATE matches m SET message_count = m.message_count + n.count, messages_a = m.messages_a + n.count_a,
-                 messages_b = m.messages_b + n.count_b, last_message_at = ${at(now)}
-          FROM (SELECT match_id, count(*)::int AS count, sum(by_a)::int AS count_a, count(*)::int - sum(by_a)::int AS count_b
-                FROM allowed GROUP BY match_id) n, locked l
-          WHERE m.id = n.match_id AND l.id = m.id AND ${matchOpenSql(m, now)}
-          RETURNING m.id, m.user_a, m.user_b, m.message_count - n.count AS count_before,
-                    m.messages_a - n.count_a AS a_before, m.messages_b - n.count_b AS b_before,
-                    CASE WHEN ${secretChatActiveSql(m, now)} THEN m.secret_chat_expires_at END AS self_destruct_at
-        ), numbered AS (
-          SELECT a.*, b.self_destruct_at,
-                 b.count_before + row_number() OVER w AS seq,
-                 b.a_before + sum(a.by_a) OVER w AS a_after,
-                 b.b_before + row_number() OVER w - sum(a.by_a) OVER w AS b_after,
-                 CASE WHEN a.by_a = 1 THEN b.user_b ELSE b.user_a END AS partner_id
-          FROM allowed a JOIN bumped b ON b.id = a.match_id
-          WINDOW w AS (PARTITION BY a.match_id ORDER BY a.ord)
-        ), progressed AS (
-          SELECT n.*, ${progressAfter} AS progress, ${progressBefore} AS progress_before FROM numbered n
-        ), inserted AS (
-          INSERT INTO messages (match_id, sender_id, text, seq, unlock_progress, unlocked, client_msg_id, is_secret,
-                                self_destruct_at, created_at)
-          SELECT match_id, sender_id, text, seq, progress, ${unlockedSql(thresholds)},
-                 client_msg_id, self_destruct_at IS NOT NULL, self_destruct_at, ${at(now)}
-          FROM progressed ORDER BY ord
-          RETURNING ${messageColumns}
-        )
-        SELECT inserted.*, n.ord, n.partner_id AS "partnerId", u.premium_until AS "senderPremiumUntil"
-        FROM inserted
-        JOIN numbered n ON n.match_id = inserted."matchId" AND n.seq = inserted.seq
-        JOIN users u ON u.id = inserted."senderId"`,
-  );
+  const stored = await storeSendsStatement(db, { input, now: iso(now), ...thresholdValues(thresholds) });
   return new Map(stored.map((row) => [row.ord, toResult(row, now, false)]));
 }
 
@@ -178,40 +196,50 @@ export async function storeSends(
  * (bench/RESULTS.md). A client_msg_id already stored fails the insert's unique index (the caller
  * replays it); one that self-destructed is checked here.
  */
-async function storeOne(db: Db, thresholds: Thresholds, send: SendArgs, now: Date): Promise<SendResult | undefined> {
-  const { matchId, senderId, text } = send;
-  const clientMsgId = send.clientMsgId ?? null;
-  const [row] = await rows<MessageRow>(
-    db,
+const storeOneStatement = statement<
+  { matchId: number; senderId: number; text: string; clientMsgId: string | null; now: string } & ThresholdValues,
+  MessageRow
+>(
+  (p) =>
     sql`WITH sender AS (
-          SELECT u.premium_until FROM users u WHERE u.id = ${senderId} AND ${notBannedSql(u, now)}
+          SELECT u.premium_until FROM users u WHERE u.id = ${p.senderId} AND ${notBannedSql(u, p.now)}
         ), bumped AS (
           UPDATE matches m SET message_count = m.message_count + 1,
-                 messages_a = m.messages_a + (m.user_a = ${senderId})::int,
-                 messages_b = m.messages_b + (m.user_b = ${senderId})::int, last_message_at = ${at(now)}
-          WHERE m.id = ${matchId} AND (m.user_a = ${senderId} OR m.user_b = ${senderId}) AND ${matchOpenSql(m, now)}
+                 messages_a = m.messages_a + (m.user_a = ${p.senderId})::int,
+                 messages_b = m.messages_b + (m.user_b = ${p.senderId})::int, last_message_at = ${at(p.now)}
+          WHERE m.id = ${p.matchId} AND (m.user_a = ${p.senderId} OR m.user_b = ${p.senderId}) AND ${matchOpenSql(m, p.now)}
             AND EXISTS (SELECT 1 FROM sender)
-            AND (${clientMsgId}::text IS NULL OR NOT EXISTS (
+            AND (${p.clientMsgId}::text IS NULL OR NOT EXISTS (
               SELECT 1 FROM spent_client_msg_ids s
-              WHERE s.match_id = ${matchId} AND s.sender_id = ${senderId} AND s.client_msg_id = ${clientMsgId}))
+              WHERE s.match_id = ${p.matchId} AND s.sender_id = ${p.senderId} AND s.client_msg_id = ${p.clientMsgId}))
           RETURNING m.message_count AS seq, m.messages_a AS a_after, m.messages_b AS b_after,
-                    (m.user_a = ${senderId})::int AS by_a,
-                    CASE WHEN ${secretChatActiveSql(m, now)} THEN m.secret_chat_expires_at END AS self_destruct_at,
-                    CASE WHEN m.user_a = ${senderId} THEN m.user_b ELSE m.user_a END AS partner_id
+                    (m.user_a = ${p.senderId})::int AS by_a,
+                    CASE WHEN ${secretChatActiveSql(m, p.now)} THEN m.secret_chat_expires_at END AS self_destruct_at,
+                    CASE WHEN m.user_a = ${p.senderId} THEN m.user_b ELSE m.user_a END AS partner_id
         ), progressed AS (
           SELECT n.*, ${progressAfter} AS progress, ${progressBefore} AS progress_before FROM bumped n
         ), inserted AS (
           INSERT INTO messages (match_id, sender_id, text, seq, unlock_progress, unlocked, client_msg_id, is_secret,
                                 self_destruct_at, created_at)
-          SELECT ${matchId}, ${senderId}, ${text}, seq, progress, ${unlockedSql(thresholds)}, ${clientMsgId},
-                 self_destruct_at IS NOT NULL, self_destruct_at, ${at(now)}
+          SELECT ${p.matchId}, ${p.senderId}, ${p.text}, seq, progress, ${unlockedSql(thresholdSlots(p))}, ${p.clientMsgId},
+                 self_destruct_at IS NOT NULL, self_destruct_at, ${at(p.now)}
           FROM progressed
           RETURNING ${messageColumns}
         )
         SELECT inserted.*, (SELECT partner_id FROM bumped) AS "partnerId",
                (SELECT premium_until FROM sender) AS "senderPremiumUntil"
         FROM inserted`,
-  );
+);
+
+async function storeOne(db: Db, thresholds: Thresholds, send: SendArgs, now: Date): Promise<SendResult | undefined> {
+  const [row] = await storeOneStatement(db, {
+    matchId: send.matchId,
+    senderId: send.senderId,
+    text: send.text,
+    clientMsgId: send.clientMsgId ?? null,
+    now: iso(now),
+    ...thresholdValues(thresholds),
+  });
   return row && toResult(row, now, false);
 }
 

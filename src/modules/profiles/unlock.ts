@@ -1,5 +1,5 @@
 // Unlock levels: how much of the partner's profile a viewer sees at a given unlock_progress (rules.ts says how it grows).
-import { type SQL, sql } from "drizzle-orm";
+import { type Placeholder, type SQL, sql } from "drizzle-orm";
 import type { Gender } from "../../db/schema";
 import type { PartnerProfile } from "../../kernel/views";
 import { type MatchCounts, unlockProgress } from "../rules";
@@ -26,8 +26,16 @@ export function levelFor(progress: number, thresholds: Thresholds): UnlockLevel 
   return thresholds.filter((threshold) => progress >= threshold).length as UnlockLevel;
 }
 
+/** Thresholds inside SQL: the numbers, or a statement's placeholders bound to them. */
+export type ThresholdsSql = readonly [
+  number | Placeholder,
+  number | Placeholder,
+  number | Placeholder,
+  number | Placeholder,
+];
+
 /** levelFor in SQL, over a progress expression: the same thresholds, counted by the database. */
-export function levelSql(progress: SQL, thresholds: Thresholds): SQL {
+export function levelSql(progress: SQL, thresholds: ThresholdsSql): SQL {
   const [t1, t2, t3, t4] = thresholds;
   return sql`((${progress} >= ${t1})::int + (${progress} >= ${t2})::int + (${progress} >= ${t3})::int + (${progress} >= ${t4})::int)`;
 }
