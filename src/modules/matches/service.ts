@@ -1,8 +1,18 @@
 // Matching: the atomic daily quota, the random pick, the caller's match list and stats.
 import { and, eq, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import { at, type Db, errorWithCode, type RawTimestamp, rows, toDate, toDateOrNull } from "../../db/client";
-import { matches, messages, users } from "../../db/schema";
+import {
+  at,
+  type Db,
+  errorWithCode,
+  iso,
+  type RawTimestamp,
+  rows,
+  statement,
+  toDate,
+  toDateOrNull,
+} from "../../db/client";
+import { matches, messages } from "../../db/schema";
 import { AppError, invalidField } from "../../kernel/errors";
 import { type ProfileRow, partnerView, type Thresholds, unlockState } from "../profiles/unlock";
 import {
@@ -141,10 +151,33 @@ interface MatchListRow extends ProfileRow, MatchCounts {
 }
 
 /** Whether the caller is premium now; false for a user without a row. */
+const premiumUntilStatement = statement<{ userId: number }, { premiumUntil: RawTimestamp | null }>(
+  (p) => sql`SELECT premium_until AS "premiumUntil" FROM users WHERE id = ${p.userId}`,
+);
+
 async function callerIsPremium(db: Db, userId: number, now: Date): Promise<boolean> {
-  const [row] = await db.select({ premiumUntil: users.premiumUntil }).from(users).where(eq(users.id, userId));
-  return isPremium(row?.premiumUntil ?? null, now);
+  const [row] = await premiumUntilStatement(db, { userId });
+  return isPremium(toDateOrNull(row?.premiumUntil ?? null), now);
 }
+
+const matchListStatement = statement<{ userId: number; now: string }, MatchListRow>(
+  (p) =>
+    sql`SELECT m.id AS "matchId", ${countColumns}, m.expires_at AS "expiresAt",
+          m.secret_chat_expires_at AS "secretChatExpiresAt", m.last_message_at AS "lastMessageAt",
+          ${partnerColumns("p")},
+          (SELECT count(*) FROM messages msg
+            WHERE msg.match_id = m.id AND msg.sender_id <> ${p.userId}
+              AND msg.id > coalesce(rm.last_read_id, 0) AND ${messageVisibleSql(msg, p.now)}) AS "unreadCount",
+          last.sender_id AS "lastSenderId", last.text AS "lastText", last.created_at AS "lastCreatedAt"
+        FROM matches m
+        JOIN users p ON p.id = CASE WHEN m.user_a = ${p.userId} THEN m.user_b ELSE m.user_a END
+        LEFT JOIN read_markers rm ON rm.match_id = m.id AND rm.user_id = ${p.userId}
+        LEFT JOIN LATERAL (SELECT msg.sender_id, msg.text, msg.created_at FROM messages msg
+            WHERE msg.match_id = m.id AND ${messageVisibleSql(msg, p.now)}
+            ORDER BY msg.id DESC LIMIT 1) last ON true
+        WHERE (m.user_a = ${p.userId} OR m.user_b = ${p.userId}) AND ${matchOpenSql(m, p.now)}
+        ORDER BY coalesce(m.last_message_at, m.created_at) DESC, m.id DESC`,
+);
 
 /** The caller's active, unexpired matches, most recent activity first. */
 export async function listMatches(
@@ -154,24 +187,7 @@ export async function listMatches(
   now = new Date(),
 ): Promise<{ isPremium: boolean; matches: MatchListItem[] }> {
   const premium = await callerIsPremium(db, userId, now);
-  const list = await rows<MatchListRow>(
-    db,
-    sql`SELECT m.id AS "matchId", ${countColumns}, m.expires_at AS "expiresAt",
-          m.secret_chat_expires_at AS "secretChatExpiresAt", m.last_message_at AS "lastMessageAt",
-          ${partnerColumns("p")},
-          (SELECT count(*) FROM messages msg
-            WHERE msg.match_id = m.id AND msg.sender_id <> ${userId}
-              AND msg.id > coalesce(rm.last_read_id, 0) AND ${messageVisibleSql(msg, now)}) AS "unreadCount",
-          last.sender_id AS "lastSenderId", last.text AS "lastText", last.created_at AS "lastCreatedAt"
-        FROM matches m
-        JOIN users p ON p.id = CASE WHEN m.user_a = ${userId} THEN m.user_b ELSE m.user_a END
-        LEFT JOIN read_markers rm ON rm.match_id = m.id AND rm.user_id = ${userId}
-        LEFT JOIN LATERAL (SELECT msg.sender_id, msg.text, msg.created_at FROM messages msg
-            WHERE msg.match_id = m.id AND ${messageVisibleSql(msg, now)}
-            ORDER BY msg.id DESC LIMIT 1) last ON true
-        WHERE (m.user_a = ${userId} OR m.user_b = ${userId}) AND ${matchOpenSql(m, now)}
-        ORDER BY coalesce(m.last_message_at, m.created_at) DESC, m.id DESC`,
-  );
+  const list = await matchListStatement(db, { userId, now: iso(now) });
   return {
     isPremium: premium,
     matches: list.map((row) => {
@@ -198,23 +214,22 @@ export async function listMatches(
   };
 }
 
-export async function getStats(db: Db, dailyLimit: number, userId: number, now = new Date()): Promise<Stats> {
-  const [row] = await rows<{
-    premiumUntil: RawTimestamp | null;
-    total: number;
-    active: number;
-    today: number | null;
-    sent: number;
-  }>(
-    db,
+const statsStatement = statement<
+  { userId: number; now: string; day: string },
+  { premiumUntil: RawTimestamp | null; total: number; active: number; today: number | null; sent: number }
+>(
+  (p) =>
     sql`SELECT u.premium_until AS "premiumUntil",
           (SELECT count(*) FROM matches m WHERE m.user_a = u.id OR m.user_b = u.id) AS total,
           (SELECT count(*) FROM matches m
-            WHERE (m.user_a = u.id OR m.user_b = u.id) AND ${matchOpenSql(m, now)}) AS active,
-          (SELECT d.count FROM daily_match_counts d WHERE d.user_id = u.id AND d.day = ${utcDay(now)}) AS today,
+            WHERE (m.user_a = u.id OR m.user_b = u.id) AND ${matchOpenSql(m, p.now)}) AS active,
+          (SELECT d.count FROM daily_match_counts d WHERE d.user_id = u.id AND d.day = ${p.day}) AS today,
           (SELECT count(*) FROM messages msg WHERE msg.sender_id = u.id) AS sent
-        FROM users u WHERE u.id = ${userId}`,
-  );
+        FROM users u WHERE u.id = ${p.userId}`,
+);
+
+export async function getStats(db: Db, dailyLimit: number, userId: number, now = new Date()): Promise<Stats> {
+  const [row] = await statsStatement(db, { userId, now: iso(now), day: utcDay(now) });
   if (!row) throw userNotFound();
   const premium = isPremium(toDateOrNull(row.premiumUntil), now);
   return {
@@ -256,6 +271,31 @@ export async function lockParticipantMatch(tx: Tx, matchId: number, userId: numb
   return { ...match, partnerId: match.userA === userId ? match.userB : match.userA };
 }
 
+const participantMatchStatement = statement<
+  { matchId: number; userId: number },
+  ProfileRow &
+    MatchCounts & {
+      matchId: number;
+      expiresAt: RawTimestamp;
+      isActive: boolean;
+      endReason: string | null;
+      secretChatExpiresAt: RawTimestamp | null;
+      viewerPremiumUntil: RawTimestamp | null;
+      viewerBanUntil: RawTimestamp | null;
+    }
+>(
+  (p) =>
+    sql`SELECT m.id AS "matchId", ${countColumns}, m.expires_at AS "expiresAt",
+          m.is_active AS "isActive", m.end_reason AS "endReason",
+          m.secret_chat_expires_at AS "secretChatExpiresAt",
+          ${partnerColumns("p")},
+          v.premium_until AS "viewerPremiumUntil", v.ban_until AS "viewerBanUntil"
+        FROM matches m
+        JOIN users v ON v.id = ${p.userId}
+        JOIN users p ON p.id = CASE WHEN m.user_a = ${p.userId} THEN m.user_b ELSE m.user_a END
+        WHERE m.id = ${p.matchId} AND (m.user_a = ${p.userId} OR m.user_b = ${p.userId})`,
+);
+
 /**
  * Loads the match for one of its participants. Anyone else gets the same 404 as for a match that
  * does not exist, so ids reveal nothing.
@@ -266,29 +306,7 @@ export async function loadParticipantMatch(
   userId: number,
   now: Date,
 ): Promise<ParticipantMatch> {
-  const [row] = await rows<
-    ProfileRow &
-      MatchCounts & {
-        matchId: number;
-        expiresAt: RawTimestamp;
-        isActive: boolean;
-        endReason: string | null;
-        secretChatExpiresAt: RawTimestamp | null;
-        viewerPremiumUntil: RawTimestamp | null;
-        viewerBanUntil: RawTimestamp | null;
-      }
-  >(
-    db,
-    sql`SELECT m.id AS "matchId", ${countColumns}, m.expires_at AS "expiresAt",
-          m.is_active AS "isActive", m.end_reason AS "endReason",
-          m.secret_chat_expires_at AS "secretChatExpiresAt",
-          ${partnerColumns("p")},
-          v.premium_until AS "viewerPremiumUntil", v.ban_until AS "viewerBanUntil"
-        FROM matches m
-        JOIN users v ON v.id = ${userId}
-        JOIN users p ON p.id = CASE WHEN m.user_a = ${userId} THEN m.user_b ELSE m.user_a END
-        WHERE m.id = ${matchId} AND (m.user_a = ${userId} OR m.user_b = ${userId})`,
-  );
+  const [row] = await participantMatchStatement(db, { matchId, userId });
   if (!row) throw matchNotFound();
   return {
     id: row.matchId,
