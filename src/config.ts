@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ADMIN_TOKEN_MIN_CHARS, ConfigError, SECRET_MIN_CHARS, SETTINGS } from "./settings";
+import { ADMIN_TOKEN_MIN_CHARS, type CoinPack, ConfigError, SECRET_MIN_CHARS, SETTINGS } from "./settings";
 
 export { ConfigError };
 
@@ -45,6 +45,9 @@ export interface Config {
   readonly dailyMatchLimit: number;
   readonly matchLifetimeHours: number;
   readonly extendCostCoins: number;
+  /** The coin packs the catalog sells, and the Stars price of a 30-day Premium subscription. */
+  readonly coinPacks: readonly CoinPack[];
+  readonly premiumMonthStars: number;
   readonly sweepIntervalSeconds: number;
   /** On SIGTERM/SIGINT, how long in-flight work may take before the process exits anyway. */
   readonly shutdownTimeoutSeconds: number;
@@ -150,6 +153,8 @@ export function loadConfig(environment: Env = process.env, flags: Env = {}): Con
     dailyMatchLimit: values.DAILY_MATCH_LIMIT,
     matchLifetimeHours: values.MATCH_LIFETIME_HOURS,
     extendCostCoins: values.EXTEND_COST_COINS,
+    coinPacks: values.COIN_PACKS,
+    premiumMonthStars: values.PREMIUM_MONTH_STARS,
     sweepIntervalSeconds: values.SWEEP_INTERVAL_SECONDS,
     shutdownTimeoutSeconds: values.SHUTDOWN_TIMEOUT_SECONDS,
     logRequests: values.LOG_REQUESTS,

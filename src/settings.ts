@@ -124,6 +124,39 @@ function thresholds(fallback: Thresholds, help: string): Setting<Thresholds> {
   };
 }
 
+/** A coin pack of the catalog: `coins` for `stars` Telegram Stars. */
+export interface CoinPack {
+  readonly coins: number;
+  readonly stars: number;
+}
+
+/** The most Stars one invoice may ask for (Telegram's limit on a Stars price). */
+export const MAX_STARS_PRICE = 10_000;
+
+/** Coin packs as coins:stars, comma-separated (at most 10, different coin amounts); the value is frozen. */
+function coinPacks(fallback: readonly CoinPack[], help: string): Setting<readonly CoinPack[]> {
+  const shown = fallback.map((pack) => `${pack.coins}:${pack.stars}`).join(",");
+  return {
+    fallback: shown,
+    help,
+    read: (raw, name) => {
+      if (raw === undefined) return Object.freeze(fallback.map((pack) => Object.freeze({ ...pack })));
+      const packs = raw.split(",").map((part) => /^\s*([1-9]\d{0,6}):([1-9]\d{0,4})\s*$/.exec(part));
+      const values = packs.map((found) => found && { coins: Number(found[1]), stars: Number(found[2]) });
+      const valid =
+        values.length <= 10 &&
+        values.every((pack) => pack !== null && pack.coins <= 1_000_000 && pack.stars <= MAX_STARS_PRICE) &&
+        new Set(values.map((pack) => pack?.coins)).size === values.length;
+      if (!valid) {
+        throw new ConfigError(
+          `${name} must be up to 10 coins:stars pairs like "${shown}" (coins 1 to 1000000, each amount once; stars 1 to ${MAX_STARS_PRICE}), got "${raw}"`,
+        );
+      }
+      return Object.freeze(values.map((pack) => Object.freeze(pack!)));
+    },
+  };
+}
+
 /**
  * With PostgreSQL, JWT_SECRET is required (processes sharing a database must share it). On the
  * embedded database it may be left out: null, and loadConfig generates one kept in DATA_DIR.
@@ -208,6 +241,15 @@ export const SETTINGS = {
   DAILY_MATCH_LIMIT: integer(3, 1, 1000, "matches a free user may request per UTC day"),
   MATCH_LIFETIME_HOURS: integer(48, 1, 24 * 365, "how long a new match lives"),
   EXTEND_COST_COINS: integer(50, 0, 1_000_000, "coins a free user pays to extend a match"),
+  COIN_PACKS: coinPacks(
+    [
+      { coins: 100, stars: 50 },
+      { coins: 550, stars: 250 },
+      { coins: 1200, stars: 500 },
+    ],
+    "coin packs sold for Telegram Stars, as coins:stars",
+  ),
+  PREMIUM_MONTH_STARS: integer(250, 1, MAX_STARS_PRICE, "price in Telegram Stars of Premium, a 30-day subscription"),
   SWEEP_INTERVAL_SECONDS: integer(30, 1, 3600, "how often expired matches and messages are swept"),
   RATE_LIMIT_SENDS_PER_MINUTE: integer(60, 0, 100_000, "messages per user per minute, sustained (0 = off)"),
   RATE_LIMIT_SENDS_BURST: integer(20, 1, 100_000, "messages a user may send at once before the sustained rate applies"),

@@ -21,7 +21,7 @@ import {
   ResolveReply,
   UserParams,
 } from "./model";
-import { changeCoins, listReports, resolveReport, setBan, setPremium } from "./service";
+import { grantCoins, listReports, resolveReport, setBan, setPremium } from "./service";
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
 
@@ -127,7 +127,7 @@ export const adminRoutes = (deps: AppDeps) => {
       async ({ params, body }) => {
         const userId = inRange("user_id", params.user_id);
         if (body.amount === 0) throw invalidField("amount", "must not be 0");
-        return { success: true as const, user_id: userId, coins: await changeCoins(db, userId, body.amount) };
+        return { success: true as const, user_id: userId, coins: await grantCoins(db, userId, body.amount) };
       },
       {
         admin: true,

@@ -1,12 +1,11 @@
 // Operator actions: premium, coin balances, bans, and the report queue.
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, lt } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { reports, users } from "../../db/schema";
 import { AppError } from "../../kernel/errors";
+import { changeCoins, MAX_COINS } from "../payments/ledger";
 import { userNotFound } from "../rules";
 import type { ReportItem, ReportStatus, Verdict } from "./model";
-
-const MAX_COINS = 2_147_483_647;
 
 /** Grants premium until `until`, or revokes it with null; a user without a row gets one. */
 export async function setPremium(db: Db, userId: number, until: Date | null, now = new Date()): Promise<Date | null> {
@@ -21,32 +20,15 @@ export async function setPremium(db: Db, userId: number, until: Date | null, now
 const insufficientCoins = () => new AppError(409, "insufficient_coins", "The balance is too low for this debit");
 
 /**
- * Credits (amount > 0) or debits (amount < 0) a balance in one statement, so concurrent changes
- * never lose an update and a debit never takes the balance below zero. A credit to a user without
- * a row creates it; a debit from one is insufficient_coins.
+ * An operator's credit (amount > 0) or debit (amount < 0), through the coin ledger: one statement,
+ * so concurrent changes never lose an update and a debit never takes the balance below zero. A
+ * credit to a user without a row creates it; a debit from one is insufficient_coins.
  */
-export async function changeCoins(db: Db, userId: number, amount: number, now = new Date()): Promise<number> {
-  const newBalance = sql`${users.coins}::bigint + ${amount}`;
-  if (amount < 0) {
-    const [row] = await db
-      .update(users)
-      .set({ coins: sql`${users.coins} + ${amount}`, updatedAt: now })
-      .where(and(eq(users.id, userId), sql`${newBalance} >= 0`))
-      .returning({ coins: users.coins });
-    if (!row) throw insufficientCoins();
-    return row.coins;
-  }
-  const [row] = await db
-    .insert(users)
-    .values({ id: userId, coins: amount, createdAt: now, updatedAt: now })
-    .onConflictDoUpdate({
-      target: users.id,
-      set: { coins: sql`${users.coins} + ${amount}`, updatedAt: now },
-      setWhere: sql`${newBalance} <= ${MAX_COINS}`,
-    })
-    .returning({ coins: users.coins });
-  if (!row) throw new AppError(409, "balance_limit", `A balance cannot exceed ${MAX_COINS} coins`);
-  return row.coins;
+export async function grantCoins(db: Db, userId: number, amount: number, now = new Date()): Promise<number> {
+  const coins = await changeCoins(db, { userId, amount, reason: "operator", now });
+  if (coins !== null) return coins;
+  if (amount < 0) throw insufficientCoins();
+  throw new AppError(409, "balance_limit", `A balance cannot exceed ${MAX_COINS} coins`);
 }
 
 /** Sets (hours from now) or lifts (null) a user's ban; an unknown user is 404. */

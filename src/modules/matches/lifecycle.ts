@@ -1,8 +1,9 @@
 // Ending and extending a match: unmatch, and extend-match paid with coins unless premium.
-import { and, eq, gte, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { matches, users } from "../../db/schema";
 import { AppError } from "../../kernel/errors";
+import { changeCoins } from "../payments/ledger";
 import { closedMatchError, extensionPrice, isPremium } from "../rules";
 import { lockParticipantMatch } from "./service";
 
@@ -46,8 +47,8 @@ const insufficientCoins = (cost: number) =>
 
 /**
  * Adds 24 hours to an active, unexpired match. Premium users extend for free; others pay
- * `cost` coins in the same transaction, by one conditional UPDATE, so concurrent extends can
- * never spend coins the user does not have.
+ * `cost` coins in the same transaction, through the coin ledger's one conditional statement, so
+ * concurrent extends can never spend coins the user does not have.
  */
 export async function extendMatch(
   db: Db,
@@ -64,12 +65,8 @@ export async function extendMatch(
     const [payer] = await tx.select({ premiumUntil: users.premiumUntil }).from(users).where(eq(users.id, userId));
     const price = extensionPrice(isPremium(payer?.premiumUntil ?? null, now), cost);
     if (price > 0) {
-      const paid = await tx
-        .update(users)
-        .set({ coins: sql`${users.coins} - ${price}` })
-        .where(and(eq(users.id, userId), gte(users.coins, price)))
-        .returning({ coins: users.coins });
-      if (paid.length === 0) throw insufficientCoins(price);
+      const paid = await changeCoins(tx as unknown as Db, { userId, amount: -price, reason: "extend", matchId, now });
+      if (paid === null) throw insufficientCoins(price);
     }
 
     const expiresAt = new Date(match.expiresAt.getTime() + EXTENSION_HOURS * 3600_000);
