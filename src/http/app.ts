@@ -14,6 +14,7 @@ import { socketPath } from "../modules/chat/socket-doc";
 import { demoRoutes } from "../modules/demo/routes";
 import type { AppDeps } from "../modules/deps";
 import { matchRoutes } from "../modules/matches/routes";
+import { paymentMetrics, paymentRoutes } from "../modules/payments/routes";
 import { profileRoutes } from "../modules/profiles/routes";
 import { safetyRoutes } from "../modules/safety/routes";
 import { settingsRoutes } from "../modules/settings/routes";
@@ -66,7 +67,7 @@ export function createApp(deps: AppDeps) {
     gauges: {
       sockets: () => realtime.local.socketCount,
       db: () => dbStats?.() ?? null,
-      modules: sender.metrics,
+      modules: [...sender.metrics, ...paymentMetrics(deps)],
     },
   });
   // /swagger/json is the plugin's; its page at /swagger (which would load Scalar from a CDN) is replaced by
@@ -120,7 +121,8 @@ export function createApp(deps: AppDeps) {
     .use(demoRoutes(deps))
     .use(adminRoutes(deps))
     .use(settingsRoutes(deps))
-    .use(telegramRoutes(deps));
+    .use(telegramRoutes(deps))
+    .use(paymentRoutes(deps));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -1,7 +1,7 @@
 // Prometheus text exposition of this process's counters: requests, latency, sockets, database use.
 import { readFileSync } from "node:fs";
 import type { DbStats } from "../db/client";
-import type { Metric } from "../kernel/metrics";
+import type { Metric, StoredMetric } from "../kernel/metrics";
 
 /** Upper bounds (seconds) of the latency histogram's buckets. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -18,7 +18,7 @@ export interface Gauges {
   sockets(): number;
   db(): DbStats | null;
   /** What the modules count (message batches, …). */
-  modules: readonly Metric[];
+  modules: readonly (Metric | StoredMetric)[];
 }
 
 const escapeLabel = (value: string) => value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
@@ -58,7 +58,9 @@ export class HttpMetrics {
     for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) series.buckets[i]!++;
   }
 
-  render(gauges: Gauges): string {
+  async render(gauges: Gauges): Promise<string> {
+    // Read together, so that figures from one database query are asked for at once.
+    const values = await Promise.all(gauges.modules.map((metric) => Promise.resolve(metric.value()).catch(() => null)));
     const out: string[] = [];
     const family = (name: string, type: string, help: string) =>
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -92,10 +94,12 @@ export class HttpMetrics {
     family("mystery_match_websockets_open", "gauge", "Chat WebSockets open on this process.");
     out.push(`mystery_match_websockets_open ${gauges.sockets()}`);
 
-    for (const metric of gauges.modules) {
+    gauges.modules.forEach((metric, i) => {
+      const value = values[i];
+      if (value === null || value === undefined) return;
       family(metric.name, metric.type, metric.help);
-      out.push(`${metric.name} ${metric.value()}`);
-    }
+      out.push(`${metric.name} ${value}`);
+    });
 
     const db = gauges.db();
     if (db) {

@@ -64,8 +64,8 @@ export function observability(options: ObservabilityOptions) {
     })
     .get(
       "/metrics",
-      () =>
-        new Response(metrics.render(options.gauges), {
+      async () =>
+        new Response(await metrics.render(options.gauges), {
           headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
         }),
       { detail: { tags: ["service"], summary: "Prometheus metrics of this process" } },

@@ -7,3 +7,8 @@ export interface Metric {
   readonly help: string;
   value(): number;
 }
+
+/** A figure the database holds, read at scrape time; a failure leaves the series out of that scrape. */
+export interface StoredMetric extends Omit<Metric, "value"> {
+  value(): Promise<number>;
+}

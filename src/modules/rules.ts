@@ -24,6 +24,20 @@ export const banned = () => new AppError(403, "banned", "Your account is suspend
 /** Premium while `premium_until` lies in the future: no daily limit, filters, the whole profile at once, free extends. */
 export const isPremium = (premiumUntil: Date | null, now: Date): boolean => premiumUntil !== null && premiumUntil > now;
 
+/**
+ * Premium bought for `days` (a Stars subscription's period, its renewals too) runs from the later of
+ * now and the current end: paying early loses no day, and a lapsed Premium starts again from now.
+ */
+export const premiumExtendedSql = (user: Columns<"premiumUntil">, now: Date, days: number): SQL =>
+  sql`GREATEST(coalesce(${user.premiumUntil}, ${at(now)}), ${at(now)}) + make_interval(days => ${days}::integer)`;
+
+/**
+ * A refunded period of `days` is taken off the end again; what remains ends no later than it was
+ * and no earlier than now (a refund ends Premium, it does not reach into the past). Unset stays unset.
+ */
+export const premiumRefundedSql = (user: Columns<"premiumUntil">, now: Date, days: number): SQL =>
+  sql`LEAST(${user.premiumUntil}, GREATEST(${user.premiumUntil} - make_interval(days => ${days}::integer), ${at(now)}))`;
+
 // ---- daily quota ----------------------------------------------------------------------------------
 
 /** The UTC calendar day of `now`, as the daily limit counts it. */

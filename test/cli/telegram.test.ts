@@ -48,7 +48,7 @@ describe("telegram set-webhook", () => {
     const { stdout, stderr, code } = await run(["telegram", "set-webhook"], configured());
     expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
     expect(stdout.trim()).toBe(
-      "webhook set: https://mm.example/app/api/telegram/webhook (updates: message, my_chat_member)",
+      "webhook set: https://mm.example/app/api/telegram/webhook (updates: message, my_chat_member, pre_checkout_query)",
     );
     const [call] = fake.callsOf("setWebhook").slice(-1);
     expect(call).toEqual({
@@ -57,7 +57,7 @@ describe("telegram set-webhook", () => {
       body: {
         url: "https://mm.example/app/api/telegram/webhook",
         secret_token: SECRET,
-        allowed_updates: ["message", "my_chat_member"],
+        allowed_updates: ["message", "my_chat_member", "pre_checkout_query"],
         drop_pending_updates: false,
       },
     });
@@ -133,7 +133,7 @@ describe("telegram info", () => {
       url: "https://mm.example/app/api/telegram/webhook",
       has_custom_certificate: false,
       pending_update_count: 0,
-      allowed_updates: ["message", "my_chat_member"],
+      allowed_updates: ["message", "my_chat_member", "pre_checkout_query"],
     });
     expect(fake.callsOf("getWebhookInfo").at(-1)?.token).toBe(BOT_TOKEN);
   });

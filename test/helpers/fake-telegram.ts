@@ -1,5 +1,6 @@
 // A fake Telegram Bot API server on a free port: it answers the methods the app uses in the Bot API's
 // shapes, records every call, and can be told to answer a method's next call with 429, 403 or nothing.
+// For Stars payments it keeps the invoices it made and the charges it was told were paid, as Telegram would.
 import type { Server } from "bun";
 
 export interface RecordedCall {
@@ -26,6 +27,15 @@ export interface FakeTelegram {
   callsOf(method: string): RecordedCall[];
   /** The next call of `method` (the one after, for a second behaviour queued) gets this answer. */
   next(method: string, behaviour: Behaviour): void;
+  /** The createInvoiceLink parameters behind a link it returned (undefined for a link it never made). */
+  invoice(link: string): any;
+  /**
+   * The user pays an invoice: a new charge id for it, which refundStarPayment then knows (a
+   * renewal of a subscription is another charge of the same invoice).
+   */
+  pay(link: string, userId: number): string;
+  /** The charges refunded so far. */
+  readonly refunded: ReadonlySet<string>;
   /** Resolves once `count` calls of `method` are recorded (fails after `timeoutMs`). */
   waitFor(method: string, count?: number, timeoutMs?: number): Promise<RecordedCall[]>;
   stop(): Promise<void>;
@@ -43,6 +53,9 @@ export function startFakeTelegram(token: string): FakeTelegram {
   const hanging = new Set<() => void>();
   let webhook: { url: string; allowed_updates?: string[]; has_secret: boolean } = { url: "", has_secret: false };
   let messageId = 0;
+  const invoices = new Map<string, any>();
+  const charges = new Map<string, number>();
+  const refunded = new Set<string>();
 
   const answer = (method: string, body: any): Response => {
     switch (method) {
@@ -81,9 +94,49 @@ export function startFakeTelegram(token: string): FakeTelegram {
             ...(webhook.allowed_updates ? { allowed_updates: webhook.allowed_updates } : {}),
           },
         });
+      case "createInvoiceLink":
+        return invoiceLink(body);
+      case "answerPreCheckoutQuery":
+        if (typeof body.pre_checkout_query_id !== "string" || body.pre_checkout_query_id === "")
+          return failure(400, "Bad Request: QUERY_ID_INVALID");
+        if (typeof body.ok !== "boolean") return failure(400, 'Bad Request: parameter "ok" is required');
+        if (!body.ok && (typeof body.error_message !== "string" || body.error_message === ""))
+          return failure(400, "Bad Request: ERROR_MESSAGE_EMPTY");
+        return json(200, { ok: true, result: true });
+      case "refundStarPayment": {
+        const charge = body.telegram_payment_charge_id;
+        if (typeof charge !== "string" || charges.get(charge) !== body.user_id)
+          return failure(400, "Bad Request: CHARGE_NOT_FOUND");
+        if (refunded.has(charge)) return failure(400, "Bad Request: CHARGE_ALREADY_REFUNDED");
+        refunded.add(charge);
+        return json(200, { ok: true, result: true });
+      }
       default:
         return failure(404, "Not Found");
     }
+  };
+
+  /** createInvoiceLink as Telegram checks it for Stars: one price, no provider token, a 30-day period if any. */
+  const invoiceLink = (body: any): Response => {
+    const length = (value: unknown) => (typeof value === "string" ? new TextEncoder().encode(value).length : 0);
+    if (length(body.title) < 1 || [...body.title].length > 32) return failure(400, "Bad Request: INVOICE_TITLE_EMPTY");
+    if (length(body.description) < 1 || [...body.description].length > 255)
+      return failure(400, "Bad Request: INVOICE_DESCRIPTION_EMPTY");
+    if (length(body.payload) < 1 || length(body.payload) > 128)
+      return failure(400, "Bad Request: INVOICE_PAYLOAD_INVALID");
+    if (body.currency !== "XTR") return failure(400, "Bad Request: CURRENCY_INVALID");
+    if (body.provider_token !== undefined && body.provider_token !== "")
+      return failure(400, "Bad Request: PROVIDER_TOKEN_INVALID");
+    const prices = body.prices;
+    if (!Array.isArray(prices) || prices.length !== 1) return failure(400, "Bad Request: STARS_INVOICE_INVALID");
+    const [price] = prices;
+    if (typeof price?.label !== "string" || !Number.isInteger(price.amount) || price.amount < 1 || price.amount > 10000)
+      return failure(400, "Bad Request: STARS_INVOICE_INVALID");
+    if (body.subscription_period !== undefined && body.subscription_period !== 2592000)
+      return failure(400, "Bad Request: SUBSCRIPTION_PERIOD_INVALID");
+    const link = `https://t.me/$${crypto.randomUUID().replaceAll("-", "")}`;
+    invoices.set(link, body);
+    return json(200, { ok: true, result: link });
   };
 
   const server: Server<undefined> = Bun.serve({
@@ -126,6 +179,14 @@ export function startFakeTelegram(token: string): FakeTelegram {
     url: `http://127.0.0.1:${server.port}`,
     calls,
     callsOf,
+    invoice: (link) => invoices.get(link),
+    pay(link, userId) {
+      if (!invoices.has(link)) throw new Error(`fake Telegram: no invoice ${link}`);
+      const charge = `stxFake${crypto.randomUUID().replaceAll("-", "")}`;
+      charges.set(charge, userId);
+      return charge;
+    },
+    refunded,
     next(method, behaviour) {
       queued.set(method, [...(queued.get(method) ?? []), behaviour]);
     },

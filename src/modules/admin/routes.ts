@@ -43,7 +43,7 @@ const ADMIN_URL = /^[^:]+:\/\/[^/]+\/api\/admin(?:[/?#]|$)/;
  * Without ADMIN_TOKEN configured the operator routes do not exist: their requests get the 404 of an
  * unknown path, before routing and body parsing, so not even a malformed body tells them apart.
  */
-function adminPlugin({ config, realtime: { limiter } }: AppDeps) {
+export function adminPlugin({ config, realtime: { limiter } }: AppDeps) {
   const { adminToken, trustProxy } = config;
   const limit = limitsOf(config.rateLimits).adminToken;
   const plugin = new Elysia({ name: "admin-auth", seed: adminToken }).macro({

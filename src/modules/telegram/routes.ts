@@ -7,6 +7,7 @@ import { AppError } from "../../kernel/errors";
 import { errors, JsonInteger } from "../../kernel/schemas";
 import { log } from "../../log";
 import type { AppDeps } from "../deps";
+import { answerPreCheckout } from "../payments/checkout";
 import { type BotApi, createBotApi, describeFailure } from "./bot-api";
 import { handleUpdate, markUnreachable, type Reply } from "./updates";
 
@@ -50,7 +51,13 @@ export const telegramRoutes = ({ db, config }: AppDeps) => {
     .post(
       "/webhook",
       async ({ body }) => {
-        const replies = await handleUpdate(db, context, body as unknown as Update);
+        const update = body as unknown as Update;
+        // Answered before this reply, as Telegram wants within 10 s; it changes nothing, so no deduplication.
+        if (update.pre_checkout_query) {
+          await answerPreCheckout(db, bot, update.pre_checkout_query);
+          return { success: true as const };
+        }
+        const replies = await handleUpdate(db, context, update);
         // Answered at once: Telegram waits for this reply before the next update. The replies go out
         // after it; the notification outbox (next) will make such sends durable.
         if (replies !== null) for (const reply of replies) void send(db, bot, reply);
@@ -64,7 +71,8 @@ export const telegramRoutes = ({ db, config }: AppDeps) => {
           summary: "Telegram's updates for the bot (set with `mystery-match telegram set-webhook`)",
           description:
             "The X-Telegram-Bot-Api-Secret-Token header must equal TELEGRAM_WEBHOOK_SECRET (else 401). " +
-            "An update_id seen before is answered 200 and ignored. Handles /start, /stop and my_chat_member. " +
+            "An update_id seen before is answered 200 and ignored. Handles /start, /stop, my_chat_member, " +
+            "pre_checkout_query (answered before the reply) and successful_payment (credited once per charge). " +
             "Present only with TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET configured.",
         },
       },

@@ -4,14 +4,15 @@ import type { InlineKeyboardMarkup, Message, Update, User } from "@grammyjs/type
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { type Language, telegramChats, telegramUpdates, userSettings } from "../../db/schema";
+import { recordPayment } from "../payments/checkout";
 import { allNotificationsOff } from "../settings/service";
 import { languageOf, textsFor } from "./texts";
 
 /**
- * The update types the webhook handles, as setWebhook's allowed_updates. The payments (issue 15, next)
- * add "pre_checkout_query" here; successful_payment arrives inside "message".
+ * The update types the webhook handles, as setWebhook's allowed_updates. successful_payment arrives
+ * inside "message"; pre_checkout_query is answered by routes.ts before any of this (payments/checkout.ts).
  */
-export const HANDLED_UPDATES = ["message", "my_chat_member"] as const satisfies ReadonlyArray<
+export const HANDLED_UPDATES = ["message", "my_chat_member", "pre_checkout_query"] as const satisfies ReadonlyArray<
   Exclude<keyof Update, "update_id">
 >;
 
@@ -54,17 +55,15 @@ function dispatch(db: Db, context: UpdateContext, update: Update): Promise<Reply
   if (update.message?.successful_payment) return onPayment(db, update);
   if (update.message) return onMessage(db, context, update.message);
   if (update.my_chat_member) return onMyChatMember(db, update.my_chat_member);
-  if (update.pre_checkout_query) return onPayment(db, update);
   return Promise.resolve([]);
 }
 
 /**
- * Payments with Telegram Stars (the contract's "Payments" part) go here: answer pre_checkout_query
- * with answerPreCheckoutQuery within 10 seconds, and credit successful_payment once per
- * telegram_payment_charge_id. Not handled yet: nothing happens, and HANDLED_UPDATES does not ask for
- * pre_checkout_query.
+ * A Stars payment: credited once per telegram_payment_charge_id, in this update's transaction
+ * (payments/checkout.ts). Telegram shows the payer its own receipt, so nothing is sent back.
  */
-async function onPayment(_db: Db, _update: Update): Promise<Reply[]> {
+async function onPayment(db: Db, update: Update): Promise<Reply[]> {
+  await recordPayment(db, update.update_id, update.message!);
   return [];
 }
 
