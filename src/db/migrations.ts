@@ -7,6 +7,7 @@ import m0002 from "../../drizzle/0002_spent_client_msg_ids.sql" with { type: "te
 import m0003 from "../../drizzle/0003_unlock_progress_and_safety.sql" with { type: "text" };
 import m0004 from "../../drizzle/0004_telegram_and_settings.sql" with { type: "text" };
 import m0007 from "../../drizzle/0007_payments.sql" with { type: "text" };
+import m0008 from "../../drizzle/0008_outbox.sql" with { type: "text" };
 import journal from "../../drizzle/meta/_journal.json";
 
 /**
@@ -20,6 +21,7 @@ export const MIGRATION_FILES: Readonly<Record<string, string>> = {
   "0003_unlock_progress_and_safety": m0003,
   "0004_telegram_and_settings": m0004,
   "0007_payments": m0007,
+  "0008_outbox": m0008,
 };
 
 /** The journal's entries, in order, as drizzle's migrator reads them from a folder. */

@@ -1,6 +1,7 @@
 // Every drizzle table, for the client, the migrator and drizzle-kit.
 export * from "./chat";
 export * from "./matches";
+export * from "./notifications";
 export * from "./payments";
 export * from "./safety";
 export * from "./settings";

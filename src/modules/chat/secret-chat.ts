@@ -1,9 +1,10 @@
 // Secret chat: one partner asks, the other accepts or declines; messages sent during it self-destruct.
-import { and, eq, gt, lte, ne } from "drizzle-orm";
+import { and, eq, gt, lte, ne, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { matches, secretChatRequests, users } from "../../db/schema";
 import { AppError } from "../../kernel/errors";
 import { lockParticipantMatch, type Tx } from "../matches/service";
+import { writeNotifications } from "../notifications/outbox";
 import { banned, closedMatchError, isBanned, isSecretChatActive } from "../rules";
 
 /** A request nobody answered lapses after this long. */
@@ -73,6 +74,11 @@ export async function requestSecretChat(
         expiresAt: new Date(now.getTime() + REQUEST_TTL_MINUTES * 60_000),
       })
       .returning({ id: secretChatRequests.id });
+    await writeNotifications(
+      tx,
+      sql`SELECT ${match.partnerId}::bigint, ${matchId}::bigint, 'secret_chat'::text, 0::smallint`,
+      now,
+    );
     return { requestId: created!.id, matchId, partnerId: match.partnerId, durationMinutes };
   });
 }

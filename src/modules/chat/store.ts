@@ -16,6 +16,7 @@ import {
 } from "../../db/client";
 import { matches, users } from "../../db/schema";
 import { AppError } from "../../kernel/errors";
+import { outboxInsertSql } from "../notifications/outbox";
 import { levelSql, type Thresholds, type ThresholdsSql } from "../profiles/unlock";
 import {
   banned,
@@ -107,6 +108,12 @@ type ThresholdValues = { t1: number; t2: number; t3: number; t4: number };
 const thresholdValues = ([t1, t2, t3, t4]: Thresholds): ThresholdValues => ({ t1, t2, t3, t4 });
 const thresholdSlots = (p: Slots<ThresholdValues>): ThresholdsSql => [p.t1, p.t2, p.t3, p.t4];
 
+/**
+ * What a stored message `i` tells the partner: new messages (coalesced per match: outbox.ts), and the
+ * level it reached, if any. Joined laterally; a kind whose level is null is left out.
+ */
+const notifiedKinds = sql.raw(`(VALUES ('messages'::text, 0::smallint), ('unlocks', i.unlocked)) AS k (kind, level)`);
+
 const m = alias(matches, "m");
 const u = alias(users, "u");
 
@@ -116,8 +123,9 @@ const u = alias(users, "u");
  * each message takes the next counts of its match in arrival order, with the unlock_progress after
  * it and the level it reached (both kept for a replay's reply). Left out: senders who are banned or not in the match,
  * client_msg_ids already taken (by a stored message, or one that self-destructed), matches that are not open (checked under the lock). During a
- * secret chat a message is stored secret, to be deleted when the secret chat ends. Returns the
- * stored results by their index in `sends`.
+ * secret chat a message is stored secret, to be deleted when the secret chat ends. The partners'
+ * notifications (new messages, a level reached: notifications/outbox.ts) are written by the same
+ * statement. Returns the stored results by their index in `sends`.
  */
 const storeSendsStatement = statement<{ input: string; now: string } & ThresholdValues, MessageRow & { ord: number }>(
   (p) =>
@@ -164,6 +172,13 @@ const storeSendsStatement = statement<{ input: string; now: string } & Threshold
                  client_msg_id, self_destruct_at IS NOT NULL, self_destruct_at, ${at(p.now)}
           FROM progressed ORDER BY ord
           RETURNING ${messageColumns}
+        ), notified AS (
+          ${outboxInsertSql(
+            sql`SELECT DISTINCT n.partner_id, i."matchId", k.kind, k.level
+                FROM inserted i JOIN numbered n ON n.match_id = i."matchId" AND n.seq = i.seq
+                CROSS JOIN LATERAL ${notifiedKinds} WHERE k.level IS NOT NULL`,
+            p.now,
+          )}
         )
         SELECT inserted.*, n.ord, n.partner_id AS "partnerId", u.premium_until AS "senderPremiumUntil"
         FROM inserted
@@ -225,6 +240,12 @@ const storeOneStatement = statement<
                  self_destruct_at IS NOT NULL, self_destruct_at, ${at(p.now)}
           FROM progressed
           RETURNING ${messageColumns}
+        ), notified AS (
+          ${outboxInsertSql(
+            sql`SELECT b.partner_id, i."matchId", k.kind, k.level
+                FROM bumped b CROSS JOIN inserted i CROSS JOIN LATERAL ${notifiedKinds} WHERE k.level IS NOT NULL`,
+            p.now,
+          )}
         )
         SELECT inserted.*, (SELECT partner_id FROM bumped) AS "partnerId",
                (SELECT premium_until FROM sender) AS "senderPremiumUntil"

@@ -14,6 +14,7 @@ import {
 } from "../../db/client";
 import { matches, messages } from "../../db/schema";
 import { AppError, invalidField } from "../../kernel/errors";
+import { outboxInsertSql } from "../notifications/outbox";
 import { type ProfileRow, partnerView, type Thresholds, unlockState } from "../profiles/unlock";
 import {
   banned,
@@ -97,7 +98,8 @@ type FoundRow = ProfileRow & { matchId: number; isPremium: boolean };
  * find_match (drizzle/0001_find_match.sql) checks the caller, takes one match from today's quota
  * (premium users have no limit), picks a candidate (has a profile, is not the caller, not banned,
  * age in range, premium filters, not blocked either way, never matched with the caller before),
- * takes the pair's lock and inserts the match. Any refusal rolls the whole statement back.
+ * takes the pair's lock and inserts the match; the same statement writes the partner's "new match"
+ * notification (they did not ask). Any refusal rolls the whole statement back.
  */
 export async function findMatch(
   db: Db,
@@ -116,12 +118,17 @@ export async function findMatch(
   try {
     [found] = await rows<FoundRow>(
       db,
-      sql`SELECT match_id AS "matchId", is_premium AS "isPremium", id, gender, age, city, bio, interests,
-                 photo_url AS "photoUrl"
-          FROM find_match(${userId}::bigint, ${utcDay(now)}::date, ${at(now)}, ${rules.dailyMatchLimit}::integer,
+      sql`WITH found AS (
+            SELECT * FROM find_match(${userId}::bigint, ${utcDay(now)}::date, ${at(now)}, ${rules.dailyMatchLimit}::integer,
                           ${ageMin}::integer, ${ageMax}::integer, ${input.preferred_gender ?? null}::text,
                           ${city === null ? null : likePattern(city)}::text, ${Math.random()}::float8,
-                          ${PICK_WINDOW}::integer, ${at(expiresAt)}, ${PICK_ATTEMPTS}::integer)`,
+                          ${PICK_WINDOW}::integer, ${at(expiresAt)}, ${PICK_ATTEMPTS}::integer)
+          ), notified AS (
+            ${outboxInsertSql(sql`SELECT f.id, f.match_id, 'new_match'::text, 0::smallint FROM found f`, now)}
+          )
+          SELECT match_id AS "matchId", is_premium AS "isPremium", id, gender, age, city, bio, interests,
+                 photo_url AS "photoUrl"
+          FROM found`,
     );
   } catch (error) {
     throw findMatchRefusal(error, rules.dailyMatchLimit) ?? error;

@@ -1,8 +1,10 @@
-// The sweeper: deletes self-destructed messages, ends expired matches and secret chats, lapses requests.
+// The sweeper: deletes self-destructed messages, ends expired matches and secret chats, lapses requests,
+// writes "expires soon" notifications and prunes what the bot no longer needs.
 import { sql } from "drizzle-orm";
 import { at, type Db, rows } from "../../db/client";
 import { log } from "../../log";
 import { type Bus, publishMatchEnded, publishToParticipants } from "../../realtime/bus";
+import { expiringSourceSql, outboxInsertSql } from "../notifications/outbox";
 
 /** A match and its two participants, to address events to. */
 export interface MatchPair {
@@ -18,7 +20,14 @@ export interface SweepResult {
   /** Matches whose secret chat ran out: each gets secret_chat_ended. */
   endedSecretChats: MatchPair[];
   lapsedRequests: number;
+  /** "Expires soon" notifications written (notifications/outbox.ts). */
+  expiringNotified: number;
+  /** Handled Telegram updates and finished notifications past their keeping time, deleted. */
+  pruned: number;
 }
+
+/** Handled update ids are kept this long (Telegram retries an update for a day at most), finished notifications too. */
+export const KEEP_MS = 7 * 24 * 3600_000;
 
 // Arbitrary constant naming the sweeper's lock among PostgreSQL advisory locks.
 export const SWEEP_LOCK_KEY = 0x6d6d7377;
@@ -74,7 +83,26 @@ export async function sweep(db: Db, now = new Date()): Promise<SweepResult | nul
       sql`UPDATE secret_chat_requests SET status = 'expired'
           WHERE status = 'pending' AND expires_at <= ${at(now)} RETURNING id`,
     );
-    return { deletedMessages, expiredMatches, endedSecretChats, lapsedRequests: lapsed.length };
+    const [expiring] = await rows<{ count: number }>(
+      tx,
+      sql`WITH written AS (${outboxInsertSql(expiringSourceSql(now), now)} RETURNING id)
+          SELECT count(*)::int AS count FROM written`,
+    );
+    const keptSince = at(new Date(now.getTime() - KEEP_MS));
+    const [pruned] = await rows<{ count: number }>(
+      tx,
+      sql`WITH updates AS (DELETE FROM telegram_updates WHERE received_at < ${keptSince} RETURNING 1),
+               finished AS (DELETE FROM notifications WHERE finished_at < ${keptSince} RETURNING 1)
+          SELECT (SELECT count(*) FROM updates)::int + (SELECT count(*) FROM finished)::int AS count`,
+    );
+    return {
+      deletedMessages,
+      expiredMatches,
+      endedSecretChats,
+      lapsedRequests: lapsed.length,
+      expiringNotified: expiring?.count ?? 0,
+      pruned: pruned?.count ?? 0,
+    };
   });
 }
 
@@ -98,12 +126,15 @@ export function startSweeper(db: Db, bus: Bus, intervalSeconds: number): () => v
       const result = await sweep(db);
       if (!result) return;
       publishSweep(bus, result);
-      if (result.deletedMessages + result.expiredMatches.length + result.endedSecretChats.length > 0) {
+      const { deletedMessages, expiredMatches, endedSecretChats, expiringNotified, pruned } = result;
+      if (deletedMessages + expiredMatches.length + endedSecretChats.length + expiringNotified + pruned > 0) {
         log("info", "swept", {
           deletedMessages: result.deletedMessages,
           expiredMatches: result.expiredMatches.length,
           endedSecretChats: result.endedSecretChats.length,
           lapsedRequests: result.lapsedRequests,
+          expiringNotified: result.expiringNotified,
+          pruned: result.pruned,
         });
       }
     } catch (error) {

@@ -42,6 +42,8 @@ test("deletes secret messages when due, ends expired matches and secret chats, d
     expiredMatches: [],
     endedSecretChats: [],
     lapsedRequests: 0,
+    expiringNotified: 0,
+    pruned: 0,
   });
   expect(await countRows(ctx.db, `messages WHERE match_id = ${secretMatch}`)).toBe(3);
 
@@ -51,6 +53,8 @@ test("deletes secret messages when due, ends expired matches and secret chats, d
     expiredMatches: [],
     endedSecretChats: [{ id: secretMatch, userA: a, userB: b }],
     lapsedRequests: 0,
+    expiringNotified: 0,
+    pruned: 0,
   });
   const [left] = await ctx.query(sql`SELECT text FROM messages WHERE match_id = ${secretMatch}`);
   expect(left.text).toBe("before");
