@@ -24,6 +24,8 @@ export interface Config {
   readonly telegramApiUrl: string;
   /** The web page's public https address, opened by the bot's Mini App buttons. */
   readonly publicUrl: string | null;
+  /** Notifications sent per second at most, over every process (one chat gets one per second at most). */
+  readonly telegramMaxPerSecond: number;
   /**
    * Demo sign-in for the web page (POST /api/demo/token mints a token for any user id): DEMO=1, or
    * by default on the embedded database (no DATABASE_URL) listening on a loopback address only, where
@@ -144,6 +146,7 @@ export function loadConfig(environment: Env = process.env, flags: Env = {}): Con
     telegramWebhookSecret: values.TELEGRAM_WEBHOOK_SECRET,
     telegramApiUrl: values.TELEGRAM_API_URL,
     publicUrl: values.PUBLIC_URL,
+    telegramMaxPerSecond: values.TELEGRAM_MAX_PER_SECOND,
     demo,
     trustProxy: values.TRUST_PROXY,
     redisUrl: values.REDIS_URL,

@@ -214,6 +214,7 @@ export const SETTINGS = {
   }),
   TELEGRAM_API_URL: url(["https", "http"], "the Telegram Bot API server", "https://api.telegram.org"),
   PUBLIC_URL: url(["https"], "the web page's public https address: the bot's Mini App button opens it"),
+  TELEGRAM_MAX_PER_SECOND: integer(25, 1, 1000, "notifications the bot sends per second at most, over all processes"),
   ADMIN_TOKEN: text(
     null,
     `operator token for /api/admin, ≥ ${ADMIN_TOKEN_MIN_CHARS} characters (disabled while unset)`,

@@ -38,6 +38,7 @@ describe("loadConfig: defaults", () => {
       telegramWebhookSecret: null,
       telegramApiUrl: "https://api.telegram.org",
       publicUrl: null,
+      telegramMaxPerSecond: 25,
       demo: false,
       unlockThresholds: [20, 60, 100, 150],
       contactUnlockLevel: 4,
@@ -132,6 +133,7 @@ describe("loadConfig: explicit values", () => {
         RATE_LIMIT_AUTH_PER_MINUTE: "100000",
         REDIS_URL: "redis://127.0.0.1:6379",
         TRUST_PROXY: "1",
+        TELEGRAM_MAX_PER_SECOND: "10",
       }),
     ).toEqual({
       port: 8080,
@@ -146,6 +148,7 @@ describe("loadConfig: explicit values", () => {
       telegramWebhookSecret: "a-webhook-secret_0123",
       telegramApiUrl: "http://127.0.0.1:8081",
       publicUrl: "https://mm.example/app/",
+      telegramMaxPerSecond: 10,
       demo: true,
       redisUrl: "redis://127.0.0.1:6379",
       redisPrefix: "mystery-match",

@@ -1,6 +1,6 @@
 -- POST /api/mystery/send-message: storeOne (src/modules/chat/store.ts), the statement of a lone send (its own
 -- transaction), with the rules' SQL (src/modules/rules.ts) and the default thresholds written out as drizzle
--- renders them. :c makes each client_msg_id unique, as the HTTP run's are.
+-- renders them, with the partner's notification (src/modules/notifications/outbox.ts). :c makes each client_msg_id unique, as the HTTP run's are.
 \set c random(1, 9000000000000000000)
 WITH sender AS (
           SELECT u.premium_until FROM users u WHERE u.id = :u::bigint AND ("u"."ban_until" IS NULL OR "u"."ban_until" <= :now::timestamptz)
@@ -27,6 +27,21 @@ WITH sender AS (
           FROM progressed
           RETURNING id, match_id AS "matchId", sender_id AS "senderId", text, seq, unlock_progress AS progress, unlocked,
    is_secret AS "isSecret", self_destruct_at AS "selfDestructAt", created_at AS "createdAt"
+        ), notified AS (
+          INSERT INTO notifications (user_id, match_id, kind, level, created_at, not_before)
+      SELECT r.user_id, r.match_id, r.kind, r.level, :now::timestamptz, :now::timestamptz
+      FROM (SELECT b.partner_id, i."matchId", k.kind, k.level
+                FROM bumped b CROSS JOIN inserted i CROSS JOIN LATERAL (VALUES ('messages'::text, 0::smallint), ('unlocks', i.unlocked)) AS k (kind, level) WHERE k.level IS NOT NULL) AS r (user_id, match_id, kind, level)
+      JOIN telegram_chats tc ON tc.user_id = r.user_id AND tc.reachable
+      LEFT JOIN user_settings us ON us.user_id = r.user_id
+      WHERE coalesce(CASE r.kind
+        WHEN 'new_match' THEN us.notify_new_match
+        WHEN 'messages' THEN us.notify_messages
+        WHEN 'unlocks' THEN us.notify_unlocks
+        WHEN 'expiring' THEN us.notify_expiring
+        WHEN 'secret_chat' THEN us.notify_secret_chat
+      END, true)
+      ON CONFLICT DO NOTHING
         )
         SELECT inserted.*, (SELECT partner_id FROM bumped) AS "partnerId",
                (SELECT premium_until FROM sender) AS "senderPremiumUntil"

@@ -1,10 +1,12 @@
-// `serve` (the default command): migrate, listen, sweep, and stop gracefully on SIGTERM/SIGINT.
+// `serve` (the default command): migrate, listen, sweep, send notifications, and stop gracefully on SIGTERM/SIGINT.
 import { join } from "node:path";
 import { type Config, ConfigError, checkServeConfig, GENERATED_SECRET_FILE, loadConfig } from "../config";
 import { openDatabase } from "../db/open";
 import { createApp } from "../http/app";
 import { log } from "../log";
 import { startSweeper } from "../modules/matches/sweeper";
+import { createNotificationSender } from "../modules/notifications/sender";
+import { createBotApi } from "../modules/telegram/bot-api";
 import { createRealtime } from "../realtime";
 import { parseCommand, UsageError } from "./args";
 import { tokenHint as hint, VERSION } from "./program";
@@ -52,7 +54,19 @@ export async function serveCommand(args: string[]): Promise<void> {
   const database = await openDatabase(config);
   await database.migrate();
   const realtime = await createRealtime(config);
-  const app = createApp({ db: database.db, config, realtime, dbStats: database.stats });
+  // With the bot's token and the page's address, notifications are sent (by one process at a time).
+  const { telegramBotToken: token, publicUrl } = config;
+  const notifier =
+    token !== null && publicUrl !== null
+      ? createNotificationSender({
+          db: database.db,
+          bot: createBotApi({ apiUrl: config.telegramApiUrl, token }),
+          presence: realtime.presence,
+          publicUrl,
+          maxPerSecond: config.telegramMaxPerSecond,
+        })
+      : null;
+  const app = createApp({ db: database.db, config, realtime, dbStats: database.stats, metrics: notifier?.metrics });
   try {
     // reusePort off (Elysia turns SO_REUSEPORT on by default): a second server on a port in use
     // fails here instead of silently sharing the port and half of its connections.
@@ -65,6 +79,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   }
   realtime.local.attach(app.server!);
   const stopSweeper = startSweeper(database.db, realtime.bus, config.sweepIntervalSeconds);
+  notifier?.start();
 
   // Graceful shutdown: stop accepting, let in-flight requests finish, close sockets with 1001, stop the
   // sweeper, then close realtime and the database. A second signal, or the timeout, exits at once.
@@ -93,6 +108,8 @@ export async function serveCommand(args: string[]): Promise<void> {
       const stopped = app.stop(false);
       realtime.local.closeAll(1001, "server shutting down");
       await stopped;
+      // Its calls under way finish and are recorded; the lease goes to the next process at once.
+      await notifier?.stop();
       await realtime.close();
       await database.close(config.shutdownTimeoutSeconds);
       log("info", "stopped", { signal });

@@ -67,7 +67,7 @@ export function createApp(deps: AppDeps) {
     gauges: {
       sockets: () => realtime.local.socketCount,
       db: () => dbStats?.() ?? null,
-      modules: [...sender.metrics, ...paymentMetrics(deps)],
+      modules: [...sender.metrics, ...paymentMetrics(deps), ...(deps.metrics ?? [])],
     },
   });
   // /swagger/json is the plugin's; its page at /swagger (which would load Scalar from a CDN) is replaced by

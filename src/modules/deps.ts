@@ -1,6 +1,7 @@
 // What every module is built from: the database, the config and the realtime infrastructure.
 import type { Config } from "../config";
 import type { Db, DbStats } from "../db/client";
+import type { Metric } from "../kernel/metrics";
 import type { Realtime } from "../realtime";
 
 export interface AppDeps {
@@ -9,4 +10,6 @@ export interface AppDeps {
   readonly realtime: Realtime;
   /** The database's usage counters, for /metrics (left out, /metrics shows no database figures). */
   readonly dbStats?: () => DbStats;
+  /** More figures for /metrics from what runs beside the app (the notification sender). */
+  readonly metrics?: readonly Metric[];
 }

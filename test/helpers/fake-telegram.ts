@@ -1,5 +1,5 @@
 // A fake Telegram Bot API server on a free port: it answers the methods the app uses in the Bot API's
-// shapes, records every call, and can be told to answer a method's next call with 429, 403 or nothing.
+// shapes, records every call, and can be told to answer a method's next call with 429, 403, 500, late or never.
 // For Stars payments it keeps the invoices it made and the charges it was told were paid, as Telegram would.
 import type { Server } from "bun";
 
@@ -17,6 +17,7 @@ export type Behaviour =
   | { blocked: true }
   | { error: number; description: string }
   | { hang: true }
+  | { delayMs: number }
   | { status: number; text: string };
 
 export interface FakeTelegram {
@@ -36,6 +37,10 @@ export interface FakeTelegram {
   pay(link: string, userId: number): string;
   /** The charges refunded so far. */
   readonly refunded: ReadonlySet<string>;
+  /** Forgets every behaviour queued and not used yet. */
+  clear(): void;
+  /** Answers every hanging call now, with its usual answer (the call reached Telegram). */
+  release(): void;
   /** Resolves once `count` calls of `method` are recorded (fails after `timeoutMs`). */
   waitFor(method: string, count?: number, timeoutMs?: number): Promise<RecordedCall[]>;
   stop(): Promise<void>;
@@ -50,7 +55,7 @@ export function startFakeTelegram(token: string): FakeTelegram {
   const calls: RecordedCall[] = [];
   const queued = new Map<string, Behaviour[]>();
   const waiters: Array<() => void> = [];
-  const hanging = new Set<() => void>();
+  const hanging = new Set<(answered: boolean) => void>();
   let webhook: { url: string; allowed_updates?: string[]; has_secret: boolean } = { url: "", has_secret: false };
   let messageId = 0;
   const invoices = new Map<string, any>();
@@ -166,9 +171,14 @@ export function startFakeTelegram(token: string): FakeTelegram {
       if ("blocked" in behaviour) return failure(403, "Forbidden: bot was blocked by the user");
       if ("error" in behaviour) return failure(behaviour.error, behaviour.description);
       if ("status" in behaviour) return new Response(behaviour.text, { status: behaviour.status });
-      // Hang: answer only when the fake stops.
+      if ("delayMs" in behaviour) {
+        await Bun.sleep(behaviour.delayMs);
+        return answer(method, body);
+      }
+      // Hang: answered by release() as usual, or with a 500 when the fake stops.
       return new Promise<Response>((resolve) => {
-        const release = () => resolve(failure(500, "Internal Server Error"));
+        const release = (answered: boolean) =>
+          resolve(answered ? answer(method, body) : failure(500, "Internal Server Error"));
         hanging.add(release);
       });
     },
@@ -205,8 +215,15 @@ export function startFakeTelegram(token: string): FakeTelegram {
       }
       return callsOf(method);
     },
+    clear() {
+      queued.clear();
+    },
+    release() {
+      for (const release of hanging) release(true);
+      hanging.clear();
+    },
     async stop() {
-      for (const release of hanging) release();
+      for (const release of hanging) release(false);
       hanging.clear();
       await server.stop(true);
     },

@@ -8,4 +8,9 @@ export const en: Texts = {
   openApp: "Open Mystery Match",
   openMatch: "Open the chat",
   stopped: "Notifications are off. You can turn them back on in the app's settings.",
+  newMatch: "🎭 You have a new mystery match! Say hello before it expires.",
+  newMessages: (count) => (count === 1 ? "💬 You have 1 new message." : `💬 You have ${count} new messages.`),
+  levelReached: (level) => `🔓 Your conversation unlocked level ${level}: more of the profile is open now.`,
+  expiring: "⏳ One of your matches expires in less than 2 hours. Open the chat to keep talking.",
+  secretChat: "🤫 Your match asks for a secret chat. Open the chat to answer.",
 };
