@@ -1,11 +1,14 @@
 /// <reference lib="dom" />
-// The page's entry: sign-in (demo user id, pasted token or Telegram initData), then the home screen.
+// The page's entry: Telegram first (inside it, the page signs in with its initData by itself), else
+// sign-in (demo user id, pasted token or init data), then the home screen.
+import "./extensions";
 import { ApiError, client, ok, useToken } from "./api";
 import { Chat } from "./chat";
 import { byId } from "./dom";
 import { humanError } from "./errors";
 import { tokenUserId } from "./format";
 import { Home } from "./home";
+import { connectTelegram, startParam } from "./telegram";
 import { toast } from "./ui";
 
 interface Session {
@@ -43,8 +46,13 @@ function start(session: Session): void {
   useToken(session.token, () => showSignIn("Your sign-in has expired. Please sign in again."));
   byId("signin").hidden = true;
   byId("home").hidden = false;
-  home = new Home(session.userId, (matchId, partnerLabel) => new Chat(session, matchId, partnerLabel, home!));
-  void home.open();
+  const opened = new Home(session.userId, (matchId) => new Chat(session, matchId, opened));
+  home = opened;
+  void opened.open().then(() => {
+    // A launch from a notification's button names its match: "m<match_id>".
+    const landing = /^m(\d+)$/.exec(startParam() ?? "")?.[1];
+    if (landing) opened.openMatch(Number(landing));
+  });
 }
 
 async function demoSignIn(userId: number): Promise<void> {
@@ -105,14 +113,9 @@ byId("signout").addEventListener("click", () => {
   toast("Signed out.");
 });
 
-// Opened from Telegram as a Mini App, the init data arrives in the URL's fragment.
-const telegramData = new URLSearchParams(location.hash.slice(1)).get("tgWebAppData");
+// Opened from Telegram as a Mini App: its init data signs in (a fresh one at every launch).
 const saved = savedSession();
-if (telegramData) {
-  history.replaceState(null, "", location.pathname);
-  void credentialSignIn(telegramData);
-} else if (saved) {
-  start(saved);
-} else {
-  showSignIn();
-}
+const telegramData = await connectTelegram();
+if (telegramData) void credentialSignIn(telegramData);
+else if (saved) start(saved);
+else showSignIn();

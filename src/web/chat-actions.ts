@@ -1,8 +1,8 @@
 // The chat's toolbar actions: each asks in a dialog, calls the API and updates the chat (extend, secret chat, report, unmatch, block).
 import type { ReportInput } from "../modules/safety/model";
 import { client, ok } from "./api";
+import type { PanelActions } from "./chat-banner";
 import type { ChatState } from "./chat-state";
-import type { PanelActions } from "./chat-view";
 import { h } from "./dom";
 import { humanError } from "./errors";
 import { plural } from "./format";
@@ -27,10 +27,17 @@ export class ChatActions implements PanelActions {
 
   async extend(): Promise<void> {
     const profile = this.home.profile;
-    const cost = profile?.is_premium
-      ? "It's free for Premium members."
-      : `It costs coins (you have ${plural(profile?.coins ?? 0, "coin")}).`;
-    const answer = await ask("Extend this match?", [h("p", {}, `Add 24 hours to this match. ${cost}`)], "Extend");
+    const price = this.state.extendCost;
+    const balance = profile?.coins ?? 0;
+    const cost =
+      price === 0
+        ? "It's free for Premium members."
+        : `It costs ${plural(price, "coin")}; you have ${plural(balance, "coin")}.${balance < price ? " That's not enough yet." : ""}`;
+    const answer = await ask(
+      "Extend this match?",
+      [h("p", {}, "Add 24 hours to this match."), h("p", { class: "price" }, cost)],
+      price === 0 ? "Extend" : `Extend for ${plural(price, "coin")}`,
+    );
     if (!answer) return;
     try {
       const reply = await ok(client.api.mystery["extend-match"].post({ match_id: this.matchId }));

@@ -63,6 +63,11 @@ export class ChatConnection {
     });
   }
 
+  /** The socket is open now. */
+  get isOpen(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
   /** For good: the chat was closed or the match ended. */
   close(reason: string): void {
     this.closed = true;
@@ -97,6 +102,16 @@ export class ChatConnection {
   typed(hasText: boolean): void {
     const due = !this.typingSent || Date.now() - this.typingSentAt > TYPING_REPEAT_MS;
     if (due && hasText) this.sendTyping();
+    clearTimeout(this.typingTimer);
+    this.typingTimer = window.setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
+  }
+
+  /**
+   * A message went out: the partner's page stops showing "typing" when it arrives, so no frame is spent
+   * on it; the next keystrokes within the repeat interval send nothing either (a burst of quick lines
+   * stays well within the socket's frame budget).
+   */
+  sent(): void {
     clearTimeout(this.typingTimer);
     this.typingTimer = window.setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
   }

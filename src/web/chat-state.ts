@@ -32,6 +32,11 @@ export class ChatState {
   loaded = false;
   /** The newest message id seen: where the socket's `since` catches up from. */
   lastId = 0;
+  /** The oldest message id shown, and whether older ones exist: where the next page starts (before_id). */
+  firstId = 0;
+  hasOlder = false;
+  /** What extending costs this user (0 for Premium). */
+  extendCost = 0;
 
   private readonly messages = new Map<number, Shown>();
   /** Sends waiting for the server, by client_msg_id. */
@@ -50,7 +55,17 @@ export class ChatState {
     this.progress = page.unlock_progress;
     this.expiresAt = new Date(page.expires_at);
     this.secretUntil = page.secret_chat_active ? new Date(page.secret_chat_expires_at!) : null;
+    this.partnerReadUpTo = Math.max(this.partnerReadUpTo, page.partner_read_up_to ?? 0);
+    this.extendCost = page.extend_cost;
+    this.older(page);
     this.loaded = true;
+  }
+
+  /** A page of history came (the first or an older one): where the next older page starts. */
+  older(page: Pick<HistoryPage, "messages" | "has_more">): void {
+    const first = page.messages[0]?.id;
+    if (first !== undefined) this.firstId = this.firstId === 0 ? first : Math.min(this.firstId, first);
+    this.hasOlder = page.has_more;
   }
 
   /** The list's view of this match; true when the counts shown change. */
@@ -103,14 +118,9 @@ export class ChatState {
   confirm(clientMsgId: string, messageId: number): "keep" | "drop" | null {
     if (!this.pending.delete(clientMsgId)) return null;
     if (this.messages.has(messageId)) return "drop";
-    this.messages.set(messageId, { mine: true, secret: false });
+    this.messages.set(messageId, { mine: true, secret: this.secretUntil !== null });
     this.lastId = Math.max(this.lastId, messageId);
     return "keep";
-  }
-
-  /** A pending send was refused; false when no such send is pending. */
-  fail(clientMsgId: string): boolean {
-    return this.pending.delete(clientMsgId);
   }
 
   /** The partner read up to `upToId`: the ids of this user's messages that are read now. */

@@ -1,33 +1,35 @@
-// One open chat: loads its history, then applies the socket's events to the state and the view.
+// One open chat: loads its history (older pages on scrolling up), then applies the socket's events to
+// the state and the view; this user's sends go through the outbox, in order, never lost silently.
 import type { ServerEvent } from "../kernel/events";
 import type { ChatMessage } from "../kernel/views";
 import type { MatchListItem } from "../modules/matches/model";
 import { ApiError, client, ok } from "./api";
 import { ChatActions } from "./chat-actions";
 import { ChatConnection } from "./chat-connection";
+import { Outbox } from "./chat-outbox";
 import { ChatState } from "./chat-state";
 import { ChatView } from "./chat-view";
 import { humanError } from "./errors";
 import { revealedAt, timeLeft } from "./format";
 import type { Home, OpenChat } from "./home";
+import { ENDED_WHY } from "./match-list";
+import { haptic } from "./telegram";
 import { toast } from "./ui";
 
-const ENDED = {
-  unmatched: "Your match ended this chat.",
-  blocked: "This chat has ended.",
-  expired: "This match ran out of time.",
-} as const;
+/** Messages per history page. */
+const PAGE = 50;
 
 export class Chat implements OpenChat {
   private readonly state = new ChatState();
   private readonly connection: ChatConnection;
   private readonly view: ChatView;
+  private readonly outbox: Outbox;
   private readonly abort = new AbortController();
+  private loadingOlder = false;
 
   constructor(
     private readonly session: { token: string; userId: number },
     readonly matchId: number,
-    partnerLabel: string,
     private readonly home: Home,
   ) {
     this.connection = new ChatConnection(session, matchId, () => this.state.lastId, {
@@ -41,16 +43,43 @@ export class Chat implements OpenChat {
       systemLine: (text) => this.view.log.systemLine(text),
       end: (text) => this.end(text),
     });
-    this.view = new ChatView(partnerLabel, this.state, actions, {
-      send: (text) => this.send(text),
-      typed: (hasText) => this.connection.typed(hasText),
-    });
+    this.view = new ChatView(
+      matchId,
+      this.state,
+      actions,
+      {
+        send: (text) => this.send(text),
+        typed: (hasText) => this.connection.typed(hasText),
+        retry: (clientMsgId) => this.outbox.retry(clientMsgId),
+        back: () => home.screens.back(),
+        nearTop: () => void this.loadOlder(),
+      },
+      !home.screens.narrow,
+    );
+    this.outbox = new Outbox(
+      { send: (text, clientMsgId) => this.connection.sendMessage(text, clientMsgId) },
+      {
+        stored: (clientMsgId, reply) => this.stored(clientMsgId, reply.message_id, reply),
+        failed: (clientMsgId, reason) => this.view.log.fail(clientMsgId, reason),
+        retrying: (clientMsgId) => this.view.log.retrying(clientMsgId),
+      },
+      humanError,
+    );
     document.addEventListener("visibilitychange", () => this.markRead(), { signal: this.abort.signal });
     void this.load();
   }
 
+  get live(): boolean {
+    return this.connection.isOpen;
+  }
+
+  visibilityChanged(): void {
+    this.markRead();
+  }
+
   close(): void {
     this.abort.abort();
+    this.outbox.close();
     this.connection.close("chat closed");
     this.view.setTyping(false);
   }
@@ -72,9 +101,10 @@ export class Chat implements OpenChat {
   private async load(): Promise<void> {
     const { state, view } = this;
     try {
-      const page = await ok(client.api.mystery.chat({ match_id: this.matchId }).get({ query: { limit: 200 } }));
+      const page = await ok(client.api.mystery.chat({ match_id: this.matchId }).get({ query: { limit: PAGE } }));
       state.load(page);
       for (const message of page.messages) this.show(message);
+      this.showTop();
       if (!page.is_active) this.end("This chat has ended. You can still read it.");
       else if (state.expiresAt <= new Date()) this.end("This match ran out of time.");
       else {
@@ -86,7 +116,37 @@ export class Chat implements OpenChat {
     }
     view.renderCard();
     view.renderBanner();
-    if (!state.ended) view.focus();
+    if (!state.ended && !this.home.screens.narrow) view.focus();
+  }
+
+  /** The page before the oldest shown, placed above without moving what is in view. */
+  private async loadOlder(): Promise<void> {
+    const { state, view } = this;
+    if (this.loadingOlder || !state.hasOlder || !state.loaded) return;
+    this.loadingOlder = true;
+    view.log.setTop("Loading earlier messages…");
+    try {
+      const page = await ok(
+        client.api.mystery.chat({ match_id: this.matchId }).get({ query: { limit: PAGE, before_id: state.firstId } }),
+      );
+      state.older(page);
+      const fresh = page.messages.filter((message) => state.add(message));
+      view.log.addOlder(
+        fresh.map((message) => ({ message, receipt: message.is_me ? state.receipt(message.id) : null })),
+      );
+    } catch (error) {
+      toast(humanError(error), "error");
+    } finally {
+      this.loadingOlder = false;
+      this.showTop();
+    }
+  }
+
+  private showTop(): void {
+    const { state } = this;
+    this.view.log.setTop(
+      state.hasOlder ? "Scroll up for earlier messages." : state.firstId ? "The start of your chat." : "",
+    );
   }
 
   private async loadPresence(): Promise<void> {
@@ -104,6 +164,7 @@ export class Chat implements OpenChat {
     const { state, view } = this;
     switch (event.type) {
       case "connected":
+        for (const id of state.partnerRead(event.partner_read_up_to ?? 0)) view.log.setStatus(id, "Read");
         state.online = event.partner_online;
         state.level = Math.max(state.level, event.unlock_level);
         state.count = Math.max(state.count, event.message_count);
@@ -111,6 +172,7 @@ export class Chat implements OpenChat {
         view.setTyping(false);
         view.renderCard();
         this.markRead();
+        this.outbox.reconnected();
         return;
       case "history":
         for (const message of event.messages) this.show(message);
@@ -125,13 +187,18 @@ export class Chat implements OpenChat {
         this.home.refreshSoon();
         return;
       case "ack":
-        this.stored(event.client_msg_id, event.message_id, event);
+        if (event.client_msg_id) this.outbox.acked(event.client_msg_id, event);
+        else this.stored(null, event.message_id, event);
         return;
-      case "error":
-        if (event.client_msg_id)
-          this.failed(event.client_msg_id, humanError(new ApiError(400, event.error, event.message)));
-        else if (event.error !== "rate_limited") toast(event.message, "error");
+      case "error": {
+        const reason = humanError(new ApiError(400, event.error, event.message));
+        if (
+          !(event.client_msg_id && this.outbox.refused(event.client_msg_id, reason)) &&
+          event.error !== "rate_limited"
+        )
+          toast(reason, "error");
         return;
+      }
       case "typing":
         view.setTyping(event.is_typing);
         return;
@@ -154,7 +221,7 @@ export class Chat implements OpenChat {
         state.nextUnlockAt = event.next_unlock_at;
         view.renderCard();
         view.log.systemLine(`Level ${event.level} unlocked: you can now see ${revealedAt(event.level)}.`);
-        toast(`Level ${event.level} unlocked!`);
+        haptic("unlock");
         this.home.refreshSoon();
         return;
       case "secret_chat_requested":
@@ -183,12 +250,12 @@ export class Chat implements OpenChat {
         this.home.refreshSoon();
         return;
       case "new_match":
-        this.home.refreshSoon();
+        this.home.newMatch();
         return;
       case "match_ended":
         // Another match of this user's ended (their user topic): the list says so.
-        if (event.match_id !== this.matchId) this.home.refreshSoon();
-        else this.end(state.leaving ?? ENDED[event.reason]);
+        if (event.match_id !== this.matchId) this.home.matchEnded(event.match_id, event.reason);
+        else this.end(state.leaving ?? ENDED_WHY[event.reason]);
         return;
       case "pong":
         return;
@@ -201,14 +268,11 @@ export class Chat implements OpenChat {
 
   private send(text: string): boolean {
     if (this.state.ended) return false;
-    const clientMsgId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    const clientMsgId = this.outbox.add(text);
     this.state.sending(clientMsgId);
-    this.view.log.addPending(clientMsgId, text);
-    this.connection.stopTyping();
-    this.connection.sendMessage(text, clientMsgId).then(
-      (sent) => sent && this.stored(clientMsgId, sent.message_id, sent),
-      (error: unknown) => this.failed(clientMsgId, humanError(error)),
-    );
+    this.view.log.addPending(clientMsgId, text, this.state.secretUntil);
+    this.connection.sent();
+    haptic("send");
     return true;
   }
 
@@ -226,14 +290,9 @@ export class Chat implements OpenChat {
     this.view.renderCard();
   }
 
-  private failed(clientMsgId: string, reason: string): void {
-    if (this.state.fail(clientMsgId)) this.view.log.fail(clientMsgId, reason);
-    else toast(reason, "error");
-  }
-
   /** Tells the partner (and the unread counter) what this user has seen, when the page is visible. */
   private markRead(): void {
-    if (document.visibilityState !== "visible" || this.state.ended) return;
+    if (document.visibilityState !== "visible" || this.state.ended || !this.home.screens.chatVisible) return;
     this.state.reportRead((upToId) => this.connection.send({ type: "read", up_to_id: upToId }));
   }
 
@@ -249,7 +308,8 @@ export class Chat implements OpenChat {
     if (this.state.ended) return;
     this.state.ended = text;
     this.connection.close("match ended");
+    this.outbox.close();
     this.view.closed();
-    this.home.chatClosed(this.matchId);
+    this.home.matchEnded(this.matchId, null, text);
   }
 }

@@ -1,5 +1,4 @@
 // Pure formatting helpers of the page (no DOM): times, counts, names and unlocks as people read them.
-import type { PartnerProfile } from "../kernel/views";
 import { REVEALS } from "../modules/profiles/reveals";
 
 const MINUTE = 60_000;
@@ -60,11 +59,6 @@ export function quotaText(stats: { daily_limit: number | null; today_matches: nu
 /** What unlock level `level` reveals, in words: "age and city". */
 export function revealedAt(level: number): string {
   return REVEALS[level]?.says ?? "more";
-}
-
-/** "Mystery match" until level 4 reveals the id. */
-export function partnerName(partner: PartnerProfile): string {
-  return typeof partner.user_id === "number" ? `User ${partner.user_id}` : "Mystery match";
 }
 
 /** Reads the user id (`sub`) of a JWT without verifying it: the server verifies; the page only labels. */

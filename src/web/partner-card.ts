@@ -2,11 +2,13 @@
 import type { PartnerProfile } from "../kernel/views";
 import type { ChatState } from "./chat-state";
 import { fill, h } from "./dom";
-import { ago, blurPixels, partnerName, plural, revealedAt, timeLeft } from "./format";
+import { ago, plural, revealedAt, timeLeft } from "./format";
+import { matchIdentity } from "./names";
+import { partnerPhoto } from "./partner-photo";
 
 const GENDERS: Record<NonNullable<PartnerProfile["gender"]>, string> = { female: "Woman", male: "Man", other: "Other" };
 
-export function renderPartnerCard(card: HTMLElement, state: ChatState): void {
+export function renderPartnerCard(card: HTMLElement, state: ChatState, matchId: number): void {
   const p = state.partner;
   const locked = (level: number) => h("span", { class: "locked" }, `locked until level ${level}`);
   const fact = (label: string, level: number, value: string | null | undefined) =>
@@ -29,11 +31,11 @@ export function renderPartnerCard(card: HTMLElement, state: ChatState): void {
 
   fill(
     card,
-    h("div", { class: "avatar" }, photo(p, state.level)),
+    h("div", { class: "avatar" }, partnerPhoto(p, state.level)),
     h(
       "div",
       { class: "partner-main" },
-      h("p", { class: "partner-name" }, h("strong", {}, partnerName(p)), " ", presence),
+      h("p", { class: "partner-name" }, h("strong", {}, matchIdentity(matchId).name), " ", presence),
       h(
         "p",
         { class: "partner-level" },
@@ -55,23 +57,8 @@ export function renderPartnerCard(card: HTMLElement, state: ChatState): void {
         ...fact("Interests", 3, p.interests?.join(", ")),
         ...fact("About", 3, p.bio),
         ...fact("Gender", 4, p.gender ? GENDERS[p.gender] : null),
+        ...fact("User id", 4, typeof p.user_id === "number" ? String(p.user_id) : null),
       ),
     ),
   );
-}
-
-/** The photo from level 2 on, blurred as the server says; a "?" before, or when it fails to load. */
-function photo(p: PartnerProfile, level: number): HTMLElement {
-  const placeholder = () => h("span", { class: "photo placeholder", "aria-hidden": "true" }, "?");
-  if (!p.photo_url || level < 2) return placeholder();
-  const img = h("img", {
-    class: "photo",
-    src: p.photo_url,
-    alt: p.photo_blur ? "Your match's photo, blurred until you talk more" : "Your match's photo",
-    style: `filter: blur(${blurPixels(p.photo_blur)}px)`,
-    "data-blur": p.photo_blur ?? 0,
-    referrerpolicy: "no-referrer",
-  });
-  img.addEventListener("error", () => img.replaceWith(h("span", { class: "photo placeholder" }, "?")));
-  return img;
 }
