@@ -10,5 +10,10 @@ export class MemoryBus implements Bus {
     this.local.deliver(topic, event);
   }
 
+  /** Every event is here already. */
+  async claim(): Promise<void> {}
+
+  release(): void {}
+
   async close(): Promise<void> {}
 }

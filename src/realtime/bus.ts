@@ -9,6 +9,14 @@ export interface Bus {
    * Callers publish only after the rows the event describes have committed.
    */
   publish(topic: string, event: ServerEvent): void;
+  /**
+   * Asks for the events of `userId`'s topics to reach this process, and resolves once they do (at
+   * once on one process, or while the bus is unreachable). A process holds a claim per socket (and
+   * per upgrade being checked), so it receives only the events of users it holds sockets for.
+   */
+  claim(userId: number): Promise<void>;
+  /** Gives up one claim of `userId`'s; after the last one their events no longer come here. */
+  release(userId: number): void;
   close(): Promise<void>;
 }
 

@@ -8,7 +8,7 @@ import { RedisPresence } from "./presence.redis";
 import type { Clock, RateLimiter } from "./rate-limit";
 import { MemoryRateLimiter } from "./rate-limit.memory";
 import { RedisRateLimiter } from "./rate-limit.redis";
-import { RedisConnection } from "./redis";
+import { RedisShards, redisServers } from "./shards";
 
 export interface Realtime {
   readonly local: LocalDelivery;
@@ -26,7 +26,10 @@ export interface RealtimeOptions {
   clock?: Clock;
 }
 
-/** With a Redis URL, events and presence cross processes; without one, everything stays local. */
+/**
+ * With a Redis URL (or several, comma-separated: keys and channels spread over them by hash), events,
+ * presence and limits cross processes; without one, everything stays local.
+ */
 export async function createRealtime({
   redisUrl,
   redisPrefix = "mystery-match",
@@ -38,9 +41,10 @@ export async function createRealtime({
     const presence = new MemoryPresence();
     return { local, bus, presence, limiter: new MemoryRateLimiter(clock), close: async () => {} };
   }
-  const bus = new RedisBus(redisUrl, redisPrefix, local);
-  const presence = new RedisPresence(redisUrl, redisPrefix);
-  const counters = new RedisConnection(redisUrl, "rate-limit");
+  const servers = redisServers(redisUrl);
+  const bus = new RedisBus(servers, redisPrefix, local);
+  const presence = new RedisPresence(servers, redisPrefix);
+  const counters = new RedisShards(servers, "rate-limit");
   await Promise.all([bus.start(), presence.start(), counters.start()]);
   return {
     local,

@@ -2,13 +2,15 @@
 import type { RedisClient } from "bun";
 import type { Presence, PresenceStatus } from "./presence";
 import { MemoryPresence } from "./presence.memory";
-import { RedisConnection } from "./redis";
+import { RedisShards } from "./shards";
 
 const PROCESS_TTL_MS = 30_000;
 const HEARTBEAT_MS = 10_000;
 const LAST_SEEN_TTL_SECONDS = 30 * 24 * 3600;
 
 /**
+ * With several Redis servers, both keys of a match and user live on the server their pair
+ * `<match>:<user>` hashes to, and the heartbeat is kept on every server.
  * `presence:<match>:<user>` is a hash whose fields are the ids of processes holding a socket for
  * that user on that match; a process counts only while its heartbeat key lives, so a crashed
  * process stops counting within 30 s. The local counts decide when this process joins or leaves
@@ -17,7 +19,7 @@ const LAST_SEEN_TTL_SECONDS = 30 * 24 * 3600;
 export class RedisPresence implements Presence {
   private readonly processId = crypto.randomUUID();
   private readonly local = new MemoryPresence();
-  private readonly connection: RedisConnection;
+  private readonly shards: RedisShards;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
 
   private readonly presenceKey = (matchId: number, userId: number) => `${this.prefix}:presence:${matchId}:${userId}`;
@@ -25,18 +27,25 @@ export class RedisPresence implements Presence {
   private readonly processKey = (processId: string) => `${this.prefix}:process:${processId}`;
 
   constructor(
-    url: string,
+    urls: readonly string[],
     private readonly prefix: string,
   ) {
-    this.connection = new RedisConnection(url, "presence", (client) => this.beat(client));
+    this.shards = new RedisShards(urls, "presence", (client) => this.beat(client));
   }
 
   async start(): Promise<void> {
-    await this.connection.start();
+    await this.shards.start();
     this.heartbeat = setInterval(() => {
-      const client = this.connection.current;
-      if (client) this.beat(client).catch(() => {});
+      for (const connection of this.shards.connections) {
+        const client = connection.current;
+        if (client) this.beat(client).catch(() => {});
+      }
     }, HEARTBEAT_MS);
+  }
+
+  /** The client of the server holding the keys of `userId` on `matchId`, or null while it is unreachable. */
+  private clientFor(matchId: number, userId: number): RedisClient | null {
+    return this.shards.for(`${matchId}:${userId}`).current;
   }
 
   private async beat(client: RedisClient): Promise<void> {
@@ -54,7 +63,7 @@ export class RedisPresence implements Presence {
 
   async join(matchId: number, userId: number): Promise<boolean> {
     const first = await this.local.join(matchId, userId);
-    const client = this.connection.current;
+    const client = this.clientFor(matchId, userId);
     if (!first || !client) return first;
     try {
       const onlineElsewhere = await this.elsewhere(client, matchId, userId);
@@ -68,7 +77,7 @@ export class RedisPresence implements Presence {
 
   async leave(matchId: number, userId: number, now: Date): Promise<boolean> {
     const last = await this.local.leave(matchId, userId, now);
-    const client = this.connection.current;
+    const client = this.clientFor(matchId, userId);
     if (!last || !client) return last;
     try {
       await client.send("HDEL", [this.presenceKey(matchId, userId), this.processId]);
@@ -87,7 +96,7 @@ export class RedisPresence implements Presence {
 
   async status(matchId: number, userId: number): Promise<PresenceStatus> {
     const mine = await this.local.status(matchId, userId);
-    const client = this.connection.current;
+    const client = this.clientFor(matchId, userId);
     if (!client) return mine;
     try {
       const online = mine.online || (await this.elsewhere(client, matchId, userId));
@@ -101,7 +110,11 @@ export class RedisPresence implements Presence {
 
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    await this.connection.current?.send("DEL", [this.processKey(this.processId)]).catch(() => {});
-    this.connection.close();
+    await Promise.all(
+      this.shards.connections.map((connection) =>
+        connection.current?.send("DEL", [this.processKey(this.processId)]).catch(() => {}),
+      ),
+    );
+    this.shards.close();
   }
 }

@@ -1,4 +1,5 @@
 // Rate-limit counters shared by every process through Redis, falling back to this process's own.
+import type { RedisClient } from "bun";
 import { log } from "../log";
 import {
   type BucketLimit,
@@ -13,7 +14,7 @@ import {
   windowOf,
 } from "./rate-limit";
 import { MemoryRateLimiter } from "./rate-limit.memory";
-import type { RedisConnection } from "./redis";
+import type { RedisShards } from "./shards";
 
 /**
  * A token bucket in one hash, updated atomically: refill since the last take, then take one token
@@ -34,7 +35,8 @@ return tostring(held)`;
 /**
  * Windows: INCR on a key per window, expiring with it (GET to check a failure limit). Buckets:
  * BUCKET_SCRIPT on a hash per key.
- * While Redis is unreachable each process falls back to its own counters, so limits loosen but
+ * With several Redis servers, each counter lives on the server its key hashes to.
+ * While its Redis is unreachable each process falls back to its own counters, so limits loosen but
  * never vanish.
  */
 export class RedisRateLimiter implements RateLimiter {
@@ -42,7 +44,7 @@ export class RedisRateLimiter implements RateLimiter {
   private warned = false;
 
   constructor(
-    private readonly connection: RedisConnection,
+    private readonly shards: RedisShards,
     private readonly prefix: string,
     private readonly clock: Clock = Date.now,
   ) {
@@ -53,11 +55,14 @@ export class RedisRateLimiter implements RateLimiter {
     if (isOff(limit)) return;
     const now = this.clock();
     const retryAfter = await this.shared(
+      limit,
+      key,
       () => this.fallback.take(limit, key),
-      async () => {
-        if (limit.kind === "bucket") return this.fromBucket(limit, `${this.prefix}:bucket:${limit.name}:${key}`, now);
+      async (client) => {
+        if (limit.kind === "bucket")
+          return this.fromBucket(client, limit, `${this.prefix}:bucket:${limit.name}:${key}`, now);
         const { index, retryAfterSeconds } = windowOf(limit, now);
-        return (await this.count(limit, key, index)) > limit.max ? retryAfterSeconds : null;
+        return (await this.count(client, limit, key, index)) > limit.max ? retryAfterSeconds : null;
       },
     );
     if (retryAfter !== null) throw rateLimited(retryAfter);
@@ -67,9 +72,11 @@ export class RedisRateLimiter implements RateLimiter {
     if (isOff(limit)) return;
     const { index, retryAfterSeconds } = windowOf(limit, this.clock());
     const retryAfter = await this.shared(
+      limit,
+      key,
       () => this.fallback.check(limit, key),
-      async () => {
-        const count = Number((await this.connection.current!.send("GET", [this.windowKey(limit, key, index)])) ?? 0);
+      async (client) => {
+        const count = Number((await client.send("GET", [this.windowKey(limit, key, index)])) ?? 0);
         return count >= limit.max ? retryAfterSeconds : null;
       },
     );
@@ -80,22 +87,31 @@ export class RedisRateLimiter implements RateLimiter {
     if (isOff(limit)) return;
     const { index } = windowOf(limit, this.clock());
     await this.shared(
+      limit,
+      key,
       () => this.fallback.fail(limit, key),
-      async () => {
-        await this.count(limit, key, index);
+      async (client) => {
+        await this.count(client, limit, key, index);
         return null;
       },
     );
   }
 
   /**
-   * Runs `inRedis` with Redis there, else (or when it fails) `alone`, this process's own counters,
-   * logging the switch once. Resolves with the seconds to wait, or null.
+   * Runs `inRedis` on the server holding the counter of `key` when it is there, else (or when it
+   * fails) `alone`, this process's own counters, logging the switch once. Resolves with the seconds
+   * to wait, or null.
    */
-  private async shared(alone: () => Promise<void>, inRedis: () => Promise<number | null>): Promise<number | null> {
-    if (this.connection.current) {
+  private async shared(
+    limit: Limit,
+    key: string | number,
+    alone: () => Promise<void>,
+    inRedis: (client: RedisClient) => Promise<number | null>,
+  ): Promise<number | null> {
+    const client = this.shards.for(`${limit.name}:${key}`).current;
+    if (client) {
       try {
-        const retryAfter = await inRedis();
+        const retryAfter = await inRedis(client);
         this.warned = false;
         return retryAfter;
       } catch (error) {
@@ -113,16 +129,14 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   /** INCR on the window's key, expiring with it: the count after this one. */
-  private async count(limit: WindowLimit, key: string | number, index: number): Promise<number> {
-    const client = this.connection.current!;
+  private async count(client: RedisClient, limit: WindowLimit, key: string | number, index: number): Promise<number> {
     const id = this.windowKey(limit, key, index);
     const count: number = await client.send("INCR", [id]);
     if (count === 1) await client.send("EXPIRE", [id, String(limit.windowSeconds + 1)]);
     return count;
   }
 
-  private async fromBucket(limit: BucketLimit, id: string, now: number): Promise<number | null> {
-    const client = this.connection.current!;
+  private async fromBucket(client: RedisClient, limit: BucketLimit, id: string, now: number): Promise<number | null> {
     const held = Number(
       await client.send("EVAL", [BUCKET_SCRIPT, "1", id, String(limit.burst), String(refillPerMs(limit)), String(now)]),
     );

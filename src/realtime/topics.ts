@@ -1,4 +1,4 @@
-// Topic names, built in one place: a topic per participant of a match, and one per user.
+// Topic names, built in one place: a topic per participant of a match, and one per user; each names its recipient.
 
 /**
  * Every match event is personal (`is_me`, the partner as unlocked for *this* viewer), so a match
@@ -12,3 +12,6 @@ export const userTopic = (userId: number) => `u:${userId}`;
 
 /** Whether `topic` is a user's topic (else it is a participant's). */
 export const isUserTopic = (topic: string) => topic.startsWith("u:");
+
+/** The user a topic's events are for: the last part of both kinds of topic. */
+export const recipientOf = (topic: string): number => Number(topic.slice(topic.lastIndexOf(":") + 1));

@@ -1,7 +1,7 @@
 // Rate limiters as several processes hold them: one RedisRateLimiter per "process" on a throwaway Redis.
 import { afterAll, beforeAll } from "bun:test";
 import { RedisRateLimiter } from "../../src/realtime/rate-limit.redis";
-import { RedisConnection } from "../../src/realtime/redis";
+import { RedisShards } from "../../src/realtime/shards";
 import type { ManualClock } from "./app";
 import { type ThrowawayRedis, throwawayServers } from "./throwaway";
 
@@ -12,7 +12,7 @@ import { type ThrowawayRedis, throwawayServers } from "./throwaway";
 export function redisLimiters() {
   const servers = throwawayServers();
   let redis: ThrowawayRedis;
-  const connections: RedisConnection[] = [];
+  const connections: RedisShards[] = [];
   beforeAll(async () => {
     redis = await servers.redis();
   }, 30_000);
@@ -22,7 +22,7 @@ export function redisLimiters() {
   return {
     url: () => redis.url,
     async on(url: string, prefix: string, clock: ManualClock): Promise<RedisRateLimiter> {
-      const connection = new RedisConnection(url, "rate-limit");
+      const connection = new RedisShards([url], "rate-limit");
       connections.push(connection);
       await connection.start();
       return new RedisRateLimiter(connection, prefix, clock.now);

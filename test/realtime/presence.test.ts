@@ -81,7 +81,7 @@ describe("RedisPresence", () => {
 
   /** A process's presence on this file's Redis; processes of one `prefix` share their users. */
   async function processOn(prefix: string, url = redis.url): Promise<RedisPresence> {
-    const presence = new RedisPresence(url, prefix);
+    const presence = new RedisPresence([url], prefix);
     started.push(presence);
     await presence.start();
     return presence;

@@ -22,6 +22,8 @@ import type { ChatSender } from "./send";
 const REPLAY_LIMIT = 500;
 /** Close code for a client that keeps flooding. */
 const POLICY_VIOLATION = 1008;
+/** An upgrade's bus claim is given up this long after its checks, should the socket never open. */
+const UPGRADE_CLAIM_MS = 30_000;
 
 type Socket = ServerWebSocket<unknown>;
 
@@ -36,6 +38,8 @@ interface Session {
 /** What the upgrade found, used once when the socket opens. */
 interface Upgrade {
   session: Session;
+  /** Gives up the bus claim the upgrade took for the user (the socket takes its own at open). */
+  release: () => void;
   since: number | null;
   connected: {
     unlock_level: number;
@@ -186,6 +190,7 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps, sender: ChatSend
 
     async close(ws, session, joined) {
       local.unsubscribe(ws, topicsOf(session));
+      bus.release(session.userId);
       await joined;
       const now = new Date();
       if (await presence.leave(session.matchId, session.userId, now)) {
@@ -199,6 +204,26 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps, sender: ChatSend
     token: t.Optional(t.String({ description: "Bearer JWT (browsers cannot set headers on a WebSocket)" })),
     since: t.Optional(IntegerParam("Replay every message with a greater id first")),
   });
+
+  /** The participant checks of an upgrade, and what its socket will say when it opens. */
+  async function checkUpgrade(
+    userId: number,
+    params: typeof SocketParams.static,
+    query: typeof SocketQuery.static,
+    now: Date,
+  ): Promise<Omit<Upgrade, "release">> {
+    const match = await loadParticipantMatch(db, inRange("match_id", params.match_id), userId, now);
+    if (match.viewerIsBanned) throw banned();
+    const closed = closedMatchError(match, now);
+    if (closed) throw closed;
+    const { next_unlock_at: _, ...connected } = unlockState(match, config.unlockThresholds, match.viewerIsPremium);
+    const partnerRead = await partnerReadUpTo(db, match.id, match.partner.id);
+    return {
+      session: { userId, matchId: match.id, partnerId: match.partner.id, guard: new FloodGuard() },
+      since: query.since === undefined ? null : inRange("since", query.since, 0),
+      connected: { ...connected, partner_read_up_to: partnerRead },
+    };
+  }
 
   return new Elysia({ name: "chat-socket" })
     .macro({
@@ -219,23 +244,23 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps, sender: ChatSend
           }
           // Before the database: each upgrade costs a query and a replay of up to 500 messages.
           await limiter.take(limits.socketUpgrade, userId);
-          const match = await loadParticipantMatch(db, inRange("match_id", params.match_id), userId, now);
-          if (match.viewerIsBanned) throw banned();
-          const closed = closedMatchError(match, now);
-          if (closed) throw closed;
-          const { next_unlock_at: _, ...connected } = unlockState(
-            match,
-            config.unlockThresholds,
-            match.viewerIsPremium,
-          );
-          const partnerRead = await partnerReadUpTo(db, match.id, match.partner.id);
-          return {
-            upgrade: {
-              session: { userId, matchId: match.id, partnerId: match.partner.id, guard: new FloodGuard() },
-              since: query.since === undefined ? null : inRange("since", query.since, 0),
-              connected: { ...connected, partner_read_up_to: partnerRead },
-            },
+          // Before the checks read anything: an event committed after they read reaches this process
+          // (a lifecycle event such as match_ended or a ban cannot fall between the two).
+          await bus.claim(userId);
+          let held = true;
+          const timer = setTimeout(() => release(), UPGRADE_CLAIM_MS);
+          timer.unref();
+          const release = () => {
+            clearTimeout(timer);
+            if (held) bus.release(userId);
+            held = false;
           };
+          try {
+            return { upgrade: { ...(await checkUpgrade(userId, params, query, now)), release } };
+          } catch (error) {
+            release();
+            throw error;
+          }
         },
       },
     })
@@ -245,9 +270,13 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps, sender: ChatSend
       query: SocketQuery,
 
       async open(elysiaWs) {
-        const { session, since, connected } = elysiaWs.data.upgrade;
+        const { session, since, connected, release } = elysiaWs.data.upgrade;
         const ws = elysiaWs.raw as Socket;
         const joined = presence.join(session.matchId, session.userId);
+        // The socket's own claim on its user's events (held already, so at once; given up at close),
+        // then the upgrade's is given up.
+        void bus.claim(session.userId);
+        release();
         ws.data = new ChatSocket(session, handlers, joined);
         // Subscribed only here, after resolve's participant check passed.
         local.subscribe(ws, topicsOf(session));

@@ -1,0 +1,137 @@
+// Interest-based subscriptions: a process subscribes in Redis to the channel of each user it holds a
+// socket for, and only while it does; events still cross processes, and a Redis restart resubscribes.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { RedisClient } from "bun";
+import { type ServerProcess, startServer } from "../helpers/process";
+import { call, eventually, type Pair, seedPairs, serverEnv, tokenFor } from "../helpers/remote";
+import { SocketClient } from "../helpers/socket";
+import { type ThrowawayRedis, throwawayServers } from "../helpers/throwaway";
+
+const PREFIX = "interest";
+let redis: ThrowawayRedis;
+let one: ServerProcess;
+let two: ServerProcess;
+let pairs: Pair[];
+const sockets: SocketClient[] = [];
+
+afterAll(async () => {
+  for (const socket of sockets) socket.ws.close();
+  await Promise.all([one?.stop(), two?.stop()]);
+}, 30_000);
+const servers = throwawayServers();
+
+beforeAll(async () => {
+  const [pg, started] = await Promise.all([servers.postgres(), servers.redis()]);
+  redis = started;
+  const env = serverEnv(pg.url, { REDIS_URL: redis.url, REDIS_PREFIX: PREFIX });
+  [one, two] = await Promise.all([startServer(env), startServer(env)]);
+  pairs = await seedPairs(pg.url, 4, 44_000_000);
+}, 60_000);
+
+async function connect(server: ServerProcess, pair: Pair, userId: number): Promise<SocketClient> {
+  const socket = await SocketClient.open(
+    `${server.ws}/api/mystery/ws/chat/${pair.matchId}/${userId}?token=${tokenFor(userId)}`,
+  );
+  sockets.push(socket);
+  await socket.next("connected");
+  return socket;
+}
+
+/** What Redis itself says: how many connections are subscribed to each user's channel. */
+async function subscribers(...userIds: number[]): Promise<number[]> {
+  const client = new RedisClient(redis.url);
+  try {
+    const reply: (string | number)[] = await client.send("PUBSUB", [
+      "NUMSUB",
+      ...userIds.map((userId) => `${PREFIX}:u:${userId}`),
+    ]);
+    return reply.filter((_, i) => i % 2 === 1).map(Number);
+  } finally {
+    client.close();
+  }
+}
+
+async function redisInfo(section: string): Promise<string> {
+  const client = new RedisClient(redis.url);
+  try {
+    return await client.send("INFO", [section]);
+  } finally {
+    client.close();
+  }
+}
+
+const settles = (userIds: number[], expected: number[]) =>
+  eventually(async () => Bun.deepEquals(await subscribers(...userIds), expected), 5_000, 20);
+
+test("a process subscribes to a user's channel with their first socket and unsubscribes after their last", async () => {
+  const { a, b, matchId } = pairs[0]!;
+  expect(await subscribers(a, b)).toEqual([0, 0]);
+
+  // Subscribed before `connected`: the upgrade waits for Redis to acknowledge the SUBSCRIBE.
+  const alice = await connect(one, pairs[0]!, a);
+  expect(await subscribers(a, b)).toEqual([1, 0]);
+  const aliceAgain = await connect(one, pairs[0]!, a);
+  expect(await subscribers(a, b)).toEqual([1, 0]);
+  const bob = await connect(two, pairs[0]!, b);
+  expect(await subscribers(a, b)).toEqual([1, 1]);
+  // A second process holding a socket of alice subscribes too: each event reaches exactly the processes that deliver it.
+  const aliceOnTwo = await connect(two, pairs[0]!, a);
+  expect(await subscribers(a, b)).toEqual([2, 1]);
+
+  // Events still cross processes, to every socket of the recipient.
+  const sent = await call(two.http, "POST", "/api/mystery/send-message", {
+    as: b,
+    body: { match_id: matchId, message_text: "per-user channel" },
+  });
+  expect(sent.status).toBe(200);
+  for (const socket of [alice, aliceAgain, aliceOnTwo]) {
+    expect((await socket.next("message")).message).toMatchObject({ message: "per-user channel", is_me: false });
+  }
+
+  await aliceOnTwo.close();
+  expect(await settles([a, b], [1, 1])).toBe(true);
+  await alice.close();
+  // Alice still has a socket on one: its subscription stays.
+  expect(await settles([a, b], [1, 1])).toBe(true);
+  await aliceAgain.close();
+  await bob.close();
+  expect(await settles([a, b], [0, 0])).toBe(true);
+});
+
+test("a refused upgrade leaves no subscription behind", async () => {
+  const { a, b } = pairs[1]!;
+  // Bob's own id on someone else's match: 403 or 404 before the socket opens.
+  const refused = await fetch(`${one.http}/api/mystery/ws/chat/${pairs[2]!.matchId}/${a}?token=${tokenFor(a)}`, {
+    headers: {
+      upgrade: "websocket",
+      connection: "upgrade",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      "sec-websocket-version": "13",
+    },
+  });
+  expect(refused.status).toBe(404);
+  expect(await settles([a, b], [0, 0])).toBe(true);
+});
+
+test("after a Redis restart each process subscribes again to every channel it needs, in one command", async () => {
+  const pair = pairs[3]!;
+  const alice = await connect(one, pair, pair.a);
+  const bob = await connect(two, pair, pair.b);
+  const carol = await connect(one, pairs[1]!, pairs[1]!.a);
+  expect(await subscribers(pair.a, pair.b, pairs[1]!.a)).toEqual([1, 1, 1]);
+
+  await redis.stop();
+  await redis.start();
+  expect(await settles([pair.a, pair.b, pairs[1]!.a], [1, 1, 1])).toBe(true);
+  // A fresh server counts from zero: one SUBSCRIBE per process, whatever the number of channels.
+  const calls = /cmdstat_subscribe:calls=(\d+)/.exec(await redisInfo("commandstats"))?.[1];
+  expect(Number(calls)).toBe(2);
+
+  const sent = await call(one.http, "POST", "/api/mystery/send-message", {
+    as: pair.a,
+    body: { match_id: pair.matchId, message_text: "after the restart" },
+  });
+  expect(sent.status).toBe(200);
+  expect((await bob.next("message")).message.message).toBe("after the restart");
+  await Promise.all([alice.close(), bob.close(), carol.close()]);
+});
