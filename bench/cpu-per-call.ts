@@ -45,7 +45,9 @@ async function measure(name: string, call: (user: number, match: number) => Prom
 console.log(`tree ${tree}`);
 await measure("stats", (user) => matches.getStats(db, 3, user));
 await measure("my-matches", (user) => matches.listMatches(db, thresholds, user));
-await measure("chat page", (user, match) => history.getHistory(db, thresholds, { matchId: match, userId: user, limit: 50 }));
+await measure("chat page", (user, match) =>
+  history.getHistory(db, thresholds, { matchId: match, userId: user, limit: 50 }),
+);
 await measure("lone send", (user, match) =>
   split
     ? chat.sendMessage(db, thresholds, { matchId: match, senderId: user, text: "cpu probe" })
