@@ -100,6 +100,22 @@ function url<F extends string | null = null>(
   };
 }
 
+/** One or several URLs of `schemes`, comma-separated, each checked as url() checks one; the value is them joined by commas. */
+function urls(schemes: readonly string[], help: string): Setting<string | null> {
+  const one = url(schemes, help);
+  return {
+    fallback: one.fallback,
+    help,
+    read: (raw, name, embedded) => {
+      if (raw === undefined) return null;
+      const parts = raw.split(",").map((part) => part.trim());
+      if (parts.some((part) => part === "")) throw new ConfigError(`${name} lists an empty URL (a stray comma)`);
+      if (new Set(parts).size !== parts.length) throw new ConfigError(`${name} lists the same URL twice`);
+      return parts.map((part) => one.read(part, name, embedded)).join(",");
+    },
+  };
+}
+
 type Thresholds = readonly [number, number, number, number];
 
 /** Four increasing positive integers, comma-separated; the value is frozen. */
@@ -224,9 +240,9 @@ export const SETTINGS = {
     false,
     "1: behind a proxy, the client address is the last hop of X-Forwarded-For (for the per-address limits)",
   ),
-  REDIS_URL: url(
+  REDIS_URL: urls(
     ["redis", "rediss", "valkey", "valkeys"],
-    "share socket events, presence and rate limits across processes",
+    "share socket events, presence and rate limits across processes; several servers comma-separated (keys and channels spread over them by hash)",
   ),
   REDIS_PREFIX: text("mystery-match", "prefix of every Redis key and channel", {
     pattern: /^[A-Za-z0-9_.:-]{1,64}$/,

@@ -230,6 +230,9 @@ describe("loadConfig: bad values throw a ConfigError naming the variable", () =>
     ["DATABASE_URL", { DATABASE_URL: "not a url" }],
     ["REDIS_URL", { REDIS_URL: "http://127.0.0.1:6379" }],
     ["REDIS_URL", { REDIS_URL: "127.0.0.1:6379" }],
+    ["REDIS_URL", { REDIS_URL: "redis://a:6379,http://b:6379" }],
+    ["REDIS_URL", { REDIS_URL: "redis://a:6379,,redis://b:6379" }],
+    ["REDIS_URL", { REDIS_URL: "redis://a:6379,redis://a:6379" }],
     ["REDIS_PREFIX", { REDIS_PREFIX: "two words" }],
     ["REDIS_PREFIX", { REDIS_PREFIX: "x".repeat(65) }],
   ] as Array<[string, Record<string, string | undefined>]>)("%s: %j", (name, bad) => {
@@ -244,6 +247,12 @@ describe("loadConfig: bad values throw a ConfigError naming the variable", () =>
     ["TRUST_PROXY", "2"],
   ])("%s=%s: the message says what a flag accepts", (name, raw) => {
     expect(configError({ ...BASE, [name]: raw }).message).toBe(`${name} must be 1 or 0 (true or false), got "${raw}"`);
+  });
+
+  test("REDIS_URL may list several servers, comma-separated (spaces around the commas ignored)", () => {
+    expect(loadConfig({ ...BASE, REDIS_URL: "redis://a:6379 , redis://b:6380" }).redisUrl).toBe(
+      "redis://a:6379,redis://b:6380",
+    );
   });
 
   test("a refused URL shows its scheme, not the rest (which may hold a password)", () => {
