@@ -8,6 +8,7 @@ import { byId } from "./dom";
 import { humanError } from "./errors";
 import { tokenUserId } from "./format";
 import { Home } from "./home";
+import { linkedMatch } from "./match-link";
 import { connectTelegram, startParam } from "./telegram";
 import { toast } from "./ui";
 
@@ -49,8 +50,8 @@ function start(session: Session): void {
   const opened = new Home(session.userId, (matchId) => new Chat(session, matchId, opened));
   home = opened;
   void opened.open().then(() => {
-    // A launch from a notification's button names its match: "m<match_id>".
-    const landing = /^m(\d+)$/.exec(startParam() ?? "")?.[1];
+    // A launch that names a match opens it: a start parameter "m<match_id>", or a bot button's #match=<id>.
+    const landing = /^m(\d+)$/.exec(startParam() ?? "")?.[1] ?? linkedMatch();
     if (landing) opened.openMatch(Number(landing));
   });
 }
