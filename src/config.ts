@@ -45,6 +45,7 @@ export interface Config {
   /** The match's own unlock level (premium viewers do not change it) from which messages may carry contact details. */
   readonly contactUnlockLevel: number;
   readonly dailyMatchLimit: number;
+  readonly matchActiveDays: number;
   readonly matchLifetimeHours: number;
   readonly extendCostCoins: number;
   /** The coin packs the catalog sells, and the Stars price of a 30-day Premium subscription. */
@@ -154,6 +155,7 @@ export function loadConfig(environment: Env = process.env, flags: Env = {}): Con
     unlockThresholds: values.UNLOCK_THRESHOLDS,
     contactUnlockLevel: values.CONTACT_UNLOCK_LEVEL,
     dailyMatchLimit: values.DAILY_MATCH_LIMIT,
+    matchActiveDays: values.MATCH_ACTIVE_DAYS,
     matchLifetimeHours: values.MATCH_LIFETIME_HOURS,
     extendCostCoins: values.EXTEND_COST_COINS,
     coinPacks: values.COIN_PACKS,

@@ -256,6 +256,7 @@ export const SETTINGS = {
     "unlock level a match needs before messages may carry contact details (0 = always)",
   ),
   DAILY_MATCH_LIMIT: integer(3, 1, 1000, "matches a free user may request per UTC day"),
+  MATCH_ACTIVE_DAYS: integer(14, 1, 3650, "only users active within this many days are matched"),
   MATCH_LIFETIME_HOURS: integer(48, 1, 24 * 365, "how long a new match lives"),
   EXTEND_COST_COINS: integer(50, 0, 1_000_000, "coins a free user pays to extend a match"),
   COIN_PACKS: coinPacks(

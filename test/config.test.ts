@@ -43,6 +43,7 @@ describe("loadConfig: defaults", () => {
       unlockThresholds: [20, 60, 100, 150],
       contactUnlockLevel: 4,
       dailyMatchLimit: 3,
+      matchActiveDays: 14,
       matchLifetimeHours: 48,
       extendCostCoins: 50,
       coinPacks: [
@@ -118,6 +119,7 @@ describe("loadConfig: explicit values", () => {
         UNLOCK_THRESHOLDS: "5, 10, 15, 20",
         CONTACT_UNLOCK_LEVEL: "2",
         DAILY_MATCH_LIMIT: "7",
+        MATCH_ACTIVE_DAYS: "30",
         MATCH_LIFETIME_HOURS: "72",
         EXTEND_COST_COINS: "0",
         COIN_PACKS: " 10:1, 20000:10000 ",
@@ -155,6 +157,7 @@ describe("loadConfig: explicit values", () => {
       unlockThresholds: [5, 10, 15, 20],
       contactUnlockLevel: 2,
       dailyMatchLimit: 7,
+      matchActiveDays: 30,
       matchLifetimeHours: 72,
       extendCostCoins: 0,
       coinPacks: [
@@ -197,6 +200,7 @@ describe("loadConfig: bad values throw a ConfigError naming the variable", () =>
     ["DB_POOL_SIZE", { DB_POOL_SIZE: "1001" }],
     ["JWT_TTL_SECONDS", { JWT_TTL_SECONDS: "59" }],
     ["DAILY_MATCH_LIMIT", { DAILY_MATCH_LIMIT: "0" }],
+    ["MATCH_ACTIVE_DAYS", { MATCH_ACTIVE_DAYS: "0" }],
     ["MATCH_LIFETIME_HOURS", { MATCH_LIFETIME_HOURS: "x" }],
     ["EXTEND_COST_COINS", { EXTEND_COST_COINS: "-50" }],
     ["COIN_PACKS", { COIN_PACKS: "100" }],

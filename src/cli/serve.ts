@@ -4,6 +4,7 @@ import { type Config, ConfigError, checkServeConfig, GENERATED_SECRET_FILE, load
 import { openDatabase } from "../db/open";
 import { createApp } from "../http/app";
 import { log } from "../log";
+import { ActivityRecorder } from "../modules/activity/recorder";
 import { startSweeper } from "../modules/matches/sweeper";
 import { createNotificationSender } from "../modules/notifications/sender";
 import { createBotApi } from "../modules/telegram/bot-api";
@@ -66,7 +67,15 @@ export async function serveCommand(args: string[]): Promise<void> {
           maxPerSecond: config.telegramMaxPerSecond,
         })
       : null;
-  const app = createApp({ db: database.db, config, realtime, dbStats: database.stats, metrics: notifier?.metrics });
+  const activity = new ActivityRecorder(database.db);
+  const app = createApp({
+    db: database.db,
+    config,
+    realtime,
+    activity,
+    dbStats: database.stats,
+    metrics: notifier?.metrics,
+  });
   try {
     // reusePort off (Elysia turns SO_REUSEPORT on by default): a second server on a port in use
     // fails here instead of silently sharing the port and half of its connections.
@@ -80,6 +89,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   realtime.local.attach(app.server!);
   const stopSweeper = startSweeper(database.db, realtime.bus, config.sweepIntervalSeconds);
   notifier?.start();
+  const stopActivity = activity.start();
 
   // Graceful shutdown: stop accepting, let in-flight requests finish, close sockets with 1001, stop the
   // sweeper, then close realtime and the database. A second signal, or the timeout, exits at once.
@@ -110,6 +120,7 @@ export async function serveCommand(args: string[]): Promise<void> {
       await stopped;
       // Its calls under way finish and are recorded; the lease goes to the next process at once.
       await notifier?.stop();
+      await stopActivity();
       await realtime.close();
       await database.close(config.shutdownTimeoutSeconds);
       log("info", "stopped", { signal });

@@ -8,6 +8,7 @@ import m0003 from "../../drizzle/0003_unlock_progress_and_safety.sql" with { typ
 import m0004 from "../../drizzle/0004_telegram_and_settings.sql" with { type: "text" };
 import m0007 from "../../drizzle/0007_payments.sql" with { type: "text" };
 import m0008 from "../../drizzle/0008_outbox.sql" with { type: "text" };
+import m0009 from "../../drizzle/0009_matching.sql" with { type: "text" };
 import journal from "../../drizzle/meta/_journal.json";
 
 /**
@@ -22,6 +23,7 @@ export const MIGRATION_FILES: Readonly<Record<string, string>> = {
   "0004_telegram_and_settings": m0004,
   "0007_payments": m0007,
   "0008_outbox": m0008,
+  "0009_matching": m0009,
 };
 
 /** The journal's entries, in order, as drizzle's migrator reads them from a folder. */

@@ -3,11 +3,14 @@ import type { Config } from "../config";
 import type { Db, DbStats } from "../db/client";
 import type { Metric } from "../kernel/metrics";
 import type { Realtime } from "../realtime";
+import type { ActivityRecorder } from "./activity/recorder";
 
 export interface AppDeps {
   readonly db: Db;
   readonly config: Config;
   readonly realtime: Realtime;
+  /** Where requests and sockets report the user's activity (the pick's tiers). */
+  readonly activity: ActivityRecorder;
   /** The database's usage counters, for /metrics (left out, /metrics shows no database figures). */
   readonly dbStats?: () => DbStats;
   /** More figures for /metrics from what runs beside the app (the notification sender). */

@@ -10,7 +10,7 @@ type Columns<K extends string> = { readonly [key in K]: AnyColumn };
 
 /**
  * A user is banned while `ban_until` lies in the future. A banned user cannot find matches (find_match,
- * drizzle/0001_find_match.sql, checks the same column), send, open a socket, and is never picked.
+ * drizzle/0009_matching.sql, checks the same column), send, open a socket, and is never picked.
  */
 export const isBanned = (banUntil: Date | null, now: Date): boolean => banUntil !== null && banUntil > now;
 
@@ -52,6 +52,27 @@ export const dailyLimitFor = (premium: boolean, limit: number): number | null =>
 
 /** What extending a match by 24 hours costs: nothing for premium users, `cost` coins for the rest. */
 export const extensionPrice = (premium: boolean, cost: number): number => (premium ? 0 : cost);
+
+// ---- activity tiers ------------------------------------------------------------------------------
+
+/** One process writes one user's activity at most this often (src/modules/activity/recorder.ts). */
+export const ACTIVITY_WRITE_MS = 60_000;
+
+/**
+ * "Online now" is activity within this window: a user with an open socket or making requests has their
+ * `last_active_at` refreshed at least every ACTIVITY_WRITE_MS, plus one flush.
+ */
+export const ONLINE_WINDOW_MS = 3 * 60_000;
+
+/**
+ * The pick's tiers, as the `last_active_at` each one starts from: online now, active today (the last
+ * 24 hours), active within MATCH_ACTIVE_DAYS. Nobody inactive for longer is a candidate.
+ */
+export const activityTiers = (now: Date, activeDays: number) => ({
+  onlineSince: new Date(now.getTime() - ONLINE_WINDOW_MS),
+  todaySince: new Date(now.getTime() - 24 * 3600_000),
+  activeSince: new Date(now.getTime() - activeDays * 24 * 3600_000),
+});
 
 // ---- match open -----------------------------------------------------------------------------------
 

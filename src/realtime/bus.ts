@@ -34,6 +34,7 @@ type Socket = ServerWebSocket<unknown>;
 export class LocalDelivery {
   private server: Server<unknown> | null = null;
   private readonly byTopic = new Map<string, Socket | Set<Socket>>();
+  private readonly listeners = new Map<string, Set<(event: ServerEvent) => void>>();
   private count = 0;
 
   attach(server: Server<unknown>): void {
@@ -76,7 +77,23 @@ export class LocalDelivery {
     return this.count;
   }
 
+  /**
+   * Calls `handler` with every event delivered on `topic` in this process (a request waiting for one,
+   * e.g. a searcher in the match pool), until the returned function is called.
+   */
+  listen(topic: string, handler: (event: ServerEvent) => void): () => void {
+    const handlers = this.listeners.get(topic) ?? new Set();
+    this.listeners.set(topic, handlers);
+    handlers.add(handler);
+    return () => {
+      handlers.delete(handler);
+      if (handlers.size === 0 && this.listeners.get(topic) === handlers) this.listeners.delete(topic);
+    };
+  }
+
   deliver(topic: string, event: ServerEvent): void {
+    const handlers = this.listeners.get(topic);
+    if (handlers !== undefined) for (const handler of [...handlers]) handler(event);
     if (!this.server || !this.byTopic.has(topic)) return;
     const payload = JSON.stringify(event);
     if (event.type === "typing") {

@@ -13,5 +13,8 @@ export const userTopic = (userId: number) => `u:${userId}`;
 /** Whether `topic` is a user's topic (else it is a participant's). */
 export const isUserTopic = (topic: string) => topic.startsWith("u:");
 
-/** The user a topic's events are for: the last part of both kinds of topic. */
+/** The user a topic's events are for: the last part of every kind of topic (participant, user, pool). */
 export const recipientOf = (topic: string): number => Number(topic.slice(topic.lastIndexOf(":") + 1));
+
+/** A searcher waiting in the match pool hears here that someone paired with them (`new_match`). */
+export const poolTopic = (userId: number) => `p:${userId}`;

@@ -12,6 +12,7 @@ import { embeddedMigrations } from "../../src/db/migrations";
 import { connectPglite, dumpDatabase } from "../../src/db/pglite";
 import { matches, users } from "../../src/db/schema";
 import { type App, createApp } from "../../src/http/app";
+import { ActivityRecorder } from "../../src/modules/activity/recorder";
 import { signToken } from "../../src/modules/auth/jwt";
 import { createRealtime, type Realtime } from "../../src/realtime";
 import type { Clock } from "../../src/realtime/rate-limit";
@@ -47,13 +48,15 @@ export interface TestContext {
   db: Db;
   config: Config;
   realtime: Realtime;
+  /** The app's activity recorder: tests flush it instead of waiting for its timer (not started here). */
+  activity: ActivityRecorder;
   /** Starts a real server on a free port for socket tests; returns its ws:// and http:// base URLs. */
   listen(): { ws: string; http: string };
   token(userId: number, ttlSeconds?: number): string;
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<Reply<T>>;
   /** Runs raw SQL and returns its rows, whichever driver runs the suite. */
   query<T = any>(query: SQL): Promise<T[]>;
-  /** Inserts users with complete profiles straight into the database. */
+  /** Inserts users with complete profiles straight into the database, active now unless told otherwise. */
   addUsers(...rows: Array<Partial<typeof users.$inferInsert> & { id: number }>): Promise<void>;
   /** Inserts a match straight into the database (active, expiring in 48 h unless overridden). */
   addMatch(userA: number, userB: number, overrides?: Partial<typeof matches.$inferInsert>): Promise<number>;
@@ -143,7 +146,8 @@ export async function createTestContext(
     redisPrefix: config.redisPrefix,
     clock: options.clock,
   });
-  const app = createApp({ db: database.db, config, realtime, dbStats: database.stats });
+  const activity = new ActivityRecorder(database.db);
+  const app = createApp({ db: database.db, config, realtime, activity, dbStats: database.stats });
   let server: { stop(closeActiveConnections?: boolean): unknown } | null = null;
 
   return {
@@ -151,6 +155,7 @@ export async function createTestContext(
     db: database.db,
     config,
     realtime,
+    activity,
     listen() {
       app.listen({ port: 0, hostname: "127.0.0.1" });
       server = app.server;
@@ -177,7 +182,9 @@ export async function createTestContext(
     },
     query: (query) => rows(database.db, query),
     async addUsers(...rows) {
-      await database.db.insert(users).values(rows.map((row) => ({ gender: "female" as const, age: 25, ...row })));
+      await database.db
+        .insert(users)
+        .values(rows.map((row) => ({ gender: "female" as const, age: 25, lastActiveAt: new Date(), ...row })));
     },
     async addMatch(userA, userB, overrides = {}) {
       const now = new Date();

@@ -161,9 +161,12 @@ describe("unhandled errors", () => {
   test("are logged with the request's id and path, never its query string", async () => {
     const spy = spyOn(console, "error");
     try {
-      const failing = createApp({ db: ctx.db, config: ctx.config, realtime: ctx.realtime }).get("/boom", () => {
-        throw new Error("kaboom");
-      });
+      const failing = createApp({ db: ctx.db, config: ctx.config, realtime: ctx.realtime, activity: ctx.activity }).get(
+        "/boom",
+        () => {
+          throw new Error("kaboom");
+        },
+      );
       const reply = await failing.handle(
         new Request("http://localhost/boom?token=secret", { headers: { "x-request-id": "boom-1" } }),
       );

@@ -9,6 +9,7 @@ import {
   integer,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -69,4 +70,30 @@ export const dailyMatchCounts = pgTable(
     count: integer("count").notNull(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.day] }), check("daily_match_counts_non_negative", sql`${t.count} >= 0`)],
+);
+
+/**
+ * People searching right now (find-match with wait_seconds): one row per waiting user, with the
+ * filters of their request. A later searcher who fits pairs with them and writes `match_id`; the
+ * waiting request, woken through the Bus, takes its row out and answers with that match.
+ */
+export const matchPool = pgTable(
+  "match_pool",
+  {
+    userId: bigint("user_id", { mode: "number" })
+      .primaryKey()
+      .references(() => users.id),
+    /** The waiting request's own id: a newer request of the same user replaces the row. */
+    ticket: text("ticket").notNull(),
+    ageMin: smallint("age_min").notNull(),
+    ageMax: smallint("age_max").notNull(),
+    /** The premium filters of the request (null for a free user's). */
+    gender: text("gender"),
+    cityPattern: text("city_pattern"),
+    joinedAt: timestamp("joined_at", { withTimezone: true, mode: "date" }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    /** The match a later searcher made with this waiter, until the waiter takes the row out. */
+    matchId: bigint("match_id", { mode: "number" }),
+  },
+  (t) => [index("match_pool_waiting_idx").on(t.joinedAt).where(sql`${t.matchId} IS NULL`)],
 );

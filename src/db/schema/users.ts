@@ -35,6 +35,15 @@ export const users = pgTable(
     /** When the profile was first saved (a row may exist earlier, e.g. for a block made before registering). */
     profileCreatedAt: timestamp("profile_created_at", { withTimezone: true, mode: "date" }),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /**
+     * The last authenticated request or open socket, written at most once a minute or so per user
+     * (src/modules/activity/recorder.ts); the pick's tiers and MATCH_ACTIVE_DAYS read it.
+     */
+    lastActiveAt: timestamp("last_active_at", { withTimezone: true, mode: "date" }),
+    /** Whom the profile wants to meet (mutual preferences): genders, and an age range. */
+    lookingFor: text("looking_for").array().$type<Gender[]>().notNull().default(sql`'{male,female,other}'::text[]`),
+    ageMin: smallint("age_min").notNull().default(18),
+    ageMax: smallint("age_max").notNull().default(100),
   },
   (t) => [
     check("users_id_positive", sql`${t.id} > 0`),
@@ -46,8 +55,16 @@ export const users = pgTable(
     check("users_interests_count", sql`cardinality(${t.interests}) <= 10`),
     check("users_photo_url_length", sql`char_length(${t.photoUrl}) <= 2048`),
     check("users_coins_non_negative", sql`${t.coins} >= 0`),
+    check(
+      "users_looking_for_valid",
+      sql`cardinality(${t.lookingFor}) >= 1 AND ${t.lookingFor} <@ ARRAY['male', 'female', 'other']::text[]`,
+    ),
+    check("users_age_preference_range", sql`${t.ageMin} BETWEEN 18 AND 100 AND ${t.ageMax} BETWEEN 18 AND 100`),
+    check("users_age_preference_order", sql`${t.ageMin} <= ${t.ageMax}`),
     // The random pick walks one of these in random_key order and stops at the first fit.
     index("users_pick_idx").on(t.randomKey).where(sql`${t.age} IS NOT NULL`),
     index("users_pick_gender_idx").on(t.gender, t.randomKey).where(sql`${t.age} IS NOT NULL`),
+    // The pick walks each activity tier (online, today, the rest of MATCH_ACTIVE_DAYS) in this order.
+    index("users_active_idx").on(t.lastActiveAt).where(sql`${t.age} IS NOT NULL AND ${t.lastActiveAt} IS NOT NULL`),
   ],
 );

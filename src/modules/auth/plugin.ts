@@ -1,6 +1,7 @@
 // The auth macro: `{ auth: true }` on a route resolves `userId` from a Bearer JWT or Telegram initData.
 import { Elysia } from "elysia";
 import { AppError } from "../../kernel/errors";
+import type { ActivityRecorder } from "../activity/recorder";
 import { verifyToken } from "./jwt";
 import { verifyInitData } from "./telegram";
 
@@ -39,9 +40,9 @@ export function assertCaller(userId: number, claimed: number | undefined | null)
 /**
  * `{ auth: true }` on a route. The credential is checked in `transform`, before the body is
  * validated, so a caller without one learns nothing about the route's rules; `resolve` then hands
- * the verified id to the handler.
+ * the verified id to the handler. Every authenticated request counts as the user's activity.
  */
-export const authPlugin = (config: AuthSecrets) => {
+export const authPlugin = (config: AuthSecrets, activity: ActivityRecorder) => {
   const secrets: AuthSecrets = { jwtSecret: config.jwtSecret, telegramBotToken: config.telegramBotToken };
   const callers = new WeakMap<Request, number>();
   return new Elysia({ name: "auth", seed: secrets }).macro({
@@ -51,6 +52,7 @@ export const authPlugin = (config: AuthSecrets) => {
         const userId = authenticate(secrets, request.headers.get("authorization") ?? undefined);
         if (userId === null) throw unauthorized();
         callers.set(request, userId);
+        activity.seen(userId);
       },
       resolve({ request }) {
         const userId = callers.get(request);

@@ -24,9 +24,9 @@ import {
 import { answerSecretChat, requestSecretChat } from "./secret-chat";
 import type { ChatSender } from "./send";
 
-export const chatRoutes = ({ db, config, realtime: { bus, presence } }: AppDeps, sender: ChatSender) =>
+export const chatRoutes = ({ db, config, activity, realtime: { bus, presence } }: AppDeps, sender: ChatSender) =>
   new Elysia({ name: "chat", prefix: "/api/mystery" })
-    .use(authPlugin(config))
+    .use(authPlugin(config, activity))
     .post(
       "/send-message",
       ({ userId, body }) => {

@@ -119,7 +119,7 @@ function decode(raw: string | Buffer): unknown {
   }
 }
 
-export const socketRoutes = ({ db, config, realtime }: AppDeps, sender: ChatSender) => {
+export const socketRoutes = ({ db, config, realtime, activity }: AppDeps, sender: ChatSender) => {
   const { bus, presence, local, limiter } = realtime;
   const limits = limitsOf(config.rateLimits);
   const toPartner = (session: Session, event: ServerEvent) =>
@@ -191,6 +191,7 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps, sender: ChatSend
     async close(ws, session, joined) {
       local.unsubscribe(ws, topicsOf(session));
       bus.release(session.userId);
+      activity.socketClosed(session.userId);
       await joined;
       const now = new Date();
       if (await presence.leave(session.matchId, session.userId, now)) {
@@ -277,6 +278,8 @@ export const socketRoutes = ({ db, config, realtime }: AppDeps, sender: ChatSend
         // then the upgrade's is given up.
         void bus.claim(session.userId);
         release();
+        // An open socket keeps its user active (each flush counts them) until it closes.
+        activity.socketOpened(session.userId);
         ws.data = new ChatSocket(session, handlers, joined);
         // Subscribed only here, after resolve's participant check passed.
         local.subscribe(ws, topicsOf(session));

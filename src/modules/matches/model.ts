@@ -17,6 +17,13 @@ export const FindMatchInput = t.Object({
   preferred_age_min: t.Optional(JsonInteger({ minimum: 18, maximum: 100, default: 18 })),
   preferred_age_max: t.Optional(JsonInteger({ minimum: 18, maximum: 100, default: 100 })),
   preferred_city: t.Optional(t.Nullable(SafeString({ minLength: 1, maxLength: 100 }))),
+  wait_seconds: t.Optional(
+    JsonInteger({
+      minimum: 1,
+      maximum: 30,
+      description: "With nobody at once, wait this long in the pool of people searching right now",
+    }),
+  ),
 });
 export type FindMatchInput = typeof FindMatchInput.static;
 

@@ -2,7 +2,7 @@
 import { Elysia } from "elysia";
 import { errors, inRange } from "../../kernel/schemas";
 import { publishMatchEnded, publishToParticipants } from "../../realtime/bus";
-import { userTopic } from "../../realtime/topics";
+import { poolTopic, userTopic } from "../../realtime/topics";
 import { assertCaller, authPlugin } from "../auth/plugin";
 import type { AppDeps } from "../deps";
 import { limitsOf } from "../limits";
@@ -18,21 +18,32 @@ import {
   UnmatchInput,
   UserIdParams,
 } from "./model";
-import { findMatch, getStats, listMatches } from "./service";
+import { findOrWait } from "./pool";
+import { getStats, listMatches } from "./service";
 
-export const matchRoutes = ({ db, config, realtime: { bus, limiter } }: AppDeps) => {
+export const matchRoutes = ({ db, config, activity, realtime: { bus, limiter, local } }: AppDeps) => {
   const limits = limitsOf(config.rateLimits);
   return new Elysia({ name: "matches", prefix: "/api/mystery" })
-    .use(authPlugin(config))
+    .use(authPlugin(config, activity))
     .post(
       "/find-match",
-      async ({ userId, body }) => {
+      async ({ userId, body, request, server }) => {
         assertCaller(userId, body.user_id);
         await limiter.take(limits.findMatch, userId);
-        const { reply, partnerId } = await findMatch(db, config, userId, body);
-        for (const user of [userId, partnerId]) {
-          bus.publish(userTopic(user), { type: "new_match", match_id: reply.match_id });
-        }
+        // A waiting request sends nothing for up to wait_seconds: the connection's idle timeout must not end it.
+        if (body.wait_seconds) server?.timeout(request, body.wait_seconds + 10);
+        const { reply, partnerId, fromPool } = await findOrWait(
+          db,
+          { bus, local },
+          config,
+          userId,
+          body,
+          request.signal,
+        );
+        const event = { type: "new_match" as const, match_id: reply.match_id };
+        for (const user of [userId, partnerId]) bus.publish(userTopic(user), event);
+        // A partner from the pool has a request waiting for this, on whichever process holds it.
+        if (fromPool) bus.publish(poolTopic(partnerId), event);
         return reply;
       },
       {
@@ -44,7 +55,10 @@ export const matchRoutes = ({ db, config, realtime: { bus, limiter } }: AppDeps)
           summary: "Get matched with a random stranger",
           description:
             "Free users get a daily number of matches (UTC day); a request that finds nobody uses none. " +
-            "preferred_gender and preferred_city apply to premium users only. " +
+            "preferred_gender and preferred_city apply to premium users only. Both sides' stored preferences " +
+            "(looking_for, age_min, age_max) are honoured. With wait_seconds and nobody at once, the request " +
+            "waits in the pool of people searching right now and is paired with the next searcher who fits " +
+            "(both use a daily match); unpaired at the end, 404 no_matches_found and no quota used. " +
             "404 is user_not_found (no profile yet) or no_matches_found.",
         },
       },

@@ -17,6 +17,7 @@ import { AppError, invalidField } from "../../kernel/errors";
 import { outboxInsertSql } from "../notifications/outbox";
 import { type ProfileRow, partnerView, type Thresholds, unlockState } from "../profiles/unlock";
 import {
+  activityTiers,
   banned,
   dailyLimitFor,
   isBanned,
@@ -32,6 +33,7 @@ import type { FindMatchInput, FoundMatch, MatchListItem, Stats } from "./model";
 
 export interface MatchRules {
   readonly dailyMatchLimit: number;
+  readonly matchActiveDays: number;
   readonly matchLifetimeHours: number;
   readonly unlockThresholds: Thresholds;
 }
@@ -56,11 +58,14 @@ const countColumns = sql.raw(
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, "\\$&")}%`;
 
 /**
- * Rows the pick looks at on each side of its random starting point, at most. It bounds the cost
- * of a filter that (almost) nobody passes, e.g. a premium city filter naming a town with no users:
- * such a pick answers no_matches_found after reading 2 × PICK_WINDOW index entries, never the table.
+ * Rows the pick looks at on each side of its random starting point in one activity tier, at most. It
+ * bounds the cost of a filter that (almost) nobody passes, e.g. a premium city filter naming a town
+ * with no users: such a tier is given up after reading 2 × PICK_WINDOW index entries, never the table.
  */
-const PICK_WINDOW = 10_000;
+const PICK_WINDOW = 5_000;
+
+/** Eligible candidates of a tier compared on shared interests (the first ones of the random walk). */
+const PICK_SAMPLE = 32;
 
 // A pair that another request matched a moment ago makes us pick again, a few times at most.
 const PICK_ATTEMPTS = 3;
@@ -75,6 +80,9 @@ export async function lockPair(tx: Tx, a: number, b: number): Promise<void> {
   await rows(tx, sql`SELECT pg_advisory_xact_lock(hashtextextended(${pair}, 0))`);
 }
 
+export const noMatchesFound = () =>
+  new AppError(404, "no_matches_found", "No matches found. Try again later or widen your filters.");
+
 /** The refusal a find_match error stands for (its MM SQLSTATE and message), or null for any other error. */
 function findMatchRefusal(error: unknown, dailyLimit: number): AppError | null {
   const refusal = errorWithCode(error, (code) => code.startsWith("MM"));
@@ -88,18 +96,33 @@ function findMatchRefusal(error: unknown, dailyLimit: number): AppError | null {
     );
   }
   if (refusal.message === "user_not_found") return userNotFound();
-  return new AppError(404, "no_matches_found", "No matches found. Try again later or widen your filters.");
+  return noMatchesFound();
 }
 
-type FoundRow = ProfileRow & { matchId: number; isPremium: boolean };
+type FoundRow = ProfileRow & { matchId: number; isPremium: boolean; fromPool: boolean };
+
+/** A new match: the caller's reply, the partner, and whether the partner was waiting in the pool. */
+export interface Found {
+  reply: FoundMatch;
+  partnerId: number;
+  fromPool: boolean;
+}
+
+/** How a searcher waits in the pool when nobody fits at once: their request's id, and until when. */
+export interface PoolEntry {
+  ticket: string;
+  until: Date;
+}
 
 /**
- * One random eligible stranger, matched with the caller, in one round trip: the database function
- * find_match (drizzle/0001_find_match.sql) checks the caller, takes one match from today's quota
- * (premium users have no limit), picks a candidate (has a profile, is not the caller, not banned,
- * age in range, premium filters, not blocked either way, never matched with the caller before),
- * takes the pair's lock and inserts the match; the same statement writes the partner's "new match"
- * notification (they did not ask). Any refusal rolls the whole statement back.
+ * One eligible stranger, matched with the caller, in one round trip: the database function find_match
+ * (drizzle/0009_matching.sql) checks the caller, takes one match from today's quota (premium users
+ * have no limit), picks a candidate (has a profile, is not the caller, not banned, both sides'
+ * preferences, the request's filters, not blocked either way, never matched with the caller before)
+ * from the pool of searchers first, then by activity tier and shared interests, takes the pair's
+ * lock and inserts the match; the same statement writes the partner's "new match" notification
+ * when they did not ask (a partner from the pool did). Any refusal rolls the whole statement back. With `wait`, nobody found
+ * puts the caller in the pool and gives null (their quota untouched).
  */
 export async function findMatch(
   db: Db,
@@ -107,12 +130,14 @@ export async function findMatch(
   userId: number,
   input: FindMatchInput,
   now = new Date(),
-): Promise<{ reply: FoundMatch; partnerId: number }> {
+  wait: PoolEntry | null = null,
+): Promise<Found | null> {
   const ageMin = input.preferred_age_min ?? 18;
   const ageMax = input.preferred_age_max ?? 100;
   if (ageMin > ageMax) throw invalidField("preferred_age_min", "must not be greater than preferred_age_max");
   const expiresAt = new Date(now.getTime() + rules.matchLifetimeHours * 3600_000);
   const city = input.preferred_city ?? null;
+  const tiers = activityTiers(now, rules.matchActiveDays);
 
   let found: FoundRow | undefined;
   try {
@@ -121,19 +146,23 @@ export async function findMatch(
       sql`WITH found AS (
             SELECT * FROM find_match(${userId}::bigint, ${utcDay(now)}::date, ${at(now)}, ${rules.dailyMatchLimit}::integer,
                           ${ageMin}::integer, ${ageMax}::integer, ${input.preferred_gender ?? null}::text,
-                          ${city === null ? null : likePattern(city)}::text, ${Math.random()}::float8,
-                          ${PICK_WINDOW}::integer, ${at(expiresAt)}, ${PICK_ATTEMPTS}::integer)
+                          ${city === null ? null : likePattern(city)}::text,
+                          ${at(tiers.onlineSince)}, ${at(tiers.todaySince)}, ${at(tiers.activeSince)},
+                          ${Math.random()}::float8, ${PICK_WINDOW}::integer, ${PICK_SAMPLE}::integer,
+                          ${at(expiresAt)}, ${PICK_ATTEMPTS}::integer, ${wait?.ticket ?? null}::text,
+                          ${wait?.until.toISOString() ?? null}::timestamptz)
           ), notified AS (
-            ${outboxInsertSql(sql`SELECT f.id, f.match_id, 'new_match'::text, 0::smallint FROM found f`, now)}
+            ${outboxInsertSql(sql`SELECT f.id, f.match_id, 'new_match'::text, 0::smallint FROM found f WHERE NOT f.from_pool`, now)}
           )
-          SELECT match_id AS "matchId", is_premium AS "isPremium", id, gender, age, city, bio, interests,
-                 photo_url AS "photoUrl"
+          SELECT match_id AS "matchId", is_premium AS "isPremium", from_pool AS "fromPool", id, gender, age, city,
+                 bio, interests, photo_url AS "photoUrl"
           FROM found`,
     );
   } catch (error) {
     throw findMatchRefusal(error, rules.dailyMatchLimit) ?? error;
   }
-  const { matchId, isPremium: premium, ...partner } = found!;
+  if (found === undefined) return null;
+  const { matchId, isPremium: premium, fromPool, ...partner } = found;
   const state = unlockState({ messageCount: 0, messagesA: 0, messagesB: 0 }, rules.unlockThresholds, premium);
   const reply: FoundMatch = {
     success: true,
@@ -143,7 +172,7 @@ export async function findMatch(
     ...state,
     partner: partnerView(partner, state.unlock_level),
   };
-  return { reply, partnerId: partner.id };
+  return { reply, partnerId: partner.id, fromPool };
 }
 
 interface MatchListRow extends ProfileRow, MatchCounts {

@@ -31,14 +31,14 @@ const tags = ["payments"];
  * webhook nobody would answer the checkout or credit the payment. Without them, POST /invoice is 503.
  */
 export const paymentRoutes = (deps: AppDeps) => {
-  const { db, config } = deps;
+  const { db, config, activity } = deps;
   const offers = offersOf(config);
   const catalog = { success: true as const, items: catalogItems(offers) };
   const token = config.telegramBotToken;
   const bot = token === null ? null : createBotApi({ apiUrl: config.telegramApiUrl, token });
   const selling = bot !== null && config.telegramWebhookSecret !== null;
   return new Elysia({ name: "payments" })
-    .use(authPlugin(config))
+    .use(authPlugin(config, activity))
     .use(adminPlugin(deps))
     .get("/api/payments/catalog", () => catalog, {
       response: { 200: Catalog },

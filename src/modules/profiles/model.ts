@@ -9,6 +9,20 @@ export const ProfileInput = t.Object({
   city: t.Optional(t.Nullable(SafeString({ maxLength: 100 }))),
   bio: t.Optional(t.Nullable(SafeString({ maxLength: 500 }))),
   interests: t.Optional(t.Array(SafeString({ minLength: 1, maxLength: 30 }), { maxItems: 10 })),
+  looking_for: t.Optional(
+    t.Array(Gender, {
+      minItems: 1,
+      maxItems: 3,
+      uniqueItems: true,
+      description: "Whom you want to meet (default: everyone); honoured both ways by the pick",
+    }),
+  ),
+  age_min: t.Optional(
+    JsonInteger({ minimum: 18, maximum: 100, default: 18, description: "Youngest age you want to meet" }),
+  ),
+  age_max: t.Optional(
+    JsonInteger({ minimum: 18, maximum: 100, default: 100, description: "Oldest age you want to meet" }),
+  ),
   photo_url: t.Optional(
     t.Nullable(
       t.String({
@@ -30,6 +44,9 @@ export const OwnProfile = t.Object({
   bio: t.Nullable(t.String()),
   interests: t.Array(t.String()),
   photo_url: t.Nullable(t.String()),
+  looking_for: t.Array(Gender),
+  age_min: t.Integer(),
+  age_max: t.Integer(),
   is_premium: t.Boolean(),
   premium_until: NullableTimestamp(),
   coins: t.Integer(),

@@ -6,9 +6,9 @@ import type { AppDeps } from "../deps";
 import { ProfileInput, ProfileReply } from "./model";
 import { getProfile, saveProfile } from "./service";
 
-export const profileRoutes = ({ db, config }: AppDeps) =>
+export const profileRoutes = ({ db, config, activity }: AppDeps) =>
   new Elysia({ name: "profiles", prefix: "/api/mystery" })
-    .use(authPlugin(config))
+    .use(authPlugin(config, activity))
     .put(
       "/profile",
       async ({ userId, body }) => ({ success: true as const, profile: await saveProfile(db, userId, body) }),

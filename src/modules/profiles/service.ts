@@ -1,7 +1,8 @@
 // Profile persistence: create or replace the caller's profile, and read it back with account state.
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { users } from "../../db/schema";
+import { GENDERS, users } from "../../db/schema";
+import { invalidField } from "../../kernel/errors";
 import { hasContactDetails } from "../contact-details";
 import { contactDetailsInProfile, isBanned, isPremium, userNotFound } from "../rules";
 import type { OwnProfile, ProfileInput } from "./model";
@@ -20,6 +21,9 @@ function ownProfile(row: UserRow, now: Date): OwnProfile {
     bio: row.bio,
     interests: row.interests,
     photo_url: row.photoUrl,
+    looking_for: row.lookingFor,
+    age_min: row.ageMin,
+    age_max: row.ageMax,
     is_premium: isPremium(row.premiumUntil, now),
     premium_until: iso(row.premiumUntil),
     coins: row.coins,
@@ -45,6 +49,9 @@ function checkNoContactDetails(input: ProfileInput): void {
 /** PUT semantics: the body replaces the whole profile; optional fields left out are cleared. */
 export async function saveProfile(db: Db, userId: number, input: ProfileInput, now = new Date()): Promise<OwnProfile> {
   checkNoContactDetails(input);
+  const ageMin = input.age_min ?? 18;
+  const ageMax = input.age_max ?? 100;
+  if (ageMin > ageMax) throw invalidField("age_min", "must not be greater than age_max");
   const profile = {
     gender: input.gender,
     age: input.age,
@@ -52,6 +59,9 @@ export async function saveProfile(db: Db, userId: number, input: ProfileInput, n
     bio: input.bio ?? null,
     interests: input.interests ?? [],
     photoUrl: input.photo_url ?? null,
+    lookingFor: input.looking_for ?? [...GENDERS],
+    ageMin,
+    ageMax,
     updatedAt: now,
   };
   const [row] = await db

@@ -9,11 +9,11 @@ import { announceBan } from "./ban";
 import { BlockedList, BlockInput, Done, ReportCreated, ReportInput, UnblockInput } from "./model";
 import { blockUser, createReport, listBlocks, unblockUser } from "./service";
 
-export const safetyRoutes = ({ db, config, realtime: { bus, limiter } }: AppDeps) => {
+export const safetyRoutes = ({ db, config, activity, realtime: { bus, limiter } }: AppDeps) => {
   const limits = limitsOf(config.rateLimits);
   const rules = { thresholds: config.unlockThresholds, autoBanMinAccountAgeHours: config.autoBanMinAccountAgeHours };
   return new Elysia({ name: "safety", prefix: "/api/mystery" })
-    .use(authPlugin(config))
+    .use(authPlugin(config, activity))
     .post(
       "/block",
       async ({ userId, body }) => {

@@ -7,10 +7,10 @@ import type { AppDeps } from "../deps";
 import { Settings, SettingsInput } from "./model";
 import { changeSettings, getSettings } from "./service";
 
-export const settingsRoutes = ({ db, config }: AppDeps) => {
+export const settingsRoutes = ({ db, config, activity }: AppDeps) => {
   const notAnObject = new WeakSet<Request>();
   return new Elysia({ name: "settings", prefix: "/api/mystery" })
-    .use(authPlugin(config))
+    .use(authPlugin(config, activity))
     .get("/settings", async ({ userId }) => ({ success: true as const, ...(await getSettings(db, userId)) }), {
       auth: true,
       response: { 200: Settings, ...errors(401) },

@@ -219,4 +219,113 @@ describe("POST /api/mystery/find-match", () => {
     expect(reply.status).toBe(200);
     expect(await matchedPartners(me)).toEqual([other]);
   });
+
+  const ago = (ms: number) => new Date(Date.now() - ms);
+  const MINUTE = 60_000;
+  const DAY = 86_400_000;
+
+  test("only users active within MATCH_ACTIVE_DAYS (14) are candidates", async () => {
+    const [me, stale, never, recent] = freshIds(4) as [number, number, number, number];
+    await ctx.addUsers(
+      { id: me, premiumUntil: future() },
+      { id: stale, lastActiveAt: ago(15 * DAY) },
+      { id: never, lastActiveAt: null },
+      { id: recent, lastActiveAt: ago(13 * DAY) },
+    );
+    await isolate(me, stale, never, recent);
+    expect((await findMatch(me)).status).toBe(200);
+    expect((await findMatch(me)).error?.value.error).toBe("no_matches_found");
+    expect(await matchedPartners(me)).toEqual([recent]);
+  });
+
+  test("activity tiers: online users first, then users active today, then the rest", async () => {
+    const [me, rest, today, online] = freshIds(4) as [number, number, number, number];
+    await ctx.addUsers(
+      { id: me, premiumUntil: future() },
+      { id: rest, lastActiveAt: ago(5 * DAY) },
+      { id: today, lastActiveAt: ago(3 * 3600_000) },
+      { id: online, lastActiveAt: ago(MINUTE) },
+    );
+    await isolate(me, rest, today, online);
+    for (let i = 0; i < 3; i++) expect((await findMatch(me)).status).toBe(200);
+    expect(await matchedPartners(me)).toEqual([online, today, rest]);
+  });
+
+  test("mutual preferences: the candidate's looking_for and age range must accept the caller", async () => {
+    const [me, wantsWomen, wantsOlder, wantsMen, wantsMyAge] = freshIds(5) as [number, number, number, number, number];
+    await ctx.addUsers(
+      { id: me, gender: "male", age: 30, premiumUntil: future() },
+      { id: wantsWomen, lookingFor: ["female"] },
+      { id: wantsOlder, ageMin: 40, ageMax: 60 },
+      { id: wantsMen, lookingFor: ["male"] },
+      { id: wantsMyAge, ageMin: 25, ageMax: 35 },
+    );
+    await isolate(me, wantsWomen, wantsOlder, wantsMen, wantsMyAge);
+    for (let i = 0; i < 2; i++) expect((await findMatch(me)).status).toBe(200);
+    expect((await findMatch(me)).error?.value.error).toBe("no_matches_found");
+    expect((await matchedPartners(me)).sort()).toEqual([wantsMen, wantsMyAge].sort());
+  });
+
+  test("mutual preferences: the caller's own looking_for and age range apply, for free callers too", async () => {
+    const [me, man, old, woman] = freshIds(4) as [number, number, number, number];
+    await ctx.addUsers(
+      { id: me, gender: "female", lookingFor: ["female", "other"], ageMin: 20, ageMax: 35 },
+      { id: man, gender: "male", age: 25 },
+      { id: old, gender: "female", age: 50 },
+      { id: woman, gender: "female", age: 30 },
+    );
+    await isolate(me, man, old, woman);
+    expect((await findMatch(me)).status).toBe(200);
+    expect((await findMatch(me)).error?.value.error).toBe("no_matches_found");
+    expect(await matchedPartners(me)).toEqual([woman]);
+  });
+
+  test("the request's age range narrows the stored preferences further", async () => {
+    const [me, young, middle] = freshIds(3) as [number, number, number];
+    await ctx.addUsers({ id: me, ageMin: 20, ageMax: 40 }, { id: young, age: 22 }, { id: middle, age: 33 });
+    await isolate(me, young, middle);
+    expect((await findMatch(me, { preferred_age_min: 30 })).status).toBe(200);
+    expect((await findMatch(me, { preferred_age_min: 30 })).error?.value.error).toBe("no_matches_found");
+    expect(await matchedPartners(me)).toEqual([middle]);
+  });
+
+  test("shared interests: within a tier more shared interests come first, whatever the letter case", async () => {
+    const [me, none, one, two, twoOld] = freshIds(5) as [number, number, number, number, number];
+    await ctx.addUsers(
+      { id: me, interests: ["Chess", "jazz", "hiking"], premiumUntil: future() },
+      { id: none, interests: ["surf"] },
+      { id: one, interests: ["JAZZ", "surf"] },
+      { id: two, interests: ["chess", "Hiking", "chess"] },
+      // Two shared interests, but a tier lower: the tier wins.
+      { id: twoOld, interests: ["chess", "jazz"], lastActiveAt: ago(2 * DAY) },
+    );
+    await isolate(me, none, one, two, twoOld);
+    for (let i = 0; i < 4; i++) expect((await findMatch(me)).status).toBe(200);
+    expect(await matchedPartners(me)).toEqual([two, one, none, twoOld]);
+  });
+
+  test("shared interests: random among equals (statistical, with a margin)", async () => {
+    // 4 candidates sharing one interest each, 1 sharing none; 80 callers pick once each.
+    const candidates = freshIds(4);
+    const [other] = freshIds(1) as [number];
+    const callers = freshIds(80);
+    await ctx.addUsers(
+      ...candidates.map((id) => ({ id, interests: ["tea"] })),
+      { id: other },
+      ...callers.map((id) => ({ id, interests: ["tea", "cats"], lastActiveAt: ago(20 * DAY) })),
+    );
+    await isolate(...candidates, other, ...callers);
+    const counts = new Map<number, number>();
+    for (const caller of callers) {
+      expect((await findMatch(caller)).status).toBe(200);
+      const [partner] = await matchedPartners(caller);
+      counts.set(partner!, (counts.get(partner!) ?? 0) + 1);
+    }
+    expect(counts.get(other)).toBeUndefined();
+    // Each is expected 20 times; below 8 or above 32 happens with a probability under 1e-4 each.
+    for (const id of candidates) {
+      expect(counts.get(id) ?? 0).toBeGreaterThanOrEqual(8);
+      expect(counts.get(id) ?? 0).toBeLessThanOrEqual(32);
+    }
+  });
 });

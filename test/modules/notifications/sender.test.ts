@@ -419,7 +419,13 @@ describe("privacy and metrics", () => {
     const b = await user();
     const measured = newSender({ holder: "test-sender" });
     await send(await ctx.addMatch(a.id, b.id), a.id, "counted");
-    const app = createApp({ db: ctx.db, config: ctx.config, realtime: ctx.realtime, metrics: measured.metrics });
+    const app = createApp({
+      db: ctx.db,
+      config: ctx.config,
+      realtime: ctx.realtime,
+      activity: ctx.activity,
+      metrics: measured.metrics,
+    });
     const scrape = async () => {
       const text = await (await app.handle(new Request("http://localhost/metrics"))).text();
       return (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);

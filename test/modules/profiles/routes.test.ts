@@ -20,6 +20,9 @@ const full = {
   bio: "Surfer and baker",
   interests: ["surf", "bread"],
   photo_url: "https://cdn.example.com/a.jpg",
+  looking_for: ["male", "other"],
+  age_min: 25,
+  age_max: 40,
 } satisfies ProfileBody;
 
 describe("PUT /api/mystery/profile", () => {
@@ -52,6 +55,10 @@ describe("PUT /api/mystery/profile", () => {
       bio: null,
       interests: [],
       photo_url: null,
+      // Preferences left out are the defaults again: everyone, 18 to 100.
+      looking_for: ["male", "female", "other"],
+      age_min: 18,
+      age_max: 100,
     });
     expect(await ok(profile(1001).get())).toEqual(saved);
   });
@@ -65,6 +72,11 @@ describe("PUT /api/mystery/profile", () => {
     ["bio too long", { ...full, bio: "x".repeat(501) }, "bio"],
     ["eleven interests", { ...full, interests: Array.from({ length: 11 }, (_, i) => `i${i}`) }, "interests"],
     ["interest too long", { ...full, interests: ["x".repeat(31)] }, "interests.0"],
+    ["looking for nobody", { ...full, looking_for: [] }, "looking_for"],
+    ["looking for a gender twice", { ...full, looking_for: ["male", "male"] }, "looking_for"],
+    ["age_min below 18", { ...full, age_min: 17 }, "age_min"],
+    ["age_max above 100", { ...full, age_max: 101 }, "age_max"],
+    ["age_min above age_max", { ...full, age_min: 40, age_max: 30 }, "age_min"],
   ])("%s is 422 naming the field and writes nothing", async (_name, body, field) => {
     const before = await countRows(ctx.db, "users");
     const reply = await profile(1002).put(body);
@@ -78,6 +90,7 @@ describe("PUT /api/mystery/profile", () => {
   test.each([
     ["unknown gender", { ...full, gender: "robot" }, "gender"],
     ["missing age", { gender: "male" }, "age"],
+    ["looking for a robot", { ...full, looking_for: ["robot"] }, "looking_for.0"],
   ])("%s is 422 naming the field and writes nothing", async (_name, body, field) => {
     const before = await countRows(ctx.db, "users");
     const reply = await ctx.request("PUT", "/api/mystery/profile", { as: 1002, body });

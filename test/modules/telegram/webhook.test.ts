@@ -249,7 +249,7 @@ describe("an update_id is handled once", () => {
     const update = textUpdate({ id: user }, "/start");
     expect((await post(update)).status).toBe(200);
     await waitForSends(user);
-    const restarted = createApp({ db: ctx.db, config: ctx.config, realtime: ctx.realtime });
+    const restarted = createApp({ db: ctx.db, config: ctx.config, realtime: ctx.realtime, activity: ctx.activity });
     const again = await restarted.handle(
       new Request(`http://localhost${PATH}`, {
         method: "POST",
