@@ -36,6 +36,8 @@ export function humanError(error: unknown, context: { dailyLimit?: number | null
       return "Can't reach Mystery Match right now. Check your connection and try again.";
     case "unauthorized":
       return "Your sign-in didn't work or has expired. Please sign in again.";
+    case "telegram_not_configured":
+      return "This server can't sign you in with Telegram: it has no bot token set up (TELEGRAM_BOT_TOKEN). Ask whoever runs it.";
     case "forbidden":
       return "That belongs to someone else.";
     case "daily_limit_reached": {

@@ -54,7 +54,7 @@ export function renderMatchList(
 ): void {
   const list = byId("match-list");
   if (open.length === 0 && ended.length === 0) {
-    fill(list, h("li", { class: "empty" }, "No matches yet. Find one above."));
+    fill(list, h("li", { class: "empty" }, "No matches yet. Find one below."));
     return;
   }
   const row = (item: MatchListItem, why: string | null) => {

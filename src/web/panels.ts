@@ -17,7 +17,7 @@ export interface PanelContext {
 
 /**
  * A card on the list screen. The built-in ones are in index.html with data-order 10 (your profile),
- * 20 (find a match) and 30 (your matches); a registered panel is placed by its order among them.
+ * 20 (your matches) and 30 (find a match); a registered panel is placed by its order among them.
  */
 export interface Panel {
   id: string;

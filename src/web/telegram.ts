@@ -90,6 +90,8 @@ export async function connectTelegram(): Promise<string | null> {
   const webApp = window.Telegram?.WebApp;
   if (webApp?.initData) {
     app = webApp;
+    // Telegram's own BackButton leaves the chat (the page's back button hides, see chat.css).
+    document.documentElement.dataset.telegram = "";
     webApp.ready();
     webApp.expand();
     applyTheme();
@@ -122,7 +124,6 @@ function setTheme(params: Record<string, string | undefined>, scheme: "light" | 
   }
   const dark = scheme ? scheme === "dark" : isDark(params.bg_color);
   root.dataset.theme = dark ? "dark" : "light";
-  root.dataset.telegram = "";
 }
 
 /** Whether a #rrggbb background is dark (for a fragment theme without a colour scheme). */
