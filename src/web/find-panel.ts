@@ -1,4 +1,4 @@
-// The "Find a match" card: the age range, Premium's filters, today's quota, and refusals in plain words.
+// The "Find a match" card: the age range, Premium's filters, today's quota, the search (up to 20 s, cancellable), refusals in plain words.
 import type { FindMatchInput, FoundMatch, Stats } from "../modules/matches/model";
 import type { OwnProfile } from "../modules/profiles/model";
 import { ApiError, client, ok } from "./api";
@@ -6,9 +6,13 @@ import { byId } from "./dom";
 import { humanError } from "./errors";
 import { quotaText } from "./format";
 
+/** How long a search waits in the pool of people searching right now when nobody fits at once. */
+const WAIT_SECONDS = 20;
+
 export class FindPanel {
   stats: Stats | null = null;
   private premium = false;
+  private search: AbortController | null = null;
 
   constructor(
     private readonly userId: number,
@@ -18,6 +22,14 @@ export class FindPanel {
     private readonly settled: () => void,
   ) {
     byId<HTMLFormElement>("find-form").addEventListener("submit", (event) => void this.find(event), { signal });
+    byId("find-cancel").addEventListener("click", () => this.search?.abort(), { signal });
+    signal.addEventListener("abort", () => this.search?.abort());
+  }
+
+  /** The "Searching…" state: the button gives way to a spinner and Cancel while the request waits. */
+  private searching(on: boolean): void {
+    byId("searching").hidden = !on;
+    byId<HTMLButtonElement>("find-submit").hidden = on;
   }
 
   /** The profile changed: Premium's filters, and an error that a saved profile resolves. */
@@ -45,7 +57,7 @@ export class FindPanel {
     errorBox.textContent = "";
     const youngest = Number(data.get("preferred_age_min") || 18);
     const oldest = Number(data.get("preferred_age_max") || 100);
-    const body: FindMatchInput = { preferred_age_min: youngest, preferred_age_max: oldest };
+    const body: FindMatchInput = { preferred_age_min: youngest, preferred_age_max: oldest, wait_seconds: WAIT_SECONDS };
     if (this.premium) {
       const gender = data.get("preferred_gender");
       if (gender) body.preferred_gender = gender as OwnProfile["gender"];
@@ -56,10 +68,19 @@ export class FindPanel {
       errorBox.textContent = "The youngest age can't be above the oldest.";
       return;
     }
+    if (this.search) return;
+    const search = new AbortController();
+    this.search = search;
+    this.searching(true);
     try {
-      this.found(await ok(client.api.mystery["find-match"].post(body)));
+      this.found(await ok(client.api.mystery["find-match"].post(body, { fetch: { signal: search.signal } })));
     } catch (error) {
-      errorBox.textContent = humanError(error, { dailyLimit: this.stats?.daily_limit });
+      errorBox.textContent = search.signal.aborted
+        ? "Search cancelled."
+        : humanError(error, { dailyLimit: this.stats?.daily_limit });
+    } finally {
+      this.search = null;
+      this.searching(false);
     }
     void this.loadStats();
     this.settled();

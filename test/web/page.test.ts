@@ -136,9 +136,11 @@ describe.skipIf(!HAVE_CHROMIUM)("the web page in Chromium", () => {
     expect(match).toBeDefined();
     const matchId = match!.id;
 
-    // Ben asks too: nobody new is left, and he is told so in plain words; his list shows Ana's match.
+    // Ben asks too: nobody new is left; after searching for 20 s he is told so in plain words; his list
+    // shows Ana's match.
     await b.getByRole("button", { name: "Find a match" }).click();
-    await b.getByText("Nobody new fits right now.").waitFor(WAIT);
+    await b.getByText("Searching…").waitFor(WAIT);
+    await b.getByText("Nobody new fits right now.").waitFor({ timeout: 30_000 });
     await screenshot(b, "03-no-one-new");
     await b.locator(`button.match[data-match="${matchId}"]`).click();
 

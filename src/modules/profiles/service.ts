@@ -62,6 +62,8 @@ export async function saveProfile(db: Db, userId: number, input: ProfileInput, n
     lookingFor: input.looking_for ?? [...GENDERS],
     ageMin,
     ageMax,
+    // Saving a profile is activity: a new profile is a candidate at once, not after the next flush.
+    lastActiveAt: now,
     updatedAt: now,
   };
   const [row] = await db
