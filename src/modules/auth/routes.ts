@@ -5,10 +5,11 @@ import { AppError } from "../../kernel/errors";
 import { errors, Id, SafeString, Timestamp } from "../../kernel/schemas";
 import type { AppDeps } from "../deps";
 import { limitsOf } from "../limits";
+import { rememberSignIn } from "../telegram/sign-in";
 import { signToken, tokenExpiry } from "./jwt";
-import { verifyInitData } from "./telegram";
+import { initDataUser, verifyInitData } from "./telegram";
 
-export const authRoutes = ({ config, realtime: { limiter } }: AppDeps) => {
+export const authRoutes = ({ db, config, realtime: { limiter } }: AppDeps) => {
   const limits = limitsOf(config.rateLimits);
   return new Elysia({ name: "auth-routes", prefix: "/api/auth" }).post(
     "/telegram",
@@ -32,6 +33,8 @@ export const authRoutes = ({ config, realtime: { limiter } }: AppDeps) => {
         if (address !== null) await limiter.fail(limits.auth, address);
         throw new AppError(401, "unauthorized", "Telegram init data is invalid or expired");
       }
+      const { languageCode, allowsWriteToPm } = initDataUser(body.init_data);
+      await rememberSignIn(db, userId, languageCode, allowsWriteToPm);
       return {
         success: true as const,
         token: signToken(config.jwtSecret, userId, config.jwtTtlSeconds, now),

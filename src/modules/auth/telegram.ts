@@ -47,3 +47,20 @@ export function verifyInitData(botToken: string, initData: string, now = new Dat
     return null;
   }
 }
+
+/** What verified initData says of the user beyond their id: their language, and whether the bot may write to them. */
+export function initDataUser(initData: string): { languageCode: string | null; allowsWriteToPm: boolean } {
+  try {
+    const user = JSON.parse(new URLSearchParams(initData).get("user") ?? "") as {
+      language_code?: unknown;
+      allows_write_to_pm?: unknown;
+    };
+    const code = user?.language_code;
+    return {
+      languageCode: typeof code === "string" && /^[A-Za-z0-9-]{1,35}$/.test(code) ? code : null,
+      allowsWriteToPm: user?.allows_write_to_pm === true,
+    };
+  } catch {
+    return { languageCode: null, allowsWriteToPm: false };
+  }
+}
