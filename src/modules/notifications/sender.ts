@@ -372,7 +372,8 @@ export function createNotificationSender(options: SenderOptions): NotificationSe
         if (result.pausedUntil) delay = Math.max(delay, result.pausedUntil.getTime() - clock().getTime());
         else if (result.claimed > 0) delay = 50;
       } catch (error) {
-        log("error", "notification sender: tick failed", { error: String(error) });
+        // drizzle wraps the driver's error: its cause says what PostgreSQL refused.
+        log("error", "notification sender: tick failed", { error: String((error as Error).cause ?? error) });
       }
       if (!stopped) await pause(Math.min(delay, LEASE_MS / 3));
     }
@@ -392,7 +393,7 @@ export function createNotificationSender(options: SenderOptions): NotificationSe
       if (leading) {
         // The next process (a restart, another worker) takes over at once instead of after the lease.
         await db
-          .execute(sql`UPDATE notification_sender SET lease_until = ${at(clock())} WHERE id = 1 AND holder = ${holder}`)
+          .execute(sql`UPDATE notification_sender SET lease_until = '-infinity' WHERE id = 1 AND holder = ${holder}`)
           .catch(() => {});
         leading = false;
       }
