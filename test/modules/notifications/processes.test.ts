@@ -8,7 +8,7 @@ import { createNotificationSender } from "../../../src/modules/notifications/sen
 import { createBotApi } from "../../../src/modules/telegram/bot-api";
 import { BOT_TOKEN, createTestContext, JWT_SECRET, ON_POSTGRES, type TestContext } from "../../helpers/app";
 import { type FakeTelegram, startFakeTelegram } from "../../helpers/fake-telegram";
-import { type ServerProcess, startServer } from "../../helpers/process";
+import { startServer } from "../../helpers/process";
 import { eventually } from "../../helpers/remote";
 import { SocketClient } from "../../helpers/socket";
 
