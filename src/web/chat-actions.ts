@@ -8,6 +8,7 @@ import { humanError } from "./errors";
 import { plural } from "./format";
 import type { Home } from "./home";
 import { ask, field, toast } from "./ui";
+import { purchaseOffer, shopButton } from "./wallet";
 
 /** What an action redraws or ends in the open chat. */
 export interface ChatUpdates {
@@ -35,7 +36,11 @@ export class ChatActions implements PanelActions {
         : `It costs ${plural(price, "coin")}; you have ${plural(balance, "coin")}.${balance < price ? " That's not enough yet." : ""}`;
     const answer = await ask(
       "Extend this match?",
-      [h("p", {}, "Add 24 hours to this match."), h("p", { class: "price" }, cost)],
+      [
+        h("p", {}, "Add 24 hours to this match."),
+        h("p", { class: "price" }, cost),
+        ...(balance < price ? [shopButton("coins", "Get coins")] : []),
+      ],
       price === 0 ? "Extend" : `Extend for ${plural(price, "coin")}`,
     );
     if (!answer) return;
@@ -46,7 +51,7 @@ export class ChatActions implements PanelActions {
       toast(reply.cost > 0 ? `Extended by 24 hours for ${plural(reply.cost, "coin")}.` : "Extended by 24 hours.");
       void this.home.loadProfile();
     } catch (error) {
-      toast(humanError(error), "error");
+      toast(humanError(error), "error", purchaseOffer(error));
     }
   }
 

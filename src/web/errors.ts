@@ -53,7 +53,7 @@ export function humanError(error: unknown, context: { dailyLimit?: number | null
     case "rate_limited":
       return "That's a bit fast — wait a few seconds and try again.";
     case "insufficient_coins":
-      return "You don't have enough coins to extend this match.";
+      return "You don't have enough coins to extend this match. Get coins with Telegram Stars.";
     case "match_expired":
       return "This match has run out of time.";
     case "match_ended":

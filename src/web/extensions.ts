@@ -2,3 +2,4 @@
 // Add one line per feature; app.ts imports this file before the home screen opens.
 import "./settings-panel";
 import "./preferences-section";
+import "./wallet";

@@ -2,9 +2,10 @@
 import type { FindMatchInput, FoundMatch, Stats } from "../modules/matches/model";
 import type { OwnProfile } from "../modules/profiles/model";
 import { ApiError, client, ok } from "./api";
-import { byId } from "./dom";
+import { byId, h } from "./dom";
 import { humanError } from "./errors";
 import { quotaText } from "./format";
+import { purchaseOffer } from "./wallet";
 
 /** How long a search waits in the pool of people searching right now when nobody fits at once. */
 const WAIT_SECONDS = 20;
@@ -78,6 +79,8 @@ export class FindPanel {
       errorBox.textContent = search.signal.aborted
         ? "Search cancelled."
         : humanError(error, { dailyLimit: this.stats?.daily_limit });
+      const offer = search.signal.aborted ? null : purchaseOffer(error);
+      if (offer) errorBox.append(" ", h("button", { type: "button", class: "link", onclick: offer.run }, offer.label));
     } finally {
       this.search = null;
       this.searching(false);

@@ -1,8 +1,30 @@
 // Shared bits of UI: toasts (announced politely to screen readers) and a modal dialog.
 import { byId, fill, h } from "./dom";
 
-export function toast(text: string, kind: "info" | "error" = "info"): void {
-  const item = h("div", { class: `toast ${kind}` }, text);
+/** A toast; with `action`, a button in it (e.g. "Get coins" on a message that coins are missing). */
+export function toast(
+  text: string,
+  kind: "info" | "error" = "info",
+  action: { label: string; run: () => void } | null = null,
+): void {
+  const item = h(
+    "div",
+    { class: `toast ${kind}` },
+    text,
+    action &&
+      h(
+        "button",
+        {
+          type: "button",
+          class: "toast-action",
+          onclick: () => {
+            item.remove();
+            action.run();
+          },
+        },
+        action.label,
+      ),
+  );
   byId("toasts").append(item);
   setTimeout(() => item.remove(), kind === "error" ? 8000 : 5000);
 }

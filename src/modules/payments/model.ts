@@ -49,6 +49,7 @@ export const Wallet = t.Object({
   ),
   has_more: t.Boolean({ description: "Older entries exist: ask again with before_id" }),
 });
+export type Wallet = typeof Wallet.static;
 
 // Not t.UnionEnum: it gives the schema a default (its first value), which would fill the optional filter.
 const [CREDITED, UNMATCHED, REFUNDED] = PAYMENT_STATUSES;
