@@ -36,7 +36,7 @@ export const premiumExtendedSql = (user: Columns<"premiumUntil">, now: Date, day
  * and no earlier than now (a refund ends Premium, it does not reach into the past). Unset stays unset.
  */
 export const premiumRefundedSql = (user: Columns<"premiumUntil">, now: Date, days: number): SQL =>
-  sql`LEAST(${user.premiumUntil}, GREATEST(${user.premiumUntil} - make_interval(days => ${days}::integer), ${at(now)}))`;
+  sql`CASE WHEN ${user.premiumUntil} IS NOT NULL THEN LEAST(${user.premiumUntil}, GREATEST(${user.premiumUntil} - make_interval(days => ${days}::integer), ${at(now)})) END`;
 
 // ---- daily quota ----------------------------------------------------------------------------------
 

@@ -116,7 +116,7 @@ class WalletCard {
         h(
           "button",
           { type: "button", onclick: () => void this.shop("premium") },
-          premium ? "Premium: renews monthly" : "Get Premium",
+          premium ? "You're Premium" : "Get Premium",
         ),
       ),
       h(
@@ -151,6 +151,20 @@ class WalletCard {
 
   /** The shop: coin packs or Premium, then the invoice. */
   async shop(kind: "coins" | "premium"): Promise<void> {
+    const until = this.wallet?.premium_until;
+    if (kind === "premium" && until && new Date(until) > new Date()) {
+      // A second subscription would charge twice a month: Premium is bought again once it has ended.
+      const date = new Date(until).toLocaleDateString(undefined, { day: "numeric", month: "long" });
+      await ask(
+        "You're Premium",
+        [
+          h("p", {}, `Premium runs until ${date}.`),
+          h("p", { class: "hint" }, "A subscription renews itself every 30 days; you manage it in Telegram."),
+        ],
+        "OK",
+      );
+      return;
+    }
     try {
       this.catalog ??= (await ok(client.api.payments.catalog.get())).items;
     } catch (error) {

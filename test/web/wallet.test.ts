@@ -167,6 +167,14 @@ describe.skipIf(!HAVE_CHROMIUM)("coins and Premium on the page", () => {
       .getByText(/Premium until/)
       .waitFor(WAIT);
     await page.locator("#account", { hasText: "Premium member." }).waitFor({ state: "attached", ...WAIT });
+    // Premium already: no second subscription is sold.
+    await wallet(page).getByRole("button", { name: "You're Premium" }).click();
+    await page
+      .getByRole("dialog")
+      .getByText(/^Premium runs until/)
+      .waitFor(WAIT);
+    await page.getByRole("dialog").getByRole("button", { name: "OK" }).click();
+    expect(await page.evaluate(() => (window as unknown as { invoices: string[] }).invoices.length)).toBe(1);
     expect(errors).toEqual([]);
     await context.close();
   });
