@@ -41,6 +41,8 @@ export interface Config {
   readonly redisUrl: string | null;
   /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
   readonly redisPrefix: string;
+  /** `serve`: how many worker processes to start on one port (null: this process serves alone). */
+  readonly workers: number | null;
   readonly unlockThresholds: readonly [number, number, number, number];
   /** The match's own unlock level (premium viewers do not change it) from which messages may carry contact details. */
   readonly contactUnlockLevel: number;
@@ -152,6 +154,7 @@ export function loadConfig(environment: Env = process.env, flags: Env = {}): Con
     trustProxy: values.TRUST_PROXY,
     redisUrl: values.REDIS_URL,
     redisPrefix: values.REDIS_PREFIX,
+    workers: values.WORKERS,
     unlockThresholds: values.UNLOCK_THRESHOLDS,
     contactUnlockLevel: values.CONTACT_UNLOCK_LEVEL,
     dailyMatchLimit: values.DAILY_MATCH_LIMIT,

@@ -1,4 +1,5 @@
 // Every setting, written once: its variable, default, help and check. loadConfig, --help and the flags read this table.
+import { availableParallelism } from "node:os";
 
 /** Thrown for the first bad variable; its message is the one line printed before exiting. */
 export class ConfigError extends Error {}
@@ -14,6 +15,9 @@ interface Setting<T> {
    */
   readonly read: (raw: string | undefined, name: string, embedded: boolean) => T;
 }
+
+/** The most worker processes `serve --workers` starts. */
+export const MAX_WORKERS = 256;
 
 /** The shortest JWT_SECRET accepted, given or generated. */
 export const SECRET_MIN_CHARS = 32;
@@ -112,6 +116,23 @@ function urls(schemes: readonly string[], help: string): Setting<string | null> 
       if (parts.some((part) => part === "")) throw new ConfigError(`${name} lists an empty URL (a stray comma)`);
       if (new Set(parts).size !== parts.length) throw new ConfigError(`${name} lists the same URL twice`);
       return parts.map((part) => one.read(part, name, embedded)).join(",");
+    },
+  };
+}
+
+/** Workers of `serve --workers`: a count, or "auto" for one per core; unset runs one process. */
+function workers(help: string): Setting<number | null> {
+  return {
+    fallback: "unset",
+    help,
+    read: (raw, name) => {
+      if (raw === undefined) return null;
+      if (raw === "auto") return availableParallelism();
+      const value = Number(raw);
+      if (!/^\d+$/.test(raw) || value < 1 || value > MAX_WORKERS) {
+        throw new ConfigError(`${name} must be auto or an integer from 1 to ${MAX_WORKERS}, got "${raw}"`);
+      }
+      return value;
     },
   };
 }
@@ -243,6 +264,9 @@ export const SETTINGS = {
   REDIS_URL: urls(
     ["redis", "rediss", "valkey", "valkeys"],
     "share socket events, presence and rate limits across processes; several servers comma-separated (keys and channels spread over them by hash)",
+  ),
+  WORKERS: workers(
+    "serve: N worker processes on one port (auto = one per core), supervised by one parent; needs DATABASE_URL",
   ),
   REDIS_PREFIX: text("mystery-match", "prefix of every Redis key and channel", {
     pattern: /^[A-Za-z0-9_.:-]{1,64}$/,

@@ -1,7 +1,7 @@
 // Unit tests of loadConfig: defaults, every rejected value naming its variable, and immutability.
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ConfigError, checkServeConfig, loadConfig } from "../src/config";
 
@@ -34,6 +34,7 @@ describe("loadConfig: defaults", () => {
       adminToken: null,
       redisUrl: null,
       redisPrefix: "mystery-match",
+      workers: null,
       telegramBotToken: null,
       telegramWebhookSecret: null,
       telegramApiUrl: "https://api.telegram.org",
@@ -134,6 +135,7 @@ describe("loadConfig: explicit values", () => {
         RATE_LIMIT_FIND_MATCH_PER_MINUTE: "2",
         RATE_LIMIT_AUTH_PER_MINUTE: "100000",
         REDIS_URL: "redis://127.0.0.1:6379",
+        WORKERS: "4",
         TRUST_PROXY: "1",
         TELEGRAM_MAX_PER_SECOND: "10",
       }),
@@ -154,6 +156,7 @@ describe("loadConfig: explicit values", () => {
       demo: true,
       redisUrl: "redis://127.0.0.1:6379",
       redisPrefix: "mystery-match",
+      workers: 4,
       unlockThresholds: [5, 10, 15, 20],
       contactUnlockLevel: 2,
       dailyMatchLimit: 7,
@@ -238,6 +241,9 @@ describe("loadConfig: bad values throw a ConfigError naming the variable", () =>
     ["REDIS_URL", { REDIS_URL: "redis://a:6379,,redis://b:6379" }],
     ["REDIS_URL", { REDIS_URL: "redis://a:6379,redis://a:6379" }],
     ["REDIS_PREFIX", { REDIS_PREFIX: "two words" }],
+    ["WORKERS", { WORKERS: "0" }],
+    ["WORKERS", { WORKERS: "many" }],
+    ["WORKERS", { WORKERS: "257" }],
     ["REDIS_PREFIX", { REDIS_PREFIX: "x".repeat(65) }],
   ] as Array<[string, Record<string, string | undefined>]>)("%s: %j", (name, bad) => {
     const env: Record<string, string | undefined> = { ...BASE, ...bad };
@@ -251,6 +257,10 @@ describe("loadConfig: bad values throw a ConfigError naming the variable", () =>
     ["TRUST_PROXY", "2"],
   ])("%s=%s: the message says what a flag accepts", (name, raw) => {
     expect(configError({ ...BASE, [name]: raw }).message).toBe(`${name} must be 1 or 0 (true or false), got "${raw}"`);
+  });
+
+  test("WORKERS=auto is one per core", () => {
+    expect(loadConfig({ ...BASE, WORKERS: "auto" }).workers).toBe(availableParallelism());
   });
 
   test("REDIS_URL may list several servers, comma-separated (spaces around the commas ignored)", () => {

@@ -11,6 +11,7 @@ import { createBotApi } from "../modules/telegram/bot-api";
 import { createRealtime } from "../realtime";
 import { parseCommand, UsageError } from "./args";
 import { tokenHint as hint, VERSION } from "./program";
+import { superviseWorkers, workerIndex } from "./workers";
 
 /** What the start-up output says, in words, while the demo sign-in is on. */
 export const DEMO_ON =
@@ -52,9 +53,17 @@ export async function serveCommand(args: string[]): Promise<void> {
   if (positionals.length > 0) throw new UsageError(`serve: unexpected argument "${positionals[0]}"`);
   const config = loadConfig(process.env, flags);
   checkServeConfig(config);
+  const worker = workerIndex();
+  if (config.workers !== null && worker === null) {
+    return superviseWorkers(config, args, (database, port) => announce(config, flags, database, port, config.workers));
+  }
   const database = await openDatabase(config);
-  await database.migrate();
-  const realtime = await createRealtime(config);
+  // A worker's parent has migrated already.
+  if (worker === null) await database.migrate();
+  const realtime = await createRealtime({
+    ...config,
+    worker: worker !== null && config.databaseUrl !== null ? { databaseUrl: config.databaseUrl } : undefined,
+  });
   // With the bot's token and the page's address, notifications are sent (by one process at a time).
   const { telegramBotToken: token, publicUrl } = config;
   const notifier =
@@ -75,11 +84,13 @@ export async function serveCommand(args: string[]): Promise<void> {
     activity,
     dbStats: database.stats,
     metrics: notifier?.metrics,
+    worker,
   });
   try {
     // reusePort off (Elysia turns SO_REUSEPORT on by default): a second server on a port in use
-    // fails here instead of silently sharing the port and half of its connections.
-    app.listen({ port: config.port, hostname: config.host, reusePort: false });
+    // fails here instead of silently sharing the port and half of its connections. Only the
+    // workers of one `serve --workers` share theirs (their parent found it free first).
+    app.listen({ port: config.port, hostname: config.host, reusePort: worker !== null });
   } catch (error) {
     await realtime.close();
     await database.close();
@@ -132,9 +143,15 @@ export async function serveCommand(args: string[]): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
-  stopWatching = watchParent(() => void shutdown("parent exited"));
-
-  announce(config, flags, database.description, app.server!.port!);
+  if (worker === null) {
+    stopWatching = watchParent(() => void shutdown("parent exited"));
+    announce(config, flags, database.description, app.server!.port!, null);
+    return;
+  }
+  // A worker stops with its parent (the IPC channel closes when the parent is gone, however it went).
+  process.on("disconnect", () => void shutdown("parent exited"));
+  log("info", "worker listening", { worker, port: app.server!.port });
+  process.send!({ kind: "listening" });
 }
 
 /**
@@ -157,8 +174,17 @@ function watchParent(onGone: () => void): () => void {
   return () => clearInterval(timer);
 }
 
-/** The "listening" line and, on a terminal, the banner: where, which database, and whether the demo sign-in is on. */
-function announce(config: Config, flags: Record<string, string | undefined>, database: string, port: number): void {
+/**
+ * The "listening" line and, on a terminal, the banner: where, which database, whether the demo
+ * sign-in is on, and how many workers (null: this process alone).
+ */
+function announce(
+  config: Config,
+  flags: Record<string, string | undefined>,
+  database: string,
+  port: number,
+  workers: number | null,
+): void {
   const everywhere = config.host === "0.0.0.0" || config.host === "::";
   const authority = (host: string) => (host.includes(":") ? `[${host}]` : host);
   const url = `http://${authority(config.host)}:${port}`;
@@ -169,7 +195,8 @@ function announce(config: Config, flags: Record<string, string | undefined>, dat
     url,
     swagger: `${local}/swagger`,
     database,
-    realtime: config.redisUrl ? "redis" : "in-process",
+    realtime: config.redisUrl ? "redis" : workers !== null ? "postgres" : "in-process",
+    ...(workers !== null ? { workers } : {}),
     version: VERSION,
     ...(config.demo ? { demo: DEMO_ON } : {}),
     ...(embedded ? { token: tokenHint } : {}),

@@ -59,6 +59,7 @@ const websocket = {
 
 export function createApp(deps: AppDeps) {
   const { db, config, realtime, dbStats } = deps;
+  const worker = deps.worker ?? null;
   // The one send path, shared by the REST route and the socket.
   const sender = createChatSender(deps);
   // Used first, so that every request, refused ones included, gets its id, log line and metrics.
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps) {
     logRequests: config.logRequests,
     gauges: {
       sockets: () => realtime.local.socketCount,
+      worker,
       db: () => dbStats?.() ?? null,
       modules: [...sender.metrics, ...paymentMetrics(deps), ...(deps.metrics ?? [])],
     },
@@ -93,8 +95,17 @@ export function createApp(deps: AppDeps) {
     .model({ Error: ErrorBody })
     .use(openApi)
     .use(docsPage)
-    .get("/health", () => ({ success: true as const, status: "ok" as const }), {
-      response: { 200: t.Object({ success: t.Literal(true), status: t.Literal("ok") }) },
+    .get("/health", () => ({ success: true as const, status: "ok" as const, pid: process.pid, worker }), {
+      response: {
+        200: t.Object({
+          success: t.Literal(true),
+          status: t.Literal("ok"),
+          pid: t.Integer({ description: "The answering process" }),
+          worker: t.Nullable(
+            t.Integer({ description: "Its index among the workers of serve --workers; null without" }),
+          ),
+        }),
+      },
       detail: { tags: ["service"], summary: "The process is up" },
     })
     .get(

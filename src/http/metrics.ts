@@ -17,6 +17,8 @@ interface Series {
 export interface Gauges {
   sockets(): number;
   db(): DbStats | null;
+  /** This process's index among the workers of `serve --workers`, null when it serves alone. */
+  worker: number | null;
   /** What the modules count (message batches, …). */
   modules: readonly (Metric | StoredMetric)[];
 }
@@ -123,6 +125,15 @@ export class HttpMetrics {
       );
       out.push(`mystery_match_db_transactions_open{${driver}} ${db.transactionsOpen}`);
     }
+
+    family(
+      "mystery_match_worker_info",
+      "gauge",
+      "Which process answers: its worker index under serve --workers (empty when it serves alone) and pid.",
+    );
+    out.push(
+      `mystery_match_worker_info{${labelsOf({ index: gauges.worker === null ? "" : String(gauges.worker), pid: String(process.pid) })}} 1`,
+    );
 
     const rss = residentBytes();
     if (rss !== null) {

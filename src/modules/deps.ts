@@ -15,4 +15,6 @@ export interface AppDeps {
   readonly dbStats?: () => DbStats;
   /** More figures for /metrics from what runs beside the app (the notification sender). */
   readonly metrics?: readonly Metric[];
+  /** This process's index among the workers of `serve --workers`; null (or left out) when it serves alone. */
+  readonly worker?: number | null;
 }

@@ -1,6 +1,7 @@
 // Assembles the shared-state infrastructure (events, presence, rate-limit counters): in memory for one process, over Redis for many.
 import { type Bus, LocalDelivery } from "./bus";
 import { MemoryBus } from "./bus.memory";
+import { PostgresBus } from "./bus.postgres";
 import { RedisBus } from "./bus.redis";
 import type { Presence } from "./presence";
 import { MemoryPresence } from "./presence.memory";
@@ -9,6 +10,7 @@ import type { Clock, RateLimiter } from "./rate-limit";
 import { MemoryRateLimiter } from "./rate-limit.memory";
 import { RedisRateLimiter } from "./rate-limit.redis";
 import { RedisShards, redisServers } from "./shards";
+import { WorkerPresence, WorkerRateLimiter } from "./shared.ipc";
 
 export interface Realtime {
   readonly local: LocalDelivery;
@@ -24,9 +26,15 @@ export interface RealtimeOptions {
   redisPrefix?: string;
   /** The rate limiter's clock (tests move it instead of waiting for a new window). */
   clock?: Clock;
+  /**
+   * A worker of `serve --workers` (its database's URL): without Redis, events go to the other workers
+   * through PostgreSQL LISTEN/NOTIFY, and presence and limits are the supervising parent's (over IPC).
+   */
+  worker?: { databaseUrl: string };
 }
 
 /**
+ * The workers of `serve --workers` without Redis share through PostgreSQL and their parent.
  * With a Redis URL (or several, comma-separated: keys and channels spread over them by hash), events,
  * presence and limits cross processes; without one, everything stays local.
  */
@@ -34,8 +42,14 @@ export async function createRealtime({
   redisUrl,
   redisPrefix = "mystery-match",
   clock = Date.now,
+  worker,
 }: RealtimeOptions): Promise<Realtime> {
   const local = new LocalDelivery();
+  if (redisUrl === null && worker) {
+    const bus = new PostgresBus(worker.databaseUrl, redisPrefix, local);
+    await bus.start();
+    return { local, bus, presence: new WorkerPresence(), limiter: new WorkerRateLimiter(), close: () => bus.close() };
+  }
   if (redisUrl === null) {
     const bus = new MemoryBus(local);
     const presence = new MemoryPresence();

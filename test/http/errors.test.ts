@@ -513,7 +513,10 @@ describe("routes", () => {
 
   test("GET /health → 200", async () => {
     const reply = await ctx.request("GET", "/health");
-    expect({ status: reply.status, body: reply.body }).toEqual({ status: 200, body: { success: true, status: "ok" } });
+    expect({ status: reply.status, body: reply.body }).toEqual({
+      status: 200,
+      body: { success: true, status: "ok", pid: process.pid, worker: null },
+    });
   });
 
   test("GET /ready → 200 while the database is reachable", async () => {
