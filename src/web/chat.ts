@@ -250,7 +250,7 @@ export class Chat implements OpenChat {
         this.home.refreshSoon();
         return;
       case "new_match":
-        this.home.newMatch();
+        this.home.newMatch(event.match_id);
         return;
       case "match_ended":
         // Another match of this user's ended (their user topic): the list says so.

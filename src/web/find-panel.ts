@@ -27,6 +27,11 @@ export class FindPanel {
     signal.addEventListener("abort", () => this.search?.abort());
   }
 
+  /** A request is on its way (its own new_match event may come before its reply). */
+  get isSearching(): boolean {
+    return this.search !== null;
+  }
+
   /** The "Searching…" state: the button gives way to a spinner and Cancel while the request waits. */
   private searching(on: boolean): void {
     byId("searching").hidden = !on;

@@ -40,6 +40,7 @@ export class Home {
   private readonly ended = new Map<number, EndedMatch>();
   private timers: number[] = [];
   private refreshing: number | null = null;
+  private lastFound: number | null = null;
   private readonly abort = new AbortController();
 
   constructor(
@@ -55,6 +56,7 @@ export class Home {
       userId,
       signal,
       (found) => {
+        this.lastFound = found.match_id;
         toast("It's a match! Say hello.");
         void this.loadMatches().then(() => this.openChat(found.match_id));
       },
@@ -143,7 +145,9 @@ export class Home {
   }
 
   /** A user-wide event from the open chat's socket. */
-  newMatch(): void {
+  newMatch(matchId: number): void {
+    // The one this user just found has had its own "It's a match!".
+    if (!this.find.isSearching && matchId !== this.lastFound) toast("You have a new match!");
     this.refreshSoon();
   }
 

@@ -283,6 +283,12 @@ describe.skipIf(!HAVE_CHROMIUM)("the web page in Chromium", () => {
     await d.locator("[data-secret-countdown]", { hasText: /^[45]:\d\d$/ }).waitFor(WAIT);
     await say(d, "This one disappears.");
     await c.locator(".msg.them.secret", { hasText: "This one disappears." }).waitFor(WAIT);
+    // One's own secret messages look it too, with their countdown.
+    await say(c, "So does mine.");
+    await c
+      .locator(".msg.me.secret", { hasText: "So does mine." })
+      .getByText(/disappears in [45]:\d\d/)
+      .waitFor(WAIT);
     await screenshot(c, "14-secret-chat");
     expect(await accessibilityProblems(c)).toEqual([]);
 
