@@ -181,7 +181,14 @@ const ROUTES: BodyRoute[] = [
       bio: { rule: text(0, 500), nullable: true, valid: () => "hello" },
       interests: { rule: { kind: "interests" }, valid: () => ["chess", "tea"] },
       photo_url: { rule: { kind: "url" }, nullable: true, valid: () => "https://img.example/p.jpg" },
+      age_min: { rule: { kind: "int", min: 18, max: 100 }, valid: () => 18 },
+      age_max: { rule: { kind: "int", min: 18, max: 100 }, valid: () => 100 },
     },
+    extra: () =>
+      fc
+        .tuple(fc.integer({ min: 19, max: 100 }), fc.integer({ min: 18, max: 99 }))
+        .filter(([min, max]) => min > max)
+        .map(([min, max]) => ({ gender: "female", age: 27, age_min: min, age_max: max })),
   },
   {
     name: "POST /api/mystery/find-match",

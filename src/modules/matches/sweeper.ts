@@ -22,7 +22,10 @@ export interface SweepResult {
   lapsedRequests: number;
   /** "Expires soon" notifications written (notifications/outbox.ts). */
   expiringNotified: number;
-  /** Handled Telegram updates and finished notifications past their keeping time, deleted. */
+  /**
+   * Handled Telegram updates and finished notifications past their keeping time, and pool rows whose
+   * search ended a minute ago without its request taking them out (its process died), deleted.
+   */
   pruned: number;
 }
 
@@ -92,8 +95,10 @@ export async function sweep(db: Db, now = new Date()): Promise<SweepResult | nul
     const [pruned] = await rows<{ count: number }>(
       tx,
       sql`WITH updates AS (DELETE FROM telegram_updates WHERE received_at < ${keptSince} RETURNING 1),
-               finished AS (DELETE FROM notifications WHERE finished_at < ${keptSince} RETURNING 1)
-          SELECT (SELECT count(*) FROM updates)::int + (SELECT count(*) FROM finished)::int AS count`,
+               finished AS (DELETE FROM notifications WHERE finished_at < ${keptSince} RETURNING 1),
+               searches AS (DELETE FROM match_pool WHERE expires_at < ${at(new Date(now.getTime() - 60_000))} RETURNING 1)
+          SELECT (SELECT count(*) FROM updates)::int + (SELECT count(*) FROM finished)::int
+                 + (SELECT count(*) FROM searches)::int AS count`,
     );
     return {
       deletedMessages,

@@ -93,3 +93,17 @@ test.skipIf(!ON_POSTGRES)(
     expect(await sweep(ctx.db)).not.toBeNull();
   },
 );
+
+test("deletes pool rows a minute past their search's end (their request's process died)", async () => {
+  const [a, b] = [11_000_101, 11_000_102];
+  await ctx.addUsers({ id: a }, { id: b });
+  const t0 = new Date();
+  await ctx.db.execute(
+    sql`INSERT INTO match_pool (user_id, ticket, age_min, age_max, joined_at, expires_at) VALUES
+        (${a}, 'gone', 18, 100, ${t0.toISOString()}::timestamptz, ${minutes(t0, -2).toISOString()}::timestamptz),
+        (${b}, 'ending', 18, 100, ${t0.toISOString()}::timestamptz, ${minutes(t0, -0.5).toISOString()}::timestamptz)`,
+  );
+  const result = await sweep(ctx.db, t0);
+  expect(result?.pruned).toBe(1);
+  expect(await ctx.query(sql`SELECT user_id FROM match_pool`)).toEqual([{ user_id: b }]);
+});
