@@ -1,4 +1,5 @@
 // What operators do with payments: list them (unmatched ones included) and refund a charge with refundStarPayment.
+import type { RefundedPayment } from "@grammyjs/types";
 import { and, desc, eq, lt } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { type PaymentStatus, paymentOrders, payments, users } from "../../db/schema";
@@ -70,12 +71,58 @@ export async function listPayments(
 /** Telegram's answer to refunding a charge it refunded before: the Stars are back with the payer either way. */
 const ALREADY_REFUNDED = /CHARGE_ALREADY_REFUNDED/i;
 
+type Payment = typeof payments.$inferSelect;
+
 /**
- * Refunds a charge: takes back the coins it added (409 coins_spent when the user no longer has them
- * all, unless `force`: then what is left), or takes its days off Premium; an unmatched charge
- * credited nothing, so only the Stars go back. The changes are made in one transaction holding the
- * charge's row, and committed only once refundStarPayment has succeeded: a refund Telegram refuses
- * changes nothing here, and two refunds of one charge cannot both run.
+ * Undoes what a locked, not yet refunded charge gave and marks it refunded: its coins go back (409
+ * coins_spent when the user no longer has them all, unless `force`: then what is left), or its days
+ * come off Premium; an unmatched charge gave nothing. A coin pack's order is done with; a
+ * subscription's order stays paid, so its renewals still credit.
+ */
+async function takeBack(db: Db, payment: Payment, force: boolean, now: Date): Promise<void> {
+  let coinsTakenBack: number | null = null;
+  if (payment.status === "credited" && payment.coins !== null) {
+    const [user] = await db
+      .select({ coins: users.coins })
+      .from(users)
+      .where(eq(users.id, payment.userId))
+      .for("update");
+    const balance = user?.coins ?? 0;
+    if (balance < payment.coins && !force) {
+      throw new AppError(
+        409,
+        "coins_spent",
+        `The user has ${balance} of the ${payment.coins} coins this payment added; refund with {"force": true} to take back what is left`,
+      );
+    }
+    coinsTakenBack = Math.min(balance, payment.coins);
+    if (coinsTakenBack > 0) {
+      const chargeId = payment.chargeId;
+      await changeCoins(db, { userId: payment.userId, amount: -coinsTakenBack, reason: "refund", chargeId, now });
+    }
+    if (payment.orderId !== null) {
+      await db.update(paymentOrders).set({ status: "refunded" }).where(eq(paymentOrders.id, payment.orderId));
+    }
+  }
+  if (payment.status === "credited" && payment.days !== null) {
+    await db
+      .update(users)
+      .set({ premiumUntil: premiumRefundedSql(users, now, payment.days), updatedAt: now })
+      .where(eq(users.id, payment.userId));
+  }
+  await db
+    .update(payments)
+    .set({ status: "refunded", refundedAt: now, coinsTakenBack })
+    .where(eq(payments.id, payment.id));
+}
+
+const lockPayment = async (db: Db, chargeId: string): Promise<Payment | undefined> =>
+  (await db.select().from(payments).where(eq(payments.chargeId, chargeId)).for("update"))[0];
+
+/**
+ * An operator's refund: takeBack, then refundStarPayment, in one transaction holding the charge's
+ * row, committed only once Telegram has refunded: a refund Telegram refuses changes nothing here, and
+ * two refunds of one charge cannot both run.
  */
 export async function refundPayment(
   db: Db,
@@ -86,45 +133,10 @@ export async function refundPayment(
 ): Promise<PaymentItem> {
   await db.transaction(async (tx) => {
     const txDb = tx as unknown as Db;
-    const [payment] = await tx.select().from(payments).where(eq(payments.chargeId, chargeId)).for("update");
+    const payment = await lockPayment(txDb, chargeId);
     if (!payment) throw new AppError(404, "payment_not_found", "No payment has this charge id");
     if (payment.status === "refunded") throw new AppError(409, "already_refunded", "This payment was refunded already");
-
-    let coinsTakenBack: number | null = null;
-    if (payment.status === "credited" && payment.coins !== null) {
-      const [user] = await tx
-        .select({ coins: users.coins })
-        .from(users)
-        .where(eq(users.id, payment.userId))
-        .for("update");
-      const balance = user?.coins ?? 0;
-      if (balance < payment.coins && !force) {
-        throw new AppError(
-          409,
-          "coins_spent",
-          `The user has ${balance} of the ${payment.coins} coins this payment added; refund with {"force": true} to take back what is left`,
-        );
-      }
-      coinsTakenBack = Math.min(balance, payment.coins);
-      if (coinsTakenBack > 0) {
-        await changeCoins(txDb, { userId: payment.userId, amount: -coinsTakenBack, reason: "refund", chargeId, now });
-      }
-    }
-    if (payment.status === "credited" && payment.days !== null) {
-      await tx
-        .update(users)
-        .set({ premiumUntil: premiumRefundedSql(users, now, payment.days), updatedAt: now })
-        .where(eq(users.id, payment.userId));
-    }
-    // A coin pack's order is done with; a subscription's order stays paid, so its renewals still credit.
-    if (payment.orderId !== null && payment.status === "credited" && payment.coins !== null) {
-      await tx.update(paymentOrders).set({ status: "refunded" }).where(eq(paymentOrders.id, payment.orderId));
-    }
-    await tx
-      .update(payments)
-      .set({ status: "refunded", refundedAt: now, coinsTakenBack })
-      .where(eq(payments.id, payment.id));
-
+    await takeBack(txDb, payment, force, now);
     const outcome = await bot.call("refundStarPayment", {
       user_id: payment.userId,
       telegram_payment_charge_id: chargeId,
@@ -138,4 +150,17 @@ export async function refundPayment(
   });
   const [row] = await paymentsWithItems(db).where(eq(payments.chargeId, chargeId));
   return itemOf(row!);
+}
+
+/**
+ * Telegram's refunded_payment: a charge refunded some other way than our refund route (our own
+ * refunds are marked already, and change nothing more). The Stars are back with the payer, so what
+ * the charge gave is taken back as a forced refund would; an unknown charge changes nothing.
+ */
+export async function recordRefund(db: Db, refund: RefundedPayment | undefined, now = new Date()): Promise<void> {
+  if (typeof refund?.telegram_payment_charge_id !== "string") return;
+  const payment = await lockPayment(db, refund.telegram_payment_charge_id);
+  if (!payment || payment.status === "refunded") return;
+  log("warn", "payments: a charge was refunded outside the refund route", { paymentId: payment.id });
+  await takeBack(db, payment, true, now);
 }

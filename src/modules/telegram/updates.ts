@@ -5,6 +5,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { type Language, telegramChats, telegramUpdates, userSettings } from "../../db/schema";
 import { recordPayment } from "../payments/checkout";
+import { recordRefund } from "../payments/refunds";
 import { allNotificationsOff } from "../settings/service";
 import { languageOf, textsFor } from "./texts";
 
@@ -53,6 +54,7 @@ export async function handleUpdate(db: Db, context: UpdateContext, update: Updat
 
 function dispatch(db: Db, context: UpdateContext, update: Update): Promise<Reply[]> {
   if (update.message?.successful_payment) return onPayment(db, update);
+  if (update.message?.refunded_payment) return onRefund(db, update.message);
   if (update.message) return onMessage(db, context, update.message);
   if (update.my_chat_member) return onMyChatMember(db, update.my_chat_member);
   return Promise.resolve([]);
@@ -64,6 +66,12 @@ function dispatch(db: Db, context: UpdateContext, update: Update): Promise<Reply
  */
 async function onPayment(db: Db, update: Update): Promise<Reply[]> {
   await recordPayment(db, update.update_id, update.message!);
+  return [];
+}
+
+/** A Stars payment refunded (by our refund route, or some other way): what it gave is taken back once. */
+async function onRefund(db: Db, message: Message): Promise<Reply[]> {
+  await recordRefund(db, message.refunded_payment);
   return [];
 }
 

@@ -472,6 +472,45 @@ describe("refunds (operators)", () => {
     expect((await wallet(user)).coins).toBe(100);
   });
 
+  test("refunded_payment from Telegram (a refund made elsewhere) takes back what is left, once; after ours, nothing more", async () => {
+    const refundedUpdate = (userId: number, charge: string, stars: number, payload: string): Update =>
+      ({
+        update_id: nextUpdateId++,
+        message: {
+          message_id: 2,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: userId, type: "private", first_name: "Buyer" },
+          from: person(userId),
+          refunded_payment: {
+            currency: "XTR",
+            total_amount: stars,
+            invoice_payload: payload,
+            telegram_payment_charge_id: charge,
+          },
+        },
+      }) as Update;
+    const user = freshUser();
+    const partner = freshUser();
+    await ctx.addUsers({ id: user }, { id: partner });
+    const bought = await buy(user, "coins_100");
+    await ok(apiClient(ctx, user).api.mystery["extend-match"].post({ match_id: await ctx.addMatch(user, partner) }));
+    expect(await deliver(refundedUpdate(user, bought.charge, bought.stars, bought.order_id))).toBe(200);
+    expect(await deliver(refundedUpdate(user, bought.charge, bought.stars, bought.order_id))).toBe(200);
+    expect(await paymentRow(bought.charge)).toMatchObject({ status: "refunded" });
+    expect((await wallet(user)).entries.map((entry) => [entry.reason, entry.amount])).toEqual([
+      ["refund", -50],
+      ["extend", -50],
+      ["purchase", 100],
+    ]);
+
+    const again = await buy(user, "coins_550");
+    expect(await refund(again.charge)).toMatchObject({ status: 200 });
+    expect(await deliver(refundedUpdate(user, again.charge, again.stars, again.order_id))).toBe(200);
+    expect(await deliver(refundedUpdate(user, "never-charged", 1, "x"))).toBe(200);
+    expect(await ledgerSum(user)).toEqual({ coins: 0, sum: 0 });
+    expect((await wallet(user)).entries).toHaveLength(5);
+  });
+
   test("operator routes need the admin token", async () => {
     expect((await settled(apiClient(ctx, freshUser()).api.admin.payments.get({ query: {} }))).status).toBe(401);
     const refused = await ctx.request("POST", "/api/admin/payments/x/refund", { as: freshUser(), body: {} });
