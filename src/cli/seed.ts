@@ -6,7 +6,7 @@ import { at, type Db, rows } from "../db/client";
 import { openDatabase } from "../db/open";
 import { parseCommand, UsageError } from "./args";
 
-const USAGE = "usage: seed --users N [--matches M] [--messages K]";
+const USAGE = "usage: seed --users N [--matches M] [--messages K] [--active PERCENT]";
 const BATCH_ROWS = 100_000;
 const MATCH_LIFETIME = sql.raw("interval '48 hours'");
 
@@ -173,6 +173,8 @@ interface Options {
   users: number;
   matches: number;
   messages: number;
+  /** Percent of the users active within the last 14 days (default 100: every seeded user can be matched). */
+  active: number;
 }
 
 function fail(message: string): never {
@@ -194,7 +196,9 @@ function parseOptions(values: Record<string, unknown>): Options {
     users: count(values, "users", 1),
     matches: count(values, "matches", 0),
     messages: count(values, "messages", 0),
+    active: values.active === undefined ? 100 : count(values, "active", 0),
   };
+  if (result.active > 100) fail(`--active is a percentage from 0 to 100, got ${result.active}`);
   if (result.matches > (result.users * (result.users - 1)) / 2) {
     fail(`--matches ${result.matches} is more than the ${result.users} new users have distinct pairs`);
   }
@@ -241,8 +245,15 @@ async function scalar(db: Db, query: SQL): Promise<number> {
 /** Distinct interest lists per statement; rows draw one each (far cheaper than a fresh list per row). */
 const INTEREST_SETS = 1000;
 
-/** Users base+from .. base+to: mostly male/female, ages leaning 18–45, ~5% premium, ~0.3% banned. */
-function insertUsers(base: number, from: number, to: number, now: Date): SQL {
+/**
+ * Users base+from .. base+to: mostly male/female, ages leaning 18–45, ~5% premium, ~0.3% banned. `active`
+ * (0..1) of them were active within 14 days: a fifth of those online now (the last 2 minutes), another
+ * fifth earlier today, the rest within 14 days; of the others, half long ago and half never.
+ */
+function insertUsers(base: number, from: number, to: number, now: Date, active: number): SQL {
+  const online = active / 5;
+  const today = (2 * active) / 5;
+  const longAgo = active + (1 - active) / 2;
   return sql`
     WITH interest_sets AS (
       -- about 4 of the interests each; mentions n so the subquery runs once per set, not once in all
@@ -250,7 +261,7 @@ function insertUsers(base: number, from: number, to: number, now: Date): SQL {
       FROM generate_series(0, ${INTEREST_SETS - 1}::int) n
     )
     INSERT INTO users (id, gender, age, city, bio, interests, photo_url,
-                       premium_until, coins, ban_until, ban_reason, created_at, updated_at)
+                       premium_until, coins, ban_until, ban_reason, created_at, updated_at, last_active_at)
     SELECT ${base}::bigint + g,
            CASE WHEN random() < 0.04 THEN 'other' WHEN random() < 0.5 THEN 'male' ELSE 'female' END,
            CASE WHEN random() < 0.85 THEN 18 + floor(power(random(), 1.5) * 28)
@@ -264,8 +275,13 @@ function insertUsers(base: number, from: number, to: number, now: Date): SQL {
            CASE WHEN banned THEN ${at(now)} + random() * interval '30 days' END,
            CASE WHEN banned THEN ${pick(BAN_REASONS)} END,
            created_at,
-           created_at + random() * (${at(now)} - created_at)
-    FROM (SELECT g, random() < 0.05 AS premium, random() < 0.003 AS banned,
+           created_at + random() * (${at(now)} - created_at),
+           CASE WHEN activity < ${online}::float8 THEN ${at(now)} - random() * interval '2 minutes'
+                WHEN activity < ${today}::float8 THEN ${at(now)} - interval '4 minutes' - random() * interval '23 hours'
+                WHEN activity < ${active}::float8 THEN ${at(now)} - interval '1 day' - random() * interval '13 days'
+                WHEN activity < ${longAgo}::float8 THEN ${at(now)} - interval '15 days' - random() * interval '350 days'
+           END
+    FROM (SELECT g, random() < 0.05 AS premium, random() < 0.003 AS banned, random() AS activity,
                  ${at(now)} - random() * interval '365 days' AS created_at,
                  floor(random() * ${INTEREST_SETS}::int)::int AS interest_set
           FROM generate_series(${from}::bigint, ${to}::bigint) g) drawn
@@ -273,13 +289,13 @@ function insertUsers(base: number, from: number, to: number, now: Date): SQL {
 }
 
 /** Returns the first new id; the new users are first .. first+total-1. */
-async function seedUsers(db: Db, total: number, concurrency: number, now: Date): Promise<number> {
+async function seedUsers(db: Db, total: number, concurrency: number, now: Date, active: number): Promise<number> {
   const base = await scalar(db, sql`SELECT coalesce(max(id), 0) AS value FROM users`);
   console.log(`users: ${format(total)} new, ids ${base + 1} .. ${base + total}`);
   const startedAt = performance.now();
   let done = 0;
   await runPool(ranges(1, total, BATCH_ROWS), concurrency, async ([from, to]) => {
-    await db.execute(insertUsers(base, from, to, now));
+    await db.execute(insertUsers(base, from, to, now, active));
     done += to - from + 1;
     progress("users", done, total, startedAt);
   });
@@ -350,7 +366,12 @@ async function seedMessages(db: Db, ids: [number, number], total: number, k: num
 
 /** `seed --users N [--matches M --messages K]` on the configured database (PostgreSQL or embedded). */
 export async function seedCommand(args: string[]): Promise<void> {
-  const own = { users: { type: "string" }, matches: { type: "string" }, messages: { type: "string" } } as const;
+  const own = {
+    users: { type: "string" },
+    matches: { type: "string" },
+    messages: { type: "string" },
+    active: { type: "string" },
+  } as const;
   const { flags, values, positionals } = parseCommand(args, own);
   if (positionals.length > 0) fail(`unexpected argument "${positionals[0]}"\n${USAGE}`);
   const options = parseOptions(values);
@@ -365,7 +386,7 @@ export async function seedCommand(args: string[]): Promise<void> {
     const { db } = database;
     const now = new Date();
     const startedAt = performance.now();
-    const first = await seedUsers(db, options.users, concurrency, now);
+    const first = await seedUsers(db, options.users, concurrency, now, options.active / 100);
     let matches = 0;
     let messages = 0;
     if (options.matches > 0) {
