@@ -184,7 +184,14 @@ describe.skipIf(!HAVE_CHROMIUM)("coins and Premium on the page", () => {
     const partner = 7_004;
     await ctx.addUsers({ id: userId }, { id: partner });
     const matchId = await ctx.addMatch(userId, partner);
-    const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    // In the dark theme, to look at it too.
+    const context = await browser.newContext({
+      viewport: PHONE,
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      colorScheme: "dark",
+    });
     const page = await context.newPage();
     await page.goto(base);
     await page.getByLabel("Your user id").fill(String(userId));
@@ -228,6 +235,7 @@ describe.skipIf(!HAVE_CHROMIUM)("coins and Premium on the page", () => {
     await page.getByRole("dialog").getByRole("button", { name: "Get coins" }).click();
     await page.getByRole("dialog").getByText("Choose a pack").waitFor(WAIT);
     await screenshot(page, "wallet-08-shop-from-extend");
+    expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
     await context.close();
   });

@@ -515,6 +515,16 @@ describe("refunds (operators)", () => {
     expect((await settled(apiClient(ctx, freshUser()).api.admin.payments.get({ query: {} }))).status).toBe(401);
     const refused = await ctx.request("POST", "/api/admin/payments/x/refund", { as: freshUser(), body: {} });
     expect(refused.status).toBe(401);
+    const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const badBody = await ctx.request("POST", "/api/admin/payments/x/refund", {
+      headers: auth,
+      body: { force: "yes" },
+    });
+    expect(badBody.status).toBe(422);
+    const badCharge = await ctx.request("POST", "/api/admin/payments/a%20b/refund", { headers: auth, body: {} });
+    expect(badCharge.status).toBe(422);
+    const badStatus = await ctx.request("GET", "/api/admin/payments?status=lost", { headers: auth });
+    expect(badStatus.status).toBe(422);
   });
 });
 
