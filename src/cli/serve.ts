@@ -77,11 +77,13 @@ export async function serveCommand(args: string[]): Promise<void> {
         })
       : null;
   const activity = new ActivityRecorder(database.db);
+  const stopping = new AbortController();
   const app = createApp({
     db: database.db,
     config,
     realtime,
     activity,
+    stopping: stopping.signal,
     dbStats: database.stats,
     metrics: notifier?.metrics,
     worker,
@@ -126,6 +128,8 @@ export async function serveCommand(args: string[]): Promise<void> {
     }, config.shutdownTimeoutSeconds * 1000).unref();
     try {
       stopSweeper();
+      // Searches waiting in the pool answer now (404, or the match made meanwhile) instead of holding the stop.
+      stopping.abort();
       const stopped = app.stop(false);
       realtime.local.closeAll(1001, "server shutting down");
       await stopped;

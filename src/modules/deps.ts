@@ -11,6 +11,8 @@ export interface AppDeps {
   readonly realtime: Realtime;
   /** Where requests and sockets report the user's activity (the pick's tiers). */
   readonly activity: ActivityRecorder;
+  /** Aborted when the process begins to shut down: requests that wait (a search in the pool) end early. */
+  readonly stopping?: AbortSignal;
   /** The database's usage counters, for /metrics (left out, /metrics shows no database figures). */
   readonly dbStats?: () => DbStats;
   /** More figures for /metrics from what runs beside the app (the notification sender). */

@@ -21,7 +21,7 @@ import {
 import { findOrWait } from "./pool";
 import { getStats, listMatches } from "./service";
 
-export const matchRoutes = ({ db, config, activity, realtime: { bus, limiter, local } }: AppDeps) => {
+export const matchRoutes = ({ db, config, activity, stopping, realtime: { bus, limiter, local } }: AppDeps) => {
   const limits = limitsOf(config.rateLimits);
   return new Elysia({ name: "matches", prefix: "/api/mystery" })
     .use(authPlugin(config, activity))
@@ -32,14 +32,9 @@ export const matchRoutes = ({ db, config, activity, realtime: { bus, limiter, lo
         await limiter.take(limits.findMatch, userId);
         // A waiting request sends nothing for up to wait_seconds: the connection's idle timeout must not end it.
         if (body.wait_seconds) server?.timeout(request, body.wait_seconds + 10);
-        const { reply, partnerId, fromPool } = await findOrWait(
-          db,
-          { bus, local },
-          config,
-          userId,
-          body,
-          request.signal,
-        );
+        // The wait ends early when the client goes away or the process shuts down.
+        const ended = stopping ? AbortSignal.any([request.signal, stopping]) : request.signal;
+        const { reply, partnerId, fromPool } = await findOrWait(db, { bus, local }, config, userId, body, ended);
         const event = { type: "new_match" as const, match_id: reply.match_id };
         for (const user of [userId, partnerId]) bus.publish(userTopic(user), event);
         // A partner from the pool has a request waiting for this, on whichever process holds it.
