@@ -69,17 +69,20 @@ postgresOnly("a waiter on one process that nobody pairs with gets 404 no_matches
   expect(await ctx.query(sql`SELECT 1 FROM daily_match_counts WHERE user_id = ${a} AND count > 0`)).toEqual([]);
 });
 
-postgresOnly("a search waiting when its process gets SIGTERM answers 404 at once, and the process exits 0", async () => {
-  const a = 14_000_004;
-  await ctx.addUsers({ id: a });
-  await ctx.db.execute(sql`UPDATE users SET ban_until = now() + interval '1 day' WHERE id <> ${a}`);
-  // Its own process: the others serve the tests above. SHUTDOWN_TIMEOUT_SECONDS (10) is shorter than the wait.
-  const third = await startServer({ DATABASE_URL: ctx.config.databaseUrl!, JWT_SECRET });
-  const waiting = findMatch(third, a, { wait_seconds: 30 });
-  await inPool(a);
-  third.process.kill("SIGTERM");
-  const reply = await waiting;
-  expect([reply.status, reply.body.error]).toEqual([404, "no_matches_found"]);
-  expect(await third.process.exited).toBe(0);
-  expect(await ctx.query(sql`SELECT 1 FROM match_pool WHERE user_id = ${a}`)).toEqual([]);
-});
+postgresOnly(
+  "a search waiting when its process gets SIGTERM answers 404 at once, and the process exits 0",
+  async () => {
+    const a = 14_000_004;
+    await ctx.addUsers({ id: a });
+    await ctx.db.execute(sql`UPDATE users SET ban_until = now() + interval '1 day' WHERE id <> ${a}`);
+    // Its own process: the others serve the tests above. SHUTDOWN_TIMEOUT_SECONDS (10) is shorter than the wait.
+    const third = await startServer({ DATABASE_URL: ctx.config.databaseUrl!, JWT_SECRET });
+    const waiting = findMatch(third, a, { wait_seconds: 30 });
+    await inPool(a);
+    third.process.kill("SIGTERM");
+    const reply = await waiting;
+    expect([reply.status, reply.body.error]).toEqual([404, "no_matches_found"]);
+    expect(await third.process.exited).toBe(0);
+    expect(await ctx.query(sql`SELECT 1 FROM match_pool WHERE user_id = ${a}`)).toEqual([]);
+  },
+);
