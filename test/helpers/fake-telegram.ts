@@ -26,6 +26,8 @@ export interface FakeTelegram {
   readonly calls: RecordedCall[];
   /** The recorded calls of one method. */
   callsOf(method: string): RecordedCall[];
+  /** When a recorded call arrived (Date.now()). */
+  arrivedAt(call: RecordedCall): number;
   /** The next call of `method` (the one after, for a second behaviour queued) gets this answer. */
   next(method: string, behaviour: Behaviour): void;
   /** The createInvoiceLink parameters behind a link it returned (undefined for a link it never made). */
@@ -53,6 +55,7 @@ const failure = (status: number, description: string, parameters?: object) =>
 /** Starts the fake; only calls carrying `token` are answered, others get the Bot API's 401. */
 export function startFakeTelegram(token: string): FakeTelegram {
   const calls: RecordedCall[] = [];
+  const arrivals = new WeakMap<RecordedCall, number>();
   const queued = new Map<string, Behaviour[]>();
   const waiters: Array<() => void> = [];
   const hanging = new Set<(answered: boolean) => void>();
@@ -159,7 +162,9 @@ export function startFakeTelegram(token: string): FakeTelegram {
       } catch {
         return failure(400, "Bad Request: can't parse JSON");
       }
-      calls.push({ method, token: decodeURIComponent(given), body });
+      const call = { method, token: decodeURIComponent(given), body };
+      calls.push(call);
+      arrivals.set(call, Date.now());
       for (const wake of waiters.splice(0)) wake();
       if (decodeURIComponent(given) !== token) return failure(401, "Unauthorized");
       const behaviour = queued.get(method)?.shift();
@@ -189,6 +194,7 @@ export function startFakeTelegram(token: string): FakeTelegram {
     url: `http://127.0.0.1:${server.port}`,
     calls,
     callsOf,
+    arrivedAt: (call) => arrivals.get(call) ?? Number.NaN,
     invoice: (link) => invoices.get(link),
     pay(link, userId) {
       if (!invoices.has(link)) throw new Error(`fake Telegram: no invoice ${link}`);

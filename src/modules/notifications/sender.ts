@@ -366,9 +366,11 @@ export function createNotificationSender(options: SenderOptions): NotificationSe
 
   async function loop(): Promise<void> {
     while (!stopped) {
-      let delay = leading ? 250 : 2000;
+      let delay = 2000;
       try {
         const result = await tick();
+        // The leader looks again soon (at once while there is more to send); the others only for the lease.
+        delay = result.leader ? 250 : 2000;
         if (result.pausedUntil) delay = Math.max(delay, result.pausedUntil.getTime() - clock().getTime());
         else if (result.claimed > 0) delay = 50;
       } catch (error) {
