@@ -30,8 +30,15 @@ WITH sender AS (
         ), notified AS (
           INSERT INTO notifications (user_id, match_id, kind, level, created_at, not_before)
       SELECT r.user_id, r.match_id, r.kind, r.level, :now::timestamptz, :now::timestamptz
-      FROM (SELECT b.partner_id, i."matchId", k.kind, k.level
-                FROM bumped b CROSS JOIN inserted i CROSS JOIN LATERAL (VALUES ('messages'::text, 0::smallint), ('unlocks', i.unlocked)) AS k (kind, level) WHERE k.level IS NOT NULL) AS r (user_id, match_id, kind, level)
+      FROM (
+        SELECT * FROM (SELECT b.partner_id, i."matchId", k.kind, k.level
+                FROM bumped b CROSS JOIN inserted i CROSS JOIN LATERAL (VALUES ('messages'::text, 0::smallint), ('unlocks', i.unlocked)) AS k (kind, level) WHERE k.level IS NOT NULL) AS s (user_id, match_id, kind, level)
+        WHERE NOT EXISTS (
+          SELECT 1 FROM notifications p
+          WHERE p.user_id = s.user_id AND p.match_id = s.match_id AND p.kind = s.kind AND p.level = s.level
+            AND p.status = 'pending')
+        OFFSET 0
+      ) AS r
       JOIN telegram_chats tc ON tc.user_id = r.user_id AND tc.reachable
       LEFT JOIN user_settings us ON us.user_id = r.user_id
       WHERE coalesce(CASE r.kind

@@ -12,14 +12,23 @@ export const MESSAGES_WINDOW_MS = 15 * 60_000;
  * for use as a CTE or a statement in the event's own transaction. A row is written only for a user
  * whose Telegram chat is reachable and who has that kind on (no user_settings row: every kind on):
  * nobody else could be sent anything, so nothing is stored for them. A pending row for the same user,
- * match, kind and level takes the new event in (coalescing: its text is made when it is sent), and
+ * match, kind and level takes the new event in (coalescing: its text is made when it is sent; that
+ * row is looked for first, behind an OFFSET 0 fence, so the usual case of a chat in full swing costs one
+ * index probe and no join), and
  * a new match, a level or an expiry already told once is not told again (the two unique indexes of
  * notifications; ON CONFLICT DO NOTHING is a probe, no row written).
  */
 export const outboxInsertSql = (source: SQL, now: Instant): SQL =>
   sql`INSERT INTO notifications (user_id, match_id, kind, level, created_at, not_before)
       SELECT r.user_id, r.match_id, r.kind, r.level, ${at(now)}, ${at(now)}
-      FROM (${source}) AS r (user_id, match_id, kind, level)
+      FROM (
+        SELECT * FROM (${source}) AS s (user_id, match_id, kind, level)
+        WHERE NOT EXISTS (
+          SELECT 1 FROM notifications p
+          WHERE p.user_id = s.user_id AND p.match_id = s.match_id AND p.kind = s.kind AND p.level = s.level
+            AND p.status = 'pending')
+        OFFSET 0
+      ) AS r
       JOIN telegram_chats tc ON tc.user_id = r.user_id AND tc.reachable
       LEFT JOIN user_settings us ON us.user_id = r.user_id
       WHERE ${kindOnSql(sql`r.kind`, sql.raw("us"))}

@@ -308,6 +308,31 @@ describe("delivery", () => {
   });
 });
 
+describe("slow answers", () => {
+  test("a sendMessage answered too late counts as a failure and is retried, not as sent", async () => {
+    const a = await user();
+    const b = await user();
+    await send(await ctx.addMatch(a.id, b.id), a.id, "slow");
+    const impatient = createNotificationSender({
+      db: ctx.db,
+      bot: createBotApi({ apiUrl: fake.url, token: BOT_TOKEN, timeoutMs: 100 }),
+      presence: ctx.realtime.presence,
+      publicUrl: PUBLIC_URL,
+      maxPerSecond: 25,
+      clock,
+      holder: "test-sender",
+    });
+    fake.next("sendMessage", { delayMs: 400 });
+    expect((await impatient.tick()).retried).toBe(1);
+    const [row] = await ctx.query<{ status: string; reason: string }>(
+      sql`SELECT status, reason FROM notifications WHERE user_id = ${b.id}`,
+    );
+    expect(row).toEqual({ status: "pending", reason: "no answer from the Bot API within 100 ms" });
+    advance(5000);
+    expect((await impatient.tick()).sent).toBe(1);
+  });
+});
+
 describe("one sender, restarts", () => {
   test("only the lease holder sends; a stopped one hands over at once, and nothing is lost or sent twice", async () => {
     const a = await user();
