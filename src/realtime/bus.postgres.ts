@@ -31,6 +31,8 @@ type Frame = { o: string; e: Envelope[] } | { o: string; p: { id: number; i: num
  */
 export class PostgresBus implements Bus {
   private readonly origin = crypto.randomUUID();
+  /** How every frame this worker sends begins. */
+  private readonly ownPrefix = `{"o":${JSON.stringify(this.origin)},`;
   private readonly sql: postgres.Sql;
   private readonly channel: string;
   private queue: Envelope[] = [];
@@ -72,7 +74,7 @@ export class PostgresBus implements Bus {
     const frames: string[] = [];
     let batch: string[] = [];
     let bytes = 0;
-    const head = `{"o":"${this.origin}","e":[`;
+    const head = `${this.ownPrefix}"e":[`;
     const close = () => {
       if (batch.length > 0) frames.push(`${head}${batch.join(",")}]}`);
       batch = [];
@@ -126,13 +128,14 @@ export class PostgresBus implements Bus {
   }
 
   private receive(payload: string): void {
+    // This worker's own frames: delivered at publish, not parsed again.
+    if (payload.startsWith(this.ownPrefix)) return;
     let frame: Frame;
     try {
       frame = JSON.parse(payload) as Frame;
     } catch {
       return;
     }
-    if (frame.o === this.origin) return;
     if ("e" in frame) {
       for (const envelope of frame.e) this.local.deliver(envelope.topic, envelope.event);
       return;

@@ -27,6 +27,8 @@ const RESUBSCRIBE_BATCH = 1000;
  */
 export class RedisBus implements Bus {
   private readonly origin = crypto.randomUUID();
+  /** How every envelope this process publishes begins (JSON.stringify keeps the order of the keys). */
+  private readonly ownPrefix = `{"origin":${JSON.stringify(this.origin)},`;
   private readonly publishers: RedisShards;
   private readonly subscribers: RedisShards;
   private publishErrorLogged = false;
@@ -181,13 +183,15 @@ export class RedisBus implements Bus {
   }
 
   private deliver(raw: string): void {
+    // This process's own events (it holds a socket of their recipient too) were delivered at publish: not parsed again.
+    if (raw.startsWith(this.ownPrefix)) return;
     let envelope: Envelope;
     try {
       envelope = JSON.parse(raw) as Envelope;
     } catch {
       return;
     }
-    if (envelope.origin !== this.origin) this.local.deliver(envelope.topic, envelope.event);
+    this.local.deliver(envelope.topic, envelope.event);
   }
 
   async close(): Promise<void> {
