@@ -11,22 +11,25 @@ import { type FakeTelegram, startFakeTelegram } from "../../helpers/fake-telegra
 import { startServer } from "../../helpers/process";
 import { eventually } from "../../helpers/remote";
 import { SocketClient } from "../../helpers/socket";
+import { throwawayServers } from "../../helpers/throwaway";
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const PUBLIC_URL = "https://mm.example/app/";
 // Server processes share one database: PostgreSQL only (an in-memory PGlite lives in this process).
 const postgresOnly = test.skipIf(!ON_POSTGRES);
 
+const servers = throwawayServers();
 let ctx: TestContext;
 let fake: FakeTelegram;
 let env: Record<string, string>;
 beforeAll(async () => {
   if (!ON_POSTGRES) return;
+  // A redis-server of this file's own, shared by this process and the servers it starts.
+  const REDIS_URL = (await servers.redis()).url;
   const prefix = `mm-test-${crypto.randomUUID()}`;
   ctx = await createTestContext({ REDIS_URL, REDIS_PREFIX: prefix });
   fake = startFakeTelegram(BOT_TOKEN);
   env = { DATABASE_URL: ctx.config.databaseUrl!, JWT_SECRET, REDIS_URL, REDIS_PREFIX: prefix };
-});
+}, 60_000);
 afterAll(async () => {
   await fake?.stop();
   await ctx?.close();
