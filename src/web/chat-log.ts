@@ -41,9 +41,10 @@ export class MessageLog {
     this.box.scrollTop += this.box.scrollHeight - before;
   }
 
-  /** What the top of the history says: older messages are loading, or this is the start. */
-  setTop(text: string): void {
+  /** What the top of the history says: older messages are loading, this is the start, or (`empty`) none yet. */
+  setTop(text: string, empty = false): void {
     this.top.textContent = text;
+    this.top.toggleAttribute("data-empty", empty);
   }
 
   /** A bubble for a send on its way, until the server stores or refuses it. */

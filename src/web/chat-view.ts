@@ -131,7 +131,7 @@ export class ChatView {
   }
 
   renderCard(): void {
-    renderPartnerCard(this.card, this.state, this.matchId);
+    renderPartnerCard(this.card, this.state);
     this.renderStatus();
   }
 

@@ -7,6 +7,7 @@ import { ApiError, client, ok } from "./api";
 import { ChatActions } from "./chat-actions";
 import { ChatConnection } from "./chat-connection";
 import { Outbox } from "./chat-outbox";
+import { HistoryPages } from "./chat-pages";
 import { ChatState } from "./chat-state";
 import { ChatView } from "./chat-view";
 import { humanError } from "./errors";
@@ -16,16 +17,13 @@ import { ENDED_WHY } from "./match-list";
 import { haptic } from "./telegram";
 import { toast } from "./ui";
 
-/** Messages per history page. */
-const PAGE = 50;
-
 export class Chat implements OpenChat {
   private readonly state = new ChatState();
   private readonly connection: ChatConnection;
   private readonly view: ChatView;
   private readonly outbox: Outbox;
   private readonly abort = new AbortController();
-  private loadingOlder = false;
+  private readonly pages: HistoryPages;
 
   constructor(
     private readonly session: { token: string; userId: number },
@@ -52,10 +50,11 @@ export class Chat implements OpenChat {
         typed: (hasText) => this.connection.typed(hasText),
         retry: (clientMsgId) => this.outbox.retry(clientMsgId),
         back: () => home.screens.back(),
-        nearTop: () => void this.loadOlder(),
+        nearTop: () => void this.pages.older(),
       },
       !home.screens.narrow,
     );
+    this.pages = new HistoryPages(matchId, this.state, this.view.log);
     this.outbox = new Outbox(
       { send: (text, clientMsgId) => this.connection.sendMessage(text, clientMsgId) },
       {
@@ -101,10 +100,10 @@ export class Chat implements OpenChat {
   private async load(): Promise<void> {
     const { state, view } = this;
     try {
-      const page = await ok(client.api.mystery.chat({ match_id: this.matchId }).get({ query: { limit: PAGE } }));
+      const page = await this.pages.first();
       state.load(page);
       for (const message of page.messages) this.show(message);
-      this.showTop();
+      this.pages.showTop();
       if (!page.is_active) this.end("This chat has ended. You can still read it.");
       else if (state.expiresAt <= new Date()) this.end("This match ran out of time.");
       else {
@@ -117,36 +116,6 @@ export class Chat implements OpenChat {
     view.renderCard();
     view.renderBanner();
     if (!state.ended && !this.home.screens.narrow) view.focus();
-  }
-
-  /** The page before the oldest shown, placed above without moving what is in view. */
-  private async loadOlder(): Promise<void> {
-    const { state, view } = this;
-    if (this.loadingOlder || !state.hasOlder || !state.loaded) return;
-    this.loadingOlder = true;
-    view.log.setTop("Loading earlier messages…");
-    try {
-      const page = await ok(
-        client.api.mystery.chat({ match_id: this.matchId }).get({ query: { limit: PAGE, before_id: state.firstId } }),
-      );
-      state.older(page);
-      const fresh = page.messages.filter((message) => state.add(message));
-      view.log.addOlder(
-        fresh.map((message) => ({ message, receipt: message.is_me ? state.receipt(message.id) : null })),
-      );
-    } catch (error) {
-      toast(humanError(error), "error");
-    } finally {
-      this.loadingOlder = false;
-      this.showTop();
-    }
-  }
-
-  private showTop(): void {
-    const { state } = this;
-    this.view.log.setTop(
-      state.hasOlder ? "Scroll up for earlier messages." : state.firstId ? "The start of your chat." : "",
-    );
   }
 
   private async loadPresence(): Promise<void> {

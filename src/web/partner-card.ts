@@ -1,14 +1,13 @@
-// The partner card (DOM): photo, name, presence, level and progress, and each fact as unlocked or locked.
+// The partner card (DOM), under the chat header (which has the name and presence): photo, level and progress, and each fact as unlocked or locked.
 import type { PartnerProfile } from "../kernel/views";
 import type { ChatState } from "./chat-state";
 import { fill, h } from "./dom";
-import { ago, plural, revealedAt, timeLeft } from "./format";
-import { matchIdentity } from "./names";
+import { plural, revealedAt, timeLeft } from "./format";
 import { partnerPhoto } from "./partner-photo";
 
 const GENDERS: Record<NonNullable<PartnerProfile["gender"]>, string> = { female: "Woman", male: "Man", other: "Other" };
 
-export function renderPartnerCard(card: HTMLElement, state: ChatState, matchId: number): void {
+export function renderPartnerCard(card: HTMLElement, state: ChatState): void {
   const p = state.partner;
   const locked = (level: number) => h("span", { class: "locked" }, `locked until level ${level}`);
   const fact = (label: string, level: number, value: string | null | undefined) =>
@@ -23,19 +22,12 @@ export function renderPartnerCard(card: HTMLElement, state: ChatState, matchId: 
       : state.progress < state.count
         ? `Levels open as you both write: ${state.progress} of ${next} toward ${revealedAt(state.level + 1)}.`
         : `${plural(Math.max(0, next - state.progress), "more message")} to unlock ${revealedAt(state.level + 1)}.`;
-  const presence = state.ended
-    ? null
-    : state.online
-      ? h("span", { class: "presence online" }, "Online")
-      : h("span", { class: "presence" }, state.lastSeen ? `Last seen ${ago(state.lastSeen)}` : "Offline");
-
   fill(
     card,
     h("div", { class: "avatar" }, partnerPhoto(p, state.level)),
     h(
       "div",
       { class: "partner-main" },
-      h("p", { class: "partner-name" }, h("strong", {}, matchIdentity(matchId).name), " ", presence),
       h(
         "p",
         { class: "partner-level" },

@@ -99,9 +99,15 @@ export class ProfileForm {
     }
     try {
       const { profile } = await ok(client.api.mystery.profile.put(body));
+      const first = this.profile === null;
       for (const section of profileSections()) await section.saved?.(profile);
       this.show(profile);
       status.textContent = "Saved.";
+      if (first) {
+        // A new user's next step is finding a match: bring it into view.
+        byId("find-h").scrollIntoView({ block: "start", behavior: "smooth" });
+        toast("Profile saved. Now find a match!");
+      }
       setTimeout(() => {
         if (status.textContent === "Saved.") status.textContent = "";
       }, 3000);

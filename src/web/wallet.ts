@@ -309,7 +309,7 @@ export function purchaseOffer(error: unknown): { label: string; run: () => void 
 // Between "your profile" (10) and "find a match" (20): coins and Premium are what the limits below ask for.
 registerPanel({
   id: "wallet",
-  order: 15,
+  order: 35,
   mount: (host, context) => new WalletCard().mount(host, context),
   profileChanged: () => void current?.load(),
   unmount: () => current?.unmount(),

@@ -145,8 +145,8 @@ describe.skipIf(!HAVE_CHROMIUM)("the web page in Chromium", () => {
     await b.locator(`button.match[data-match="${matchId}"]`).click();
 
     // Both are in the chat and see each other online.
-    await card(a).getByText("Online").waitFor(WAIT);
-    await card(b).getByText("Online").waitFor(WAIT);
+    await a.locator(".head-status").getByText("Online").waitFor(WAIT);
+    await b.locator(".head-status").getByText("Online").waitFor(WAIT);
     await card(a).getByText("Level 0/4").waitFor(WAIT);
     expect(await card(a).getByText("locked until level 1").count()).toBe(2);
 

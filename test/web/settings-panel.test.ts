@@ -103,7 +103,8 @@ describe.skipIf(!HAVE_CHROMIUM)("notification settings and bot links in Chromium
     await page.goto("about:blank");
     // Telegram adds its launch data to the fragment after the button's own.
     await page.goto(`${base}/#match=${matchId}&tgWebAppVersion=8.0`);
-    await page.getByText(`You are user ${userId}`).waitFor(WAIT);
+    // At phone size the chat is its own screen: the list (and its top bar) is hidden once it opens.
+    await page.locator("#whoami", { hasText: `You are user ${userId}` }).waitFor({ state: "attached", ...WAIT });
     await page.getByRole("textbox", { name: "Message" }).waitFor(WAIT);
     await screenshot(page, "landing-on-match-390x844");
     await expect(page.locator("#chat").isVisible()).resolves.toBe(true);
