@@ -9,6 +9,7 @@ import m0004 from "../../drizzle/0004_telegram_and_settings.sql" with { type: "t
 import m0007 from "../../drizzle/0007_payments.sql" with { type: "text" };
 import m0008 from "../../drizzle/0008_outbox.sql" with { type: "text" };
 import m0009 from "../../drizzle/0009_matching.sql" with { type: "text" };
+import m0010 from "../../drizzle/0010_matching_pick.sql" with { type: "text" };
 import journal from "../../drizzle/meta/_journal.json";
 
 /**
@@ -24,6 +25,7 @@ export const MIGRATION_FILES: Readonly<Record<string, string>> = {
   "0007_payments": m0007,
   "0008_outbox": m0008,
   "0009_matching": m0009,
+  "0010_matching_pick": m0010,
 };
 
 /** The journal's entries, in order, as drizzle's migrator reads them from a folder. */

@@ -328,4 +328,24 @@ describe("POST /api/mystery/find-match", () => {
       expect(counts.get(id) ?? 0).toBeLessThanOrEqual(32);
     }
   });
+
+  test("never twice, with a tier mostly matched already: the one left in it comes before a lower tier", async () => {
+    // 100 online users the caller was matched with, 1 online user not yet, 1 active today. The pick
+    // samples 32 of a tier first; the one left is usually outside that sample, and must still win.
+    // The one left was active last: a walk starting before the others (2 times in 3) meets it after them.
+    for (let round = 0; round < 4; round++) {
+      const [me, left, today] = freshIds(3) as [number, number, number];
+      const matched = freshIds(100);
+      await ctx.addUsers(
+        { id: me, premiumUntil: future() },
+        { id: left, lastActiveAt: new Date() },
+        { id: today, lastActiveAt: ago(5 * 3600_000) },
+        ...matched.map((id) => ({ id, lastActiveAt: ago(MINUTE) })),
+      );
+      await isolate(me, left, today, ...matched);
+      for (const id of matched) await ctx.addMatch(id, me);
+      expect((await findMatch(me)).status).toBe(200);
+      expect((await matchedPartners(me)).at(-1)).toBe(left);
+    }
+  });
 });
