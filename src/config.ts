@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { LogFormat } from "./log";
 import { ADMIN_TOKEN_MIN_CHARS, type CoinPack, ConfigError, SECRET_MIN_CHARS, SETTINGS } from "./settings";
 
 export { ConfigError };
@@ -58,6 +59,8 @@ export interface Config {
   readonly shutdownTimeoutSeconds: number;
   /** One JSON line per request (method, route, status, duration, request id). */
   readonly logRequests: boolean;
+  /** How log lines look: JSON, readable text, or text on a terminal and JSON otherwise (log.ts). */
+  readonly logFormat: LogFormat;
   /** A reporter's profile must be this many hours old for their report to count toward the automatic ban. */
   readonly autoBanMinAccountAgeHours: number;
   /** Sockets one user may hold open on this process; opening one more closes their oldest. */
@@ -166,6 +169,7 @@ export function loadConfig(environment: Env = process.env, flags: Env = {}): Con
     sweepIntervalSeconds: values.SWEEP_INTERVAL_SECONDS,
     shutdownTimeoutSeconds: values.SHUTDOWN_TIMEOUT_SECONDS,
     logRequests: values.LOG_REQUESTS,
+    logFormat: values.LOG_FORMAT as LogFormat,
     autoBanMinAccountAgeHours: values.AUTO_BAN_MIN_ACCOUNT_AGE_HOURS,
     maxSocketsPerUser: values.MAX_SOCKETS_PER_USER,
     rateLimits: Object.freeze({

@@ -312,7 +312,11 @@ export const SETTINGS = {
     "a reporter's profile must be this old for a report to count toward a ban",
   ),
   MAX_SOCKETS_PER_USER: integer(8, 1, 1000, "open sockets per user and process; one more closes their oldest (4409)"),
-  LOG_REQUESTS: flag(true, "0 turns off the JSON line logged for each request"),
+  LOG_REQUESTS: flag(true, "0 turns off the line logged for each request"),
+  LOG_FORMAT: text("auto", "log lines: json, text (readable), or auto (text on a terminal, else json)", {
+    pattern: /^(auto|json|text)$/,
+    says: "auto, json or text",
+  }),
   SHUTDOWN_TIMEOUT_SECONDS: integer(10, 1, 3600, "on SIGTERM, how long in-flight work may take"),
 } satisfies Record<string, Setting<unknown>>;
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { type Config, ConfigError, checkServeConfig, GENERATED_SECRET_FILE, loadConfig } from "../config";
 import { openDatabase } from "../db/open";
 import { createApp } from "../http/app";
-import { log } from "../log";
+import { log, useLogFormat } from "../log";
 import { ActivityRecorder } from "../modules/activity/recorder";
 import { startSweeper } from "../modules/matches/sweeper";
 import { createNotificationSender } from "../modules/notifications/sender";
@@ -52,6 +52,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   const { flags, positionals } = parseCommand(args);
   if (positionals.length > 0) throw new UsageError(`serve: unexpected argument "${positionals[0]}"`);
   const config = loadConfig(process.env, flags);
+  useLogFormat(config.logFormat);
   checkServeConfig(config);
   const worker = workerIndex();
   if (config.workers !== null && worker === null) {

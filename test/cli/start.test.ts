@@ -174,9 +174,11 @@ test.skipIf(!SCRIPT)(
     expect(server).toBeDefined();
     try {
       expect(tty.output()).toContain(`\n  demo       ${DEMO_ON}\r\n`);
+      // On a terminal the log lines are readable text (LOG_FORMAT=auto), not JSON.
+      expect(tty.output()).toMatch(/\d\d:\d\d:\d\d info {2}listening url=http:\/\/127\.0\.0\.1:\d+ /);
     } finally {
       process.kill(server!, "SIGTERM");
-      await tty.logged("stopped");
+      await tty.printed("info  stopped");
       await tty.process.exited;
     }
   },
