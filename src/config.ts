@@ -44,6 +44,14 @@ export interface Config {
   readonly redisPrefix: string;
   /** `serve`: how many worker processes to start on one port (null: this process serves alone). */
   readonly workers: number | null;
+  /** With S3_BUCKET, photo renditions live in that S3-compatible bucket; null keeps them in the database. */
+  readonly s3: {
+    readonly bucket: string;
+    readonly endpoint: string | null;
+    readonly region: string | null;
+    readonly accessKeyId: string | null;
+    readonly secretAccessKey: string | null;
+  } | null;
   readonly unlockThresholds: readonly [number, number, number, number];
   /** The match's own unlock level (premium viewers do not change it) from which messages may carry contact details. */
   readonly contactUnlockLevel: number;
@@ -139,6 +147,9 @@ export function loadConfig(environment: Env = process.env, flags: Env = {}): Con
   ) as Values;
   const dataDir = resolve(values.DATA_DIR);
   const demo = values.DEMO ?? (embedded && isLoopbackHost(values.HOST));
+  const s3Rest = ["S3_ENDPOINT", "S3_REGION", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const;
+  const stray = s3Rest.find((name) => values[name] !== null);
+  if (values.S3_BUCKET === null && stray) throw new ConfigError(`${stray} is set but S3_BUCKET is not`);
   return Object.freeze({
     port: values.PORT,
     host: values.HOST,
@@ -158,6 +169,16 @@ export function loadConfig(environment: Env = process.env, flags: Env = {}): Con
     redisUrl: values.REDIS_URL,
     redisPrefix: values.REDIS_PREFIX,
     workers: values.WORKERS,
+    s3:
+      values.S3_BUCKET === null
+        ? null
+        : Object.freeze({
+            bucket: values.S3_BUCKET,
+            endpoint: values.S3_ENDPOINT,
+            region: values.S3_REGION,
+            accessKeyId: values.S3_ACCESS_KEY_ID,
+            secretAccessKey: values.S3_SECRET_ACCESS_KEY,
+          }),
     unlockThresholds: values.UNLOCK_THRESHOLDS,
     contactUnlockLevel: values.CONTACT_UNLOCK_LEVEL,
     dailyMatchLimit: values.DAILY_MATCH_LIMIT,

@@ -272,6 +272,11 @@ export const SETTINGS = {
     pattern: /^[A-Za-z0-9_.:-]{1,64}$/,
     says: "1 to 64 letters, digits or _ . : -",
   }),
+  S3_BUCKET: text(null, "keep photo renditions in this S3-compatible bucket instead of the database"),
+  S3_ENDPOINT: url(["https", "http"], "the S3-compatible service (unset: AWS S3 for S3_REGION)"),
+  S3_REGION: text(null, "the bucket's region (unset: us-east-1, or Bun's AWS_REGION)"),
+  S3_ACCESS_KEY_ID: text(null, "the S3 access key id (unset: Bun's AWS_ACCESS_KEY_ID)"),
+  S3_SECRET_ACCESS_KEY: text(null, "the S3 secret access key (unset: Bun's AWS_SECRET_ACCESS_KEY)"),
   UNLOCK_THRESHOLDS: thresholds([20, 60, 100, 150], "message counts that open unlock levels 1–4"),
   CONTACT_UNLOCK_LEVEL: integer(
     4,

@@ -41,6 +41,7 @@ describe("loadConfig: defaults", () => {
       publicUrl: null,
       telegramMaxPerSecond: 25,
       demo: false,
+      s3: null,
       unlockThresholds: [20, 60, 100, 150],
       contactUnlockLevel: 4,
       dailyMatchLimit: 3,
@@ -140,6 +141,11 @@ describe("loadConfig: explicit values", () => {
         WORKERS: "4",
         TRUST_PROXY: "1",
         TELEGRAM_MAX_PER_SECOND: "10",
+        S3_BUCKET: "photos",
+        S3_ENDPOINT: "http://127.0.0.1:9000",
+        S3_REGION: "eu-central-1",
+        S3_ACCESS_KEY_ID: "key-id",
+        S3_SECRET_ACCESS_KEY: "key-secret",
       }),
     ).toEqual({
       port: 8080,
@@ -159,6 +165,13 @@ describe("loadConfig: explicit values", () => {
       redisUrl: "redis://127.0.0.1:6379",
       redisPrefix: "mystery-match",
       workers: 4,
+      s3: {
+        bucket: "photos",
+        endpoint: "http://127.0.0.1:9000",
+        region: "eu-central-1",
+        accessKeyId: "key-id",
+        secretAccessKey: "key-secret",
+      },
       unlockThresholds: [5, 10, 15, 20],
       contactUnlockLevel: 2,
       dailyMatchLimit: 7,
@@ -249,6 +262,9 @@ describe("loadConfig: bad values throw a ConfigError naming the variable", () =>
     ["WORKERS", { WORKERS: "many" }],
     ["WORKERS", { WORKERS: "257" }],
     ["REDIS_PREFIX", { REDIS_PREFIX: "x".repeat(65) }],
+    ["S3_ENDPOINT", { S3_BUCKET: "photos", S3_ENDPOINT: "ftp://store" }],
+    ["S3_ENDPOINT", { S3_ENDPOINT: "http://127.0.0.1:9000" }],
+    ["S3_SECRET_ACCESS_KEY", { S3_SECRET_ACCESS_KEY: "set without a bucket" }],
   ] as Array<[string, Record<string, string | undefined>]>)("%s: %j", (name, bad) => {
     const env: Record<string, string | undefined> = { ...BASE, ...bad };
     for (const [key, value] of Object.entries(bad)) if (value === undefined) delete env[key];

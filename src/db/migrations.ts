@@ -10,6 +10,7 @@ import m0007 from "../../drizzle/0007_payments.sql" with { type: "text" };
 import m0008 from "../../drizzle/0008_outbox.sql" with { type: "text" };
 import m0009 from "../../drizzle/0009_matching.sql" with { type: "text" };
 import m0010 from "../../drizzle/0010_matching_pick.sql" with { type: "text" };
+import m0011 from "../../drizzle/0011_photos.sql" with { type: "text" };
 import journal from "../../drizzle/meta/_journal.json";
 
 /**
@@ -26,6 +27,7 @@ export const MIGRATION_FILES: Readonly<Record<string, string>> = {
   "0008_outbox": m0008,
   "0009_matching": m0009,
   "0010_matching_pick": m0010,
+  "0011_photos": m0011,
 };
 
 /** The journal's entries, in order, as drizzle's migrator reads them from a folder. */

@@ -15,11 +15,12 @@ import { demoRoutes } from "../modules/demo/routes";
 import type { AppDeps } from "../modules/deps";
 import { matchRoutes } from "../modules/matches/routes";
 import { paymentMetrics, paymentRoutes } from "../modules/payments/routes";
+import { PHOTO_UPLOAD, photoRoutes } from "../modules/photos/routes";
 import { profileRoutes } from "../modules/profiles/routes";
 import { safetyRoutes } from "../modules/safety/routes";
 import { settingsRoutes } from "../modules/settings/routes";
 import { telegramRoutes } from "../modules/telegram/routes";
-import { MAX_BODY_BYTES, parseJsonBody, tooLarge } from "./body";
+import { MAX_BODY_BYTES, parseJsonBody, parseMultipartBody, tooLarge } from "./body";
 import { DOCS_PATH, docsPage, SCALAR_PATH, SPEC_PATH } from "./docs";
 import { errorHandler } from "./error-handler";
 import { observability } from "./observability";
@@ -57,6 +58,12 @@ const websocket = {
   perMessageDeflate: false,
 };
 
+/** Whether this is the photo upload, the one request whose body is a multipart form with its own limit. */
+const isPhotoUpload = (request: Request) =>
+  request.method === PHOTO_UPLOAD.method && new URL(request.url).pathname === PHOTO_UPLOAD.path;
+
+const bodyLimitOf = (request: Request) => (isPhotoUpload(request) ? PHOTO_UPLOAD.bodyLimit : MAX_BODY_BYTES);
+
 export function createApp(deps: AppDeps) {
   const { db, config, realtime, dbStats } = deps;
   const worker = deps.worker ?? null;
@@ -89,9 +96,12 @@ export function createApp(deps: AppDeps) {
     .use(securityHeaders)
     .use(errorHandler)
     .onRequest(({ request }) => {
-      if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
+      const length = Number(request.headers.get("content-length") ?? 0);
+      if (length > MAX_BODY_BYTES && length > bodyLimitOf(request)) throw tooLarge(bodyLimitOf(request));
     })
-    .onParse({ as: "global" }, ({ request }) => parseJsonBody(request))
+    .onParse({ as: "global" }, ({ request }) =>
+      isPhotoUpload(request) ? parseMultipartBody(request, PHOTO_UPLOAD.bodyLimit) : parseJsonBody(request),
+    )
     .model({ Error: ErrorBody })
     .use(openApi)
     .use(docsPage)
@@ -125,6 +135,7 @@ export function createApp(deps: AppDeps) {
     )
     .use(authRoutes(deps))
     .use(profileRoutes(deps))
+    .use(photoRoutes(deps))
     .use(matchRoutes(deps))
     .use(chatRoutes(deps, sender))
     .use(socketRoutes(deps, sender))

@@ -1,10 +1,12 @@
-// Request bodies: at most 64 KiB, read as JSON (strict UTF-8, bounded nesting, an object at the top level).
+// Request bodies: at most 64 KiB, read as JSON (strict UTF-8, bounded nesting, an object at the top level); a photo upload's multipart form up to its own limit.
 import { AppError, invalidField } from "../kernel/errors";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export const tooLarge = () =>
-  new AppError(413, "payload_too_large", `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
+const sizeOf = (bytes: number) => (bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`);
+
+export const tooLarge = (limit = MAX_BODY_BYTES) =>
+  new AppError(413, "payload_too_large", `The request body is larger than ${sizeOf(limit)}`);
 
 /** Reads at most `limit` bytes of the body; a longer body is refused as soon as it is seen. */
 async function readBody(request: Request, limit: number): Promise<Uint8Array> {
@@ -18,7 +20,7 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array> {
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel();
-      throw tooLarge();
+      throw tooLarge(limit);
     }
     chunks.push(value);
   }
@@ -28,6 +30,25 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array> {
 /** Every body is read as JSON whatever its content type, after the size check (see parseJson). */
 export async function parseJsonBody(request: Request): Promise<unknown> {
   return parseJson(await readBody(request, MAX_BODY_BYTES));
+}
+
+/**
+ * A multipart/form-data body of at most `limit` bytes, as an object of its fields (a file field is
+ * a File). Not multipart, or malformed: 400 invalid_multipart.
+ */
+export async function parseMultipartBody(request: Request, limit: number): Promise<Record<string, unknown>> {
+  const type = request.headers.get("content-type") ?? "";
+  if (!/^multipart\/form-data\s*;/i.test(type)) {
+    throw new AppError(400, "invalid_multipart", "The request body must be multipart/form-data");
+  }
+  const bytes = await readBody(request, limit);
+  let form: FormData;
+  try {
+    form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": type } }).formData();
+  } catch {
+    throw new AppError(400, "invalid_multipart", "The request body is not valid multipart/form-data");
+  }
+  return Object.fromEntries(form.entries());
 }
 
 /** Deeper bodies are refused: no request of the API nests more than 2 levels. */

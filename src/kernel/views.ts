@@ -27,6 +27,17 @@ export const UnlockCounters = {
   next_unlock_at: NextUnlockAt,
 };
 
+/** The partner's photo from level 2 on: a link to the rendition of the viewer's level, never to the original. */
+export const PartnerPhoto = t.Object({
+  url: t.String({
+    description:
+      "A path under /api/mystery/photos/ with an opaque token bound to you, the match and the level; it expires within an hour",
+  }),
+  blur: t.Integer({ description: "50 (strong, level 2), 25 (light, level 3) or 0 (clear, level 4)" }),
+  placeholder: t.String({ description: "BlurHash of the photo, to draw while the rendition loads" }),
+});
+export type PartnerPhoto = typeof PartnerPhoto.static;
+
 export const PartnerProfile = t.Object(
   {
     user_id: t.Union([t.Literal("Mystery User"), t.Integer()], {
@@ -35,7 +46,8 @@ export const PartnerProfile = t.Object(
     unlock_level: UnlockLevel,
     age: t.Optional(t.Nullable(t.Integer())),
     city: t.Optional(t.Nullable(t.String())),
-    photo_url: t.Optional(t.Nullable(t.String())),
+    photo: t.Optional(t.Nullable(PartnerPhoto)),
+    photo_url: t.Optional(t.Nullable(t.String({ description: "The external photo link: level 4 only" }))),
     photo_blur: t.Optional(t.Integer()),
     interests: t.Optional(t.Array(t.String())),
     bio: t.Optional(t.Nullable(t.String())),

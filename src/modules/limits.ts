@@ -15,6 +15,8 @@ export function limitsOf(rates: Config["rateLimits"]) {
     block: perMinute("block", rates.blocksPerMinute),
     report: perMinute("report", rates.reportsPerMinute),
     socketUpgrade: perMinute("socket-upgrade", rates.socketsPerMinute),
+    /** Per user: photo uploads (each one decodes an image, the costliest request there is). */
+    photoUpload: perMinute("photo-upload", 10),
     /** Per client address: every demo token counts. */
     demoToken: perMinute("demo-token", 10),
     /**

@@ -1,8 +1,12 @@
-// Assembles the shared-state infrastructure (events, presence, rate-limit counters): in memory for one process, over Redis for many.
+// Assembles the shared-state infrastructure: events, presence and rate-limit counters in memory for one process or over Redis for many; the photo store in the database or S3.
+import type { Db } from "../db/client";
 import { type Bus, LocalDelivery } from "./bus";
 import { MemoryBus } from "./bus.memory";
 import { PostgresBus } from "./bus.postgres";
 import { RedisBus } from "./bus.redis";
+import type { PhotoStore, S3Settings } from "./photo-store";
+import { DatabasePhotoStore } from "./photo-store.database";
+import { S3PhotoStore } from "./photo-store.s3";
 import type { Presence } from "./presence";
 import { MemoryPresence } from "./presence.memory";
 import { RedisPresence } from "./presence.redis";
@@ -70,4 +74,9 @@ export async function createRealtime({
       counters.close();
     },
   };
+}
+
+/** Photo renditions: with S3 settings in that bucket; without, in the database every process already shares. */
+export function createPhotoStore(db: Db, s3: S3Settings | null): PhotoStore {
+  return s3 === null ? new DatabasePhotoStore(db) : new S3PhotoStore(s3);
 }

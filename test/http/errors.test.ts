@@ -397,6 +397,7 @@ describe("unknown fields are ignored", () => {
         premium_until: "2099-01-01T00:00:00.000Z",
         coins: 1_000_000,
         ban_until: null,
+        photo: { url: "/api/mystery/photos/forged", width: 1, height: 1, placeholder: "x" },
         weird: "\u0000",
       },
     });
@@ -414,6 +415,7 @@ describe("unknown fields are ignored", () => {
         looking_for: ["male", "female", "other"],
         age_min: 18,
         age_max: 100,
+        photo: null,
         is_premium: false,
         premium_until: null,
         coins: 0,

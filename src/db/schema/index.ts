@@ -3,6 +3,7 @@ export * from "./chat";
 export * from "./matches";
 export * from "./notifications";
 export * from "./payments";
+export * from "./photos";
 export * from "./safety";
 export * from "./settings";
 export * from "./telegram";

@@ -5,6 +5,7 @@ import { at, type Db, rows } from "../../db/client";
 import { messages, readMarkers, users } from "../../db/schema";
 import type { ChatMessage } from "../../kernel/views";
 import { loadParticipantMatch } from "../matches/service";
+import { photoLinks } from "../photos/token";
 import { partnerView, type Thresholds, unlockState } from "../profiles/unlock";
 import { banned, extensionPrice, isMatchOpen, isSecretChatActive, messageVisibleSql, notBannedSql } from "../rules";
 import type { HistoryPage } from "./model";
@@ -46,7 +47,7 @@ export interface HistoryArgs {
 /** One page of a match's history, newest page first, oldest message first within it. */
 export async function getHistory(
   db: Db,
-  thresholds: Thresholds,
+  { unlockThresholds: thresholds, jwtSecret }: { unlockThresholds: Thresholds; jwtSecret: string },
   args: HistoryArgs,
   now = new Date(),
 ): Promise<HistoryPage> {
@@ -72,7 +73,7 @@ export async function getHistory(
   return {
     success: true,
     match_id: match.id,
-    partner: partnerView(match.partner, state.unlock_level),
+    partner: partnerView(match.partner, state.unlock_level, photoLinks(jwtSecret).linkFor(args.userId, match.id, now)),
     messages: visible.map((message) => messageView(message, args.userId)),
     ...state,
     expires_at: match.expiresAt.toISOString(),

@@ -56,7 +56,7 @@ export const chatRoutes = ({ db, config, activity, realtime: { bus, presence } }
       "/chat/:match_id",
       ({ userId, params, query }) => {
         assertCaller(userId, query.user_id);
-        return getHistory(db, config.unlockThresholds, {
+        return getHistory(db, config, {
           matchId: inRange("match_id", params.match_id),
           userId,
           beforeId: query.before_id === undefined ? undefined : inRange("before_id", query.before_id),

@@ -1,9 +1,9 @@
 // The one send path: a chat message from its text rules (then the rate limit, and contact details
 // only once the match has unlocked them) to the events published after its commit, used by the REST
 // route and the socket alike.
-import { inArray } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { users } from "../../db/schema";
+import { photos, users } from "../../db/schema";
 import { invalidField } from "../../kernel/errors";
 import type { Metric } from "../../kernel/metrics";
 import { log } from "../../log";
@@ -12,6 +12,7 @@ import { participantTopic } from "../../realtime/topics";
 import { hasContactDetails } from "../contact-details";
 import type { AppDeps } from "../deps";
 import { limitsOf } from "../limits";
+import { photoLinks } from "../photos/token";
 import {
   levelFor,
   nextUnlockAt,
@@ -99,7 +100,7 @@ export function createChatSender({ db, config, realtime }: AppDeps): ChatSender 
       };
       onStored?.(reply);
       if (!sent.replayed) {
-        publishSent(db, realtime.bus, thresholds, sent).catch((error) =>
+        publishSent(db, realtime.bus, thresholds, config.jwtSecret, sent).catch((error) =>
           log("error", "publishing a message failed", { error: String(error) }),
         );
       }
@@ -113,7 +114,13 @@ export function createChatSender({ db, config, realtime }: AppDeps): ChatSender 
  * each non-premium participant also gets `unlock` with the other's newly revealed profile.
  * Invariant: called only after the message committed, and never for a replay.
  */
-async function publishSent(db: Db, bus: Bus, thresholds: Thresholds, sent: SendResult): Promise<void> {
+async function publishSent(
+  db: Db,
+  bus: Bus,
+  thresholds: Thresholds,
+  jwtSecret: string,
+  sent: SendResult,
+): Promise<void> {
   const { message, partnerId } = sent;
   const participants = [message.senderId, partnerId];
   for (const viewer of participants) {
@@ -122,17 +129,26 @@ async function publishSent(db: Db, bus: Bus, thresholds: Thresholds, sent: SendR
   const level = message.unlocked as UnlockLevel | null;
   if (level === null) return;
 
-  const profiles = await db.select().from(users).where(inArray(users.id, participants));
+  const profiles = await db
+    .select({ user: users, photoId: photos.id, photoPlaceholder: photos.placeholder })
+    .from(users)
+    .leftJoin(photos, eq(photos.userId, users.id))
+    .where(inArray(users.id, participants));
   const now = new Date();
-  for (const viewer of profiles) {
+  const links = photoLinks(jwtSecret);
+  for (const { user: viewer } of profiles) {
     if (isPremium(viewer.premiumUntil, now)) continue;
-    const other = profiles.find((profile) => profile.id !== viewer.id);
+    const other = profiles.find((profile) => profile.user.id !== viewer.id);
     if (!other) continue;
     bus.publish(participantTopic(message.matchId, viewer.id), {
       type: "unlock",
       level,
       next_unlock_at: nextUnlockAt(level, thresholds),
-      partner: partnerView(other, level),
+      partner: partnerView(
+        { ...other.user, photoId: other.photoId, photoPlaceholder: other.photoPlaceholder },
+        level,
+        links.linkFor(viewer.id, message.matchId, now),
+      ),
     });
   }
 }

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { type Db, rows } from "../../db/client";
 import type { Realtime } from "../../realtime";
 import { poolTopic } from "../../realtime/topics";
+import { photoLinks } from "../photos/token";
 import { partnerView, unlockState } from "../profiles/unlock";
 import type { FindMatchInput } from "./model";
 import { type Found, findMatch, loadParticipantMatch, type MatchRules, noMatchesFound } from "./service";
@@ -86,7 +87,8 @@ async function leavePool(db: Db, userId: number, ticket: string, pairedOnly: boo
 
 /** The match a later searcher made with the waiting caller, as find-match's reply from the caller's side. */
 async function foundFromPool(db: Db, rules: MatchRules, userId: number, matchId: number): Promise<Found> {
-  const match = await loadParticipantMatch(db, matchId, userId, new Date());
+  const now = new Date();
+  const match = await loadParticipantMatch(db, matchId, userId, now);
   const state = unlockState(match, rules.unlockThresholds, match.viewerIsPremium);
   return {
     reply: {
@@ -95,7 +97,11 @@ async function foundFromPool(db: Db, rules: MatchRules, userId: number, matchId:
       expires_at: match.expiresAt.toISOString(),
       is_premium: match.viewerIsPremium,
       ...state,
-      partner: partnerView(match.partner, state.unlock_level),
+      partner: partnerView(
+        match.partner,
+        state.unlock_level,
+        photoLinks(rules.jwtSecret).linkFor(userId, match.id, now),
+      ),
     },
     partnerId: match.partner.id,
     fromPool: false,

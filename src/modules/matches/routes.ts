@@ -62,7 +62,7 @@ export const matchRoutes = ({ db, config, activity, stopping, realtime: { bus, l
       "/my-matches/:user_id",
       async ({ userId, params }) => {
         assertCaller(userId, inRange("user_id", params.user_id));
-        const { isPremium, matches } = await listMatches(db, config.unlockThresholds, userId);
+        const { isPremium, matches } = await listMatches(db, config, userId);
         return { success: true as const, is_premium: isPremium, matches };
       },
       {

@@ -15,6 +15,7 @@ import {
 import { matches, messages } from "../../db/schema";
 import { AppError, invalidField } from "../../kernel/errors";
 import { outboxInsertSql } from "../notifications/outbox";
+import { photoLinks } from "../photos/token";
 import { type ProfileRow, partnerView, type Thresholds, unlockState } from "../profiles/unlock";
 import {
   activityTiers,
@@ -36,14 +37,22 @@ export interface MatchRules {
   readonly matchActiveDays: number;
   readonly matchLifetimeHours: number;
   readonly unlockThresholds: Thresholds;
+  /** The photo links' keys are derived from it. */
+  readonly jwtSecret: string;
 }
 
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
+// The uploaded photo of the user whose id is in `idColumn`, aliased to ProfileRow's names (photos.user_id is its key).
+const photoColumns = (idColumn: string) =>
+  `(SELECT ph.id FROM photos ph WHERE ph.user_id = ${idColumn}) AS "photoId", ` +
+  `(SELECT ph.placeholder FROM photos ph WHERE ph.user_id = ${idColumn}) AS "photoPlaceholder"`;
+
 // Rows of the partner's profile, aliased to ProfileRow's names.
 const partnerColumns = (alias: string) =>
   sql.raw(
-    `${alias}.id, ${alias}.gender, ${alias}.age, ${alias}.city, ${alias}.bio, ${alias}.interests, ${alias}.photo_url AS "photoUrl"`,
+    `${alias}.id, ${alias}.gender, ${alias}.age, ${alias}.city, ${alias}.bio, ${alias}.interests, ${alias}.photo_url AS "photoUrl", ` +
+      photoColumns(`${alias}.id`),
   );
 
 // The aliases the raw queries below give their tables, so the rules' SQL can name their columns.
@@ -155,7 +164,7 @@ export async function findMatch(
             ${outboxInsertSql(sql`SELECT f.id, f.match_id, 'new_match'::text, 0::smallint FROM found f WHERE NOT f.from_pool`, now)}
           )
           SELECT match_id AS "matchId", is_premium AS "isPremium", from_pool AS "fromPool", id, gender, age, city,
-                 bio, interests, photo_url AS "photoUrl"
+                 bio, interests, photo_url AS "photoUrl", ${sql.raw(photoColumns("found.id"))}
           FROM found`,
     );
   } catch (error) {
@@ -170,7 +179,7 @@ export async function findMatch(
     expires_at: expiresAt.toISOString(),
     is_premium: premium,
     ...state,
-    partner: partnerView(partner, state.unlock_level),
+    partner: partnerView(partner, state.unlock_level, photoLinks(rules.jwtSecret).linkFor(userId, matchId, now)),
   };
   return { reply, partnerId: partner.id, fromPool };
 }
@@ -218,12 +227,13 @@ const matchListStatement = statement<{ userId: number; now: string }, MatchListR
 /** The caller's active, unexpired matches, most recent activity first. */
 export async function listMatches(
   db: Db,
-  thresholds: Thresholds,
+  { unlockThresholds: thresholds, jwtSecret }: Pick<MatchRules, "unlockThresholds" | "jwtSecret">,
   userId: number,
   now = new Date(),
 ): Promise<{ isPremium: boolean; matches: MatchListItem[] }> {
   const premium = await callerIsPremium(db, userId, now);
   const list = await matchListStatement(db, { userId, now: iso(now) });
+  const links = photoLinks(jwtSecret);
   return {
     isPremium: premium,
     matches: list.map((row) => {
@@ -231,7 +241,7 @@ export async function listMatches(
       const secretChatEnds = toDateOrNull(row.secretChatExpiresAt);
       return {
         match_id: row.matchId,
-        partner: partnerView(row, state.unlock_level),
+        partner: partnerView(row, state.unlock_level, links.linkFor(userId, row.matchId, now)),
         ...state,
         expires_at: toDate(row.expiresAt).toISOString(),
         secret_chat_active: secretChatEnds !== null && secretChatEnds > now,
@@ -361,6 +371,8 @@ export async function loadParticipantMatch(
       bio: row.bio,
       interests: row.interests,
       photoUrl: row.photoUrl,
+      photoId: row.photoId,
+      photoPlaceholder: row.photoPlaceholder,
     },
     viewerIsPremium: isPremium(toDateOrNull(row.viewerPremiumUntil), now),
     viewerIsBanned: isBanned(toDateOrNull(row.viewerBanUntil), now),

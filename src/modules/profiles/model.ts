@@ -36,6 +36,18 @@ export const ProfileInput = t.Object({
 });
 export type ProfileInput = typeof ProfileInput.static;
 
+export const OwnPhoto = t.Object(
+  {
+    url: t.String({
+      description: "A link to the clear rendition (path under /api/mystery/photos/, valid up to an hour)",
+    }),
+    width: t.Integer(),
+    height: t.Integer(),
+    placeholder: t.String({ description: "BlurHash of the photo" }),
+  },
+  { description: "Your uploaded photo (PUT /api/mystery/profile/photo), or null" },
+);
+
 export const OwnProfile = t.Object({
   user_id: Id("Your Telegram user id"),
   gender: Gender,
@@ -47,6 +59,7 @@ export const OwnProfile = t.Object({
   looking_for: t.Array(Gender),
   age_min: t.Integer(),
   age_max: t.Integer(),
+  photo: t.Nullable(OwnPhoto),
   is_premium: t.Boolean(),
   premium_until: NullableTimestamp(),
   coins: t.Integer(),

@@ -4,7 +4,7 @@
 export interface Reveal {
   /** Partner-view fields this level adds. */
   readonly fields: readonly ("age" | "city" | "photo_url" | "interests" | "bio" | "user_id" | "gender")[];
-  /** The photo's blur from this level on (50 strong, 25 light, 0 clear). */
+  /** The photo's blur from this level on (50 strong, 25 light, 0 clear): the rendition the partner view links to. */
   readonly photoBlur?: number;
   /** What the level reveals, in words, for "N more messages to unlock …". */
   readonly says: string;
@@ -14,7 +14,7 @@ export interface Reveal {
 export const REVEALS: readonly [Reveal, Reveal, Reveal, Reveal, Reveal] = [
   { fields: [], says: "nothing yet" },
   { fields: ["age", "city"], says: "age and city" },
-  { fields: ["photo_url"], photoBlur: 50, says: "a blurred photo" },
+  { fields: [], photoBlur: 50, says: "a blurred photo" },
   { fields: ["interests", "bio"], photoBlur: 25, says: "interests, bio and a sharper photo" },
-  { fields: ["user_id", "gender"], photoBlur: 0, says: "everything" },
+  { fields: ["user_id", "gender", "photo_url"], photoBlur: 0, says: "everything" },
 ];

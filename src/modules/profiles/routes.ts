@@ -11,7 +11,10 @@ export const profileRoutes = ({ db, config, activity }: AppDeps) =>
     .use(authPlugin(config, activity))
     .put(
       "/profile",
-      async ({ userId, body }) => ({ success: true as const, profile: await saveProfile(db, userId, body) }),
+      async ({ userId, body }) => ({
+        success: true as const,
+        profile: await saveProfile(db, config.jwtSecret, userId, body),
+      }),
       {
         auth: true,
         body: ProfileInput,
@@ -25,8 +28,12 @@ export const profileRoutes = ({ db, config, activity }: AppDeps) =>
         },
       },
     )
-    .get("/profile", async ({ userId }) => ({ success: true as const, profile: await getProfile(db, userId) }), {
-      auth: true,
-      response: { 200: ProfileReply, ...errors(401, 404) },
-      detail: { tags: ["profile"], summary: "Your own full profile and account state" },
-    });
+    .get(
+      "/profile",
+      async ({ userId }) => ({ success: true as const, profile: await getProfile(db, config.jwtSecret, userId) }),
+      {
+        auth: true,
+        response: { 200: ProfileReply, ...errors(401, 404) },
+        detail: { tags: ["profile"], summary: "Your own full profile and account state" },
+      },
+    );

@@ -1,17 +1,26 @@
 // Profile persistence: create or replace the caller's profile, and read it back with account state.
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { GENDERS, users } from "../../db/schema";
+import { GENDERS, photos, users } from "../../db/schema";
 import { invalidField } from "../../kernel/errors";
 import { hasContactDetails } from "../contact-details";
+import { photoLinks } from "../photos/token";
 import { contactDetailsInProfile, isBanned, isPremium, userNotFound } from "../rules";
 import type { OwnProfile, ProfileInput } from "./model";
 
 type UserRow = typeof users.$inferSelect;
+type PhotoRow = typeof photos.$inferSelect;
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-function ownProfile(row: UserRow, now: Date): OwnProfile {
+/** The owner's own photo: a link to its clear rendition, minted for them alone (match 0). */
+function ownPhoto(photo: PhotoRow | null, jwtSecret: string, now: Date): OwnProfile["photo"] {
+  if (photo === null) return null;
+  const url = photoLinks(jwtSecret).linkFor(photo.userId, 0, now)(photo.id, 4);
+  return { url, width: photo.width, height: photo.height, placeholder: photo.placeholder };
+}
+
+function ownProfile(row: UserRow, photo: OwnProfile["photo"], now: Date): OwnProfile {
   if (row.gender === null || row.age === null) throw userNotFound();
   return {
     user_id: row.id,
@@ -24,6 +33,7 @@ function ownProfile(row: UserRow, now: Date): OwnProfile {
     looking_for: row.lookingFor,
     age_min: row.ageMin,
     age_max: row.ageMax,
+    photo,
     is_premium: isPremium(row.premiumUntil, now),
     premium_until: iso(row.premiumUntil),
     coins: row.coins,
@@ -47,7 +57,13 @@ function checkNoContactDetails(input: ProfileInput): void {
 }
 
 /** PUT semantics: the body replaces the whole profile; optional fields left out are cleared. */
-export async function saveProfile(db: Db, userId: number, input: ProfileInput, now = new Date()): Promise<OwnProfile> {
+export async function saveProfile(
+  db: Db,
+  jwtSecret: string,
+  userId: number,
+  input: ProfileInput,
+  now = new Date(),
+): Promise<OwnProfile> {
   checkNoContactDetails(input);
   const ageMin = input.age_min ?? 18;
   const ageMax = input.age_max ?? 100;
@@ -75,11 +91,12 @@ export async function saveProfile(db: Db, userId: number, input: ProfileInput, n
       set: { ...profile, profileCreatedAt: sql`coalesce(${users.profileCreatedAt}, excluded.profile_created_at)` },
     })
     .returning();
-  return ownProfile(row!, now);
+  const [photo] = await db.select().from(photos).where(eq(photos.userId, userId));
+  return ownProfile(row!, ownPhoto(photo ?? null, jwtSecret, now), now);
 }
 
-export async function getProfile(db: Db, userId: number, now = new Date()): Promise<OwnProfile> {
-  const [row] = await db.select().from(users).where(eq(users.id, userId));
+export async function getProfile(db: Db, jwtSecret: string, userId: number, now = new Date()): Promise<OwnProfile> {
+  const [row] = await db.select().from(users).leftJoin(photos, eq(photos.userId, users.id)).where(eq(users.id, userId));
   if (!row) throw userNotFound();
-  return ownProfile(row, now);
+  return ownProfile(row.users, ownPhoto(row.photos, jwtSecret, now), now);
 }

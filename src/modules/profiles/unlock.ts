@@ -19,7 +19,13 @@ export interface ProfileRow {
   bio: string | null;
   interests: string[];
   photoUrl: string | null;
+  /** The current uploaded photo's id and BlurHash (photos table), or null without one. */
+  photoId: string | null;
+  photoPlaceholder: string | null;
 }
+
+/** A link to the rendition of `level` of a photo, minted for one viewer in one match (photos/token.ts). */
+export type PhotoLink = (photoId: string, level: 2 | 3 | 4) => string;
 
 /** The level an unlock_progress reaches: the number of thresholds at or below it. */
 export function levelFor(progress: number, thresholds: Thresholds): UnlockLevel {
@@ -57,9 +63,10 @@ export function levelReached(before: number, after: number, thresholds: Threshol
 
 /**
  * The partner as the viewer may see them: the fields of every level up to `level` (REVEALS). The
- * real id and the gender appear only at level 4; this is the single place that applies the table.
+ * real id, the gender and the external photo_url appear only at level 4; from level 2 on, `photo`
+ * links to the rendition of the level (strong, light, clear). This is the single place that applies the table.
  */
-export function partnerView(profile: ProfileRow, level: UnlockLevel): PartnerProfile {
+export function partnerView(profile: ProfileRow, level: UnlockLevel, photoLink: PhotoLink): PartnerProfile {
   const values = {
     age: profile.age,
     city: profile.city,
@@ -73,6 +80,13 @@ export function partnerView(profile: ProfileRow, level: UnlockLevel): PartnerPro
   for (const reveal of REVEALS.slice(1, level + 1)) {
     for (const field of reveal.fields) Object.assign(view, { [field]: values[field] });
     if (reveal.photoBlur !== undefined) view.photo_blur = reveal.photoBlur;
+  }
+  if (level >= 2 && view.photo_blur !== undefined) {
+    const { photoId, photoPlaceholder } = profile;
+    view.photo =
+      photoId === null || photoPlaceholder === null
+        ? null
+        : { url: photoLink(photoId, level as 2 | 3 | 4), blur: view.photo_blur, placeholder: photoPlaceholder };
   }
   return view;
 }

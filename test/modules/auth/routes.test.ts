@@ -99,6 +99,7 @@ describe("with a bot token configured", () => {
           looking_for: ["male", "female", "other"],
           age_min: 18,
           age_max: 100,
+          photo: null,
           is_premium: false,
           premium_until: null,
           coins: expect.any(Number),

@@ -43,7 +43,7 @@ describe("GET /api/mystery/chat/{match_id}", () => {
         unlock_level: 3,
         age: 25,
         city: "Gdansk",
-        photo_url: null,
+        photo: null,
         photo_blur: 25,
         interests: [],
         bio: null,

@@ -34,6 +34,7 @@ describe("PUT /api/mystery/profile", () => {
         profile: {
           user_id: 1001,
           ...full,
+          photo: null,
           is_premium: false,
           premium_until: null,
           coins: 0,

@@ -18,7 +18,17 @@ const profile: ProfileRow = {
   bio: "Climber",
   interests: ["climbing", "jazz"],
   photoUrl: "https://example.com/p.jpg",
+  photoId: "0123456789abcdef0123456789abcdef",
+  photoPlaceholder: "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
 };
+
+/** A stand-in link maker that shows which photo and level a link was minted for. */
+const link = (photoId: string, level: number) => `/api/mystery/photos/${photoId}-${level}`;
+const photoAt = (level: number, blur: number) => ({
+  url: `/api/mystery/photos/${profile.photoId}-${level}`,
+  blur,
+  placeholder: profile.photoPlaceholder as string,
+});
 
 describe("unlock levels", () => {
   test("each threshold of unlock_progress opens the next level, one less does not", () => {
@@ -87,37 +97,49 @@ describe("unlock levels", () => {
 });
 
 describe("partner view", () => {
-  test("reveals fields level by level, the id and gender only at level 4", () => {
-    expect(partnerView(profile, 0)).toEqual({ user_id: "Mystery User", unlock_level: 0 });
-    expect(partnerView(profile, 1)).toEqual({ user_id: "Mystery User", unlock_level: 1, age: 27, city: "Lisbon" });
-    expect(partnerView(profile, 2)).toEqual({
+  test("reveals fields level by level; the id, gender and external photo_url only at level 4", () => {
+    expect(partnerView(profile, 0, link)).toEqual({ user_id: "Mystery User", unlock_level: 0 });
+    expect(partnerView(profile, 1, link)).toEqual({
+      user_id: "Mystery User",
+      unlock_level: 1,
+      age: 27,
+      city: "Lisbon",
+    });
+    expect(partnerView(profile, 2, link)).toEqual({
       user_id: "Mystery User",
       unlock_level: 2,
       age: 27,
       city: "Lisbon",
-      photo_url: "https://example.com/p.jpg",
+      photo: photoAt(2, 50),
       photo_blur: 50,
     });
-    expect(partnerView(profile, 3)).toEqual({
+    expect(partnerView(profile, 3, link)).toEqual({
       user_id: "Mystery User",
       unlock_level: 3,
       age: 27,
       city: "Lisbon",
-      photo_url: "https://example.com/p.jpg",
+      photo: photoAt(3, 25),
       photo_blur: 25,
       interests: ["climbing", "jazz"],
       bio: "Climber",
     });
-    expect(partnerView(profile, 4)).toEqual({
+    expect(partnerView(profile, 4, link)).toEqual({
       user_id: 424242,
       unlock_level: 4,
       age: 27,
       city: "Lisbon",
+      photo: photoAt(4, 0),
       photo_url: "https://example.com/p.jpg",
       photo_blur: 0,
       interests: ["climbing", "jazz"],
       bio: "Climber",
       gender: "female",
     });
+  });
+
+  test("without an uploaded photo, photo is null from level 2 on (and absent below)", () => {
+    const none = { ...profile, photoId: null, photoPlaceholder: null };
+    expect(partnerView(none, 1, link).photo).toBeUndefined();
+    expect([2, 3, 4].map((level) => partnerView(none, level as 2 | 3 | 4, link).photo)).toEqual([null, null, null]);
   });
 });
