@@ -39,11 +39,6 @@ export function untilUtcMidnight(now = new Date()): string {
   return timeLeft(new Date(midnight), now).replace(/ left$/, "");
 }
 
-/** The CSS blur radius, in pixels, for the server's photo_blur (50 at level 2, 25 at 3, 0 at 4). */
-export function blurPixels(photoBlur: number | undefined): number {
-  return Math.round((photoBlur ?? 50) * 0.4);
-}
-
 /** "1 message" / "5 messages". */
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;

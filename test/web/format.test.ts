@@ -1,7 +1,7 @@
 // The page's formatting helpers: what people read for times, counts and the daily quota.
 import { describe, expect, test } from "bun:test";
 import { signToken } from "../../src/modules/auth/jwt";
-import { ago, blurPixels, countdown, quotaText, timeLeft, tokenUserId, untilUtcMidnight } from "../../src/web/format";
+import { ago, countdown, quotaText, timeLeft, tokenUserId, untilUtcMidnight } from "../../src/web/format";
 
 const NOW = new Date("2026-11-29T20:00:00.000Z");
 const later = (ms: number) => new Date(NOW.getTime() + ms);
@@ -31,11 +31,10 @@ describe("format", () => {
     expect(untilUtcMidnight(NOW)).toBe("4 h 0 min");
   });
 
-  test("quota, blur and the token's user", () => {
+  test("quota and the token's user", () => {
     expect(quotaText({ daily_limit: 3, today_matches: 1 })).toBe("2 of 3 free matches left today.");
     expect(quotaText({ daily_limit: 3, today_matches: 5 })).toBe("0 of 3 free matches left today.");
     expect(quotaText({ daily_limit: null, today_matches: 9 })).toBe("Premium: as many matches as you like.");
-    expect([blurPixels(50), blurPixels(25), blurPixels(0)]).toEqual([20, 10, 0]);
     expect(tokenUserId(signToken("x".repeat(32), 4242, 60))).toBe(4242);
     expect(tokenUserId("nonsense")).toBeNull();
   });

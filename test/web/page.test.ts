@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { matches, reports, users } from "../../src/db/schema";
-import { createTestContext, type TestContext } from "../helpers/app";
+import { PhotoLinks } from "../../src/modules/photos/token";
+import { createTestContext, JWT_SECRET, type TestContext } from "../helpers/app";
 import { conversation } from "../helpers/conversation";
+import { facePixels, pngOf } from "../helpers/images";
 import { accessibilityProblems, HAVE_CHROMIUM, launch, type Person, person, screenshot } from "./browser";
 
 const WAIT = { timeout: 10_000 };
@@ -22,6 +24,8 @@ async function signIn(page: Page, base: string, userId: number): Promise<void> {
 async function saveProfile(
   page: Page,
   profile: { gender: string; age: number; city: string; bio: string; interests: string; photo: string },
+  /** A photo file picked before saving: uploaded right after the profile is saved. */
+  upload?: { name: string; mimeType: string; buffer: Buffer },
 ): Promise<void> {
   const form = page.locator("#profile-form");
   await form.getByLabel("Gender").selectOption(profile.gender);
@@ -30,8 +34,20 @@ async function saveProfile(
   await form.getByLabel("About you").fill(profile.bio);
   await form.getByLabel("Interests").fill(profile.interests);
   await form.getByLabel("Photo link").fill(profile.photo);
+  if (upload) await form.locator('input[name="photo_file"]').setInputFiles(upload);
   await form.getByRole("button", { name: "Save profile" }).click();
-  await form.getByText("Saved.").waitFor(WAIT);
+  await form.getByText("Saved.", { exact: true }).waitFor(WAIT);
+  if (upload) await form.getByText("Photo saved. Your match sees it blurred until level 4.").waitFor(WAIT);
+}
+
+/**
+ * What a photo link was minted for (the test knows the server's secret): the level of the
+ * rendition it serves, and whether it is the viewer's own photo (match 0). Null for other URLs.
+ */
+function photoLinkOf(url: string): { level: number; own: boolean } | null {
+  const token = /\/api\/mystery\/photos\/([A-Za-z0-9_-]+)/.exec(url)?.[1];
+  const grant = token ? new PhotoLinks(JWT_SECRET).open(token) : null;
+  return grant ? { level: grant.level, own: grant.matchId === 0 } : null;
 }
 
 /** Types like a person, then sends with Enter; waits until the server acknowledged it. */
@@ -117,14 +133,30 @@ describe.skipIf(!HAVE_CHROMIUM)("the web page in Chromium", () => {
     });
     await screenshot(a, "02-profile-saved");
     await signIn(b, base, 1002);
-    await saveProfile(b, {
-      gender: "male",
-      age: 31,
-      city: "Porto",
-      bio: "I cook too much pasta.",
-      interests: "cooking, cycling, jazz",
-      photo: "https://photos.mystery.test/200.svg",
-    });
+    // Ben also uploads a photo (picked before his profile exists: it goes up right after the save).
+    const benPhoto = await pngOf(facePixels(900, 1200));
+    await saveProfile(
+      b,
+      {
+        gender: "male",
+        age: 31,
+        city: "Porto",
+        bio: "I cook too much pasta.",
+        interests: "cooking, cycling, jazz",
+        photo: "https://photos.mystery.test/200.svg",
+      },
+      { name: "ben.png", mimeType: "image/png", buffer: Buffer.from(benPhoto) },
+    );
+    await b.locator("img.own-photo").waitFor(WAIT);
+    await screenshot(b, "02b-profile-photo");
+    // Everything Ana's page asks for from now on, to check it never fetched more than the level showed.
+    const requested: string[] = [];
+    a.on("request", (request) => requested.push(request.url()));
+    const beyond = (level: number) =>
+      requested.filter((url) => {
+        const link = photoLinkOf(url);
+        return url.includes("photos.mystery.test/200") || (link !== null && !link.own && link.level > level);
+      });
 
     // Ana finds a match: Ben, the only other person here.
     await a.getByText("3 of 3 free matches left today.").waitFor(WAIT);
@@ -185,9 +217,22 @@ describe.skipIf(!HAVE_CHROMIUM)("the web page in Chromium", () => {
     const photoA = card(a).locator("img.photo");
     await photoA.waitFor(WAIT);
     expect(await photoA.getAttribute("data-blur")).toBe("50");
-    expect(await photoA.evaluate((img) => getComputedStyle(img).filter)).toBe("blur(20px)");
-    await a.waitForTimeout(1400); // the blur eases in
+    // The server's strong rendition (320 px on the long side), blurred there, not by CSS.
+    await a.waitForFunction(() => (document.querySelector(".partner img.photo") as HTMLImageElement)?.complete);
+    expect(await photoA.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([240, 320]);
+    expect(photoLinkOf((await photoA.getAttribute("src"))!)).toEqual({ level: 2, own: false });
     await screenshot(a, "07-level-2-blurred-photo");
+
+    // Level 3 at 100: the light rendition; still nothing clear, no external link.
+    await seedCount(ctx, matchId, 98);
+    await say(a, "A hundred soon.");
+    await say(b, "A hundred!");
+    await card(a).getByText("Level 3/4").waitFor(WAIT);
+    await card(a).locator('img.photo[data-blur="25"]').waitFor(WAIT);
+    await a.waitForFunction(() => (document.querySelector(".partner img.photo") as HTMLImageElement)?.complete);
+    expect(await photoA.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(360);
+    expect(beyond(3)).toEqual([]);
+    expect(requested.some((url) => photoLinkOf(url)?.level === 2)).toBe(true);
 
     // Level 4 at 150: everything, the photo in the clear.
     await seedCount(ctx, matchId, 148);
@@ -195,9 +240,11 @@ describe.skipIf(!HAVE_CHROMIUM)("the web page in Chromium", () => {
     await say(b, "One hundred and fifty!");
     await card(a).getByText("1002", { exact: true }).waitFor(WAIT);
     expect(await photoA.getAttribute("data-blur")).toBe("0");
+    await a.waitForFunction(() => (document.querySelector(".partner img.photo") as HTMLImageElement)?.complete);
+    expect(await photoA.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(900);
+    expect(photoLinkOf((await photoA.getAttribute("src"))!)).toEqual({ level: 4, own: false });
     await card(a).getByText("cooking, cycling, jazz").waitFor(WAIT);
     await card(a).getByText("Everything is unlocked.").waitFor(WAIT);
-    await a.waitForTimeout(1400);
     await screenshot(a, "08-level-4-clear-photo");
 
     // Ben blocks Ana: both chats close; Ana is told neutrally.
