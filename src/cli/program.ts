@@ -17,11 +17,16 @@ export function invocation(): string {
   return path.includes("/") ? path : `./${path}`;
 }
 
-/** How a person gets a token from the same setup: the binary, an npm or bun script, or the source. */
-export function tokenHint(): string {
-  if (isCompiled()) return `${invocation()} token <user_id>`;
+/**
+ * How a person gets a token from the same setup: the binary, an npm or bun script, or the source;
+ * with `--data-dir` when the server's DATA_DIR is not the default, so the token is signed with the
+ * same generated secret.
+ */
+export function tokenHint(dataDir: string | null = null): string {
+  const where = dataDir === null ? "" : ` --data-dir ${/^[\w./-]+$/.test(dataDir) ? dataDir : JSON.stringify(dataDir)}`;
+  if (isCompiled()) return `${invocation()} token <user_id>${where}`;
   const agent = process.env.npm_config_user_agent ?? "";
-  if (agent.startsWith("npm/")) return "npm run token -- <user_id>";
-  if (agent.startsWith("bun/")) return "bun run token <user_id>";
-  return "bun src/main.ts token <user_id>";
+  if (agent.startsWith("npm/")) return `npm run token -- <user_id>${where}`;
+  if (agent.startsWith("bun/")) return `bun run token <user_id>${where}`;
+  return `bun src/main.ts token <user_id>${where}`;
 }

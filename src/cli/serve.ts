@@ -1,5 +1,5 @@
 // `serve` (the default command): migrate, listen, sweep, send notifications, and stop gracefully on SIGTERM/SIGINT.
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { type Config, ConfigError, checkServeConfig, GENERATED_SECRET_FILE, loadConfig } from "../config";
 import { openDatabase } from "../db/open";
 import { createApp } from "../http/app";
@@ -9,6 +9,7 @@ import { startSweeper } from "../modules/matches/sweeper";
 import { createNotificationSender } from "../modules/notifications/sender";
 import { createBotApi } from "../modules/telegram/bot-api";
 import { createRealtime } from "../realtime";
+import { SETTINGS } from "../settings";
 import { parseCommand, UsageError } from "./args";
 import { tokenHint as hint, VERSION } from "./program";
 import { superviseWorkers, workerIndex } from "./workers";
@@ -26,6 +27,8 @@ export interface StartupFacts {
   url: string;
   /** The URL to open on this machine: localhost for 0.0.0.0. */
   local: string;
+  /** The web page's address: PUBLIC_URL when set, else `local` (never 0.0.0.0). */
+  page: string;
   database: string;
   demo: boolean;
   /** On the embedded database: how to get a token, and where the generated secret lives (null when JWT_SECRET was given). */
@@ -36,6 +39,7 @@ export interface StartupFacts {
 export function startupBanner(facts: StartupFacts): string[] {
   const lines = [
     `Mystery Match ${VERSION} is listening on ${facts.url}`,
+    `  web page   ${facts.page}`,
     `  API docs   ${facts.local}/swagger`,
     `  database   ${facts.database}`,
     `  metrics    ${facts.local}/metrics`,
@@ -195,9 +199,11 @@ function announce(
   const url = `http://${authority(config.host)}:${port}`;
   const local = `http://${everywhere ? "localhost" : authority(config.host)}:${port}`;
   const embedded = config.databaseUrl === null;
-  const tokenHint = hint();
+  const tokenHint = hint(config.dataDir === resolve(SETTINGS.DATA_DIR.fallback) ? null : config.dataDir);
+  const page = config.publicUrl ?? `${local}/`;
   log("info", "listening", {
     url,
+    page,
     swagger: `${local}/swagger`,
     database,
     realtime: config.redisUrl ? "redis" : workers !== null ? "postgres" : "in-process",
@@ -211,6 +217,7 @@ function announce(
     const banner = startupBanner({
       url,
       local,
+      page,
       database,
       demo: config.demo,
       token: embedded

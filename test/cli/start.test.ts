@@ -53,6 +53,28 @@ const outwardAddress = Object.values(networkInterfaces())
   .find((entry) => entry && entry.family === "IPv4" && !entry.internal)?.address;
 
 test(
+  "with a DATA_DIR of its own and no JWT_SECRET, the token hint names that directory, and its command works",
+  async () => {
+    const dir = freshDir();
+    const child = embedded({ JWT_SECRET: "" }, dir);
+    try {
+      const line = await listening(child);
+      expect(line.token).toEndWith(`token <user_id> --data-dir ${dir}`);
+      // As a person would type it, in a shell without DATA_DIR: signed with the secret generated in `dir`.
+      const made = Bun.spawnSync([process.execPath, MAIN, "token", "42", "--data-dir", dir], {
+        env: { ...process.env, DATA_DIR: "", JWT_SECRET: "", DATABASE_URL: "" },
+      });
+      const token = made.stdout.toString().trim();
+      const profile = await fetch(`${line.url}/api/mystery/profile`, { headers: { authorization: `Bearer ${token}` } });
+      expect(profile.status).toBe(404);
+    } finally {
+      expect(await stop(child)).toBe(0);
+    }
+  },
+  SLOW,
+);
+
+test(
   "without HOST the embedded database listens on 127.0.0.1 only, with the demo sign-in on, and says so in words",
   async () => {
     const child = embedded({});
@@ -60,6 +82,7 @@ test(
       const line = await listening(child);
       const { port } = new URL(line.url);
       expect(line.url).toBe(`http://127.0.0.1:${port}`);
+      expect(line.page).toBe(`http://127.0.0.1:${port}/`);
       expect(line.demo).toMatch(/^on: anyone who can reach this server can sign in as any user id/);
       expect(await demoToken(line.url)).toBe(200);
       if (outwardAddress) {
@@ -84,6 +107,8 @@ test(
     try {
       const line = await listening(child);
       const local = line.url.replace("0.0.0.0", "127.0.0.1");
+      // The page's address to open, not the wildcard it listens on.
+      expect(line.page).toBe(`${line.url.replace("0.0.0.0", "localhost")}/`);
       expect(line.demo).toBeUndefined();
       expect(await demoToken(local)).toBe(404);
     } finally {
@@ -144,8 +169,9 @@ test(
 
 test("the terminal banner has a line saying the demo sign-in is on, in words, only while it is", () => {
   const facts = {
-    url: "http://127.0.0.1:3000",
-    local: "http://127.0.0.1:3000",
+    url: "http://0.0.0.0:3000",
+    local: "http://localhost:3000",
+    page: "http://localhost:3000/",
     database: "embedded PGlite in /srv/data/pgdata",
     token: { hint: "bun src/main.ts token <user_id>", secretFile: null },
   };
@@ -155,6 +181,8 @@ test("the terminal banner has a line saying the demo sign-in is on, in words, on
     "on: anyone who can reach this server can sign in as any user id (POST /api/demo/token); DEMO=0 turns it off",
   );
   expect(startupBanner({ ...facts, demo: false }).some((line) => line.includes("demo"))).toBe(false);
+  // The page's address, never 0.0.0.0.
+  expect(on.filter((line) => line.includes("web page"))).toEqual(["  web page   http://localhost:3000/"]);
 });
 
 const SCRIPT = Bun.which("script");
