@@ -5,6 +5,7 @@ import { Elysia, t } from "elysia";
 import { AppError, ErrorBody } from "../kernel/errors";
 import { errors } from "../kernel/schemas";
 import { adminRoutes } from "../modules/admin/routes";
+import { authenticate, unauthorized } from "../modules/auth/plugin";
 import { authRoutes } from "../modules/auth/routes";
 import { FRAME_HARD_LIMIT } from "../modules/chat/frames";
 import { chatRoutes } from "../modules/chat/routes";
@@ -99,9 +100,12 @@ export function createApp(deps: AppDeps) {
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > MAX_BODY_BYTES && length > bodyLimitOf(request)) throw tooLarge(bodyLimitOf(request));
     })
-    .onParse({ as: "global" }, ({ request }) =>
-      isPhotoUpload(request) ? parseMultipartBody(request, PHOTO_UPLOAD.bodyLimit) : parseJsonBody(request),
-    )
+    .onParse({ as: "global" }, ({ request }) => {
+      if (!isPhotoUpload(request)) return parseJsonBody(request);
+      // Up to 10 MiB are read only for a caller the credential names (the auth macro runs after parsing).
+      if (authenticate(config, request.headers.get("authorization") ?? undefined) === null) throw unauthorized();
+      return parseMultipartBody(request, PHOTO_UPLOAD.bodyLimit);
+    })
     .model({ Error: ErrorBody })
     .use(openApi)
     .use(docsPage)

@@ -10,7 +10,7 @@ export interface AuthSecrets {
   readonly telegramBotToken: string | null;
 }
 
-const unauthorized = () => new AppError(401, "unauthorized", "Missing or invalid credentials");
+export const unauthorized = () => new AppError(401, "unauthorized", "Missing or invalid credentials");
 
 /** The caller's id from an Authorization header, or null when it proves nothing. */
 export function authenticate(secrets: AuthSecrets, authorization: string | undefined, now = new Date()): number | null {

@@ -115,6 +115,26 @@ describe("PUT /api/mystery/profile/photo", () => {
     expect(json.status).toBe(413);
   });
 
+  test("without a valid credential the body is not even read: 401 while the upload is still arriving", async () => {
+    // A body that never ends: a server reading it first would never answer.
+    const endless = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('--x\r\nContent-Disposition: form-data; name="photo"\r\n\r\n'));
+      },
+    });
+    for (const authorization of [undefined, "Bearer not-a-token", `Bearer ${ctx.token(OWNER)}x`]) {
+      const reply = await ctx.app.handle(
+        new Request("http://localhost/api/mystery/profile/photo", {
+          method: "PUT",
+          headers: { "content-type": "multipart/form-data; boundary=x", ...(authorization && { authorization }) },
+          body: endless,
+          duplex: "half",
+        } as RequestInit),
+      );
+      expect(reply.status).toBe(401);
+    }
+  });
+
   test("no file field, a JSON body, no credential, no profile yet", async () => {
     expect((await ctx.request("PUT", "/api/mystery/profile/photo", { as: OWNER, body: { photo: "x" } })).status).toBe(
       400,
