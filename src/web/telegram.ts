@@ -13,6 +13,8 @@ export interface WebApp {
   contentSafeAreaInset?: Insets;
   ready(): void;
   expand(): void;
+  /** Bot API 7.7: a swipe down scrolls the chat instead of closing the Mini App. */
+  disableVerticalSwipes?(): void;
   onEvent(name: string, handler: () => void): void;
   BackButton?: { show(): void; hide(): void; onClick(handler: () => void): void; offClick(handler: () => void): void };
   HapticFeedback?: {
@@ -94,6 +96,7 @@ export async function connectTelegram(): Promise<string | null> {
     document.documentElement.dataset.telegram = "";
     webApp.ready();
     webApp.expand();
+    webApp.disableVerticalSwipes?.();
     applyTheme();
     applyViewport();
     webApp.onEvent("themeChanged", applyTheme);
