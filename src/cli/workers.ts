@@ -9,10 +9,10 @@ import { isCompiled } from "./program";
 /** The environment variable that makes a started copy a worker, holding its index. */
 export const WORKER_ENV = "MYSTERY_MATCH_WORKER";
 
-/** This process's worker index, or null when it is not a worker of `serve --workers`. */
+/** This process's worker index, or null when it is not a worker of `serve --workers` (which always has an IPC channel to its parent). */
 export function workerIndex(): number | null {
   const raw = process.env[WORKER_ENV];
-  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : null;
+  return raw !== undefined && /^\d+$/.test(raw) && typeof process.send === "function" ? Number(raw) : null;
 }
 
 /** A worker that ran at least this long before dying is restarted at once; one dying sooner, after a growing wait. */
