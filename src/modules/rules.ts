@@ -24,6 +24,9 @@ export const banned = () => new AppError(403, "banned", "Your account is suspend
 /** Premium while `premium_until` lies in the future: no daily limit, filters, the whole profile at once, free extends. */
 export const isPremium = (premiumUntil: Date | null, now: Date): boolean => premiumUntil !== null && premiumUntil > now;
 
+export const premiumSql = (user: Columns<"premiumUntil">, now: Instant): SQL =>
+  sql`coalesce(${user.premiumUntil} > ${at(now)}, false)`;
+
 /**
  * Premium bought for `days` (a Stars subscription's period, its renewals too) runs from the later of
  * now and the current end: paying early loses no day, and a lapsed Premium starts again from now.

@@ -12,6 +12,7 @@ import {
   matchOpenSql,
   messageVisibleSql,
   notBannedSql,
+  premiumSql,
   secretChatActiveSql,
   utcDay,
 } from "../../src/modules/rules";
@@ -44,8 +45,15 @@ describe("user banned", () => {
 });
 
 describe("premium", () => {
-  test("premium exactly while premium_until is ahead of now", () => {
+  test("premium exactly while premium_until is ahead of now; isPremium and premiumSql split the same users", async () => {
     expect(MOMENTS.map((moment) => isPremium(moment, now))).toEqual([false, false, false, false, true, true]);
+    const ids = MOMENTS.map((_, i) => 7_150_000 + i);
+    await ctx.addUsers(...ids.map((id, i) => ({ id, premiumUntil: MOMENTS[i] })));
+    const premium = await ctx.db
+      .select({ id: users.id })
+      .from(users)
+      .where(sql`${inArray(users.id, ids)} AND ${premiumSql(users, now)}`);
+    expect(premium.map((row) => row.id).sort()).toEqual(ids.filter((_, i) => isPremium(MOMENTS[i]!, now)));
   });
 
   test("the daily limit is the configured one for free users and none for premium users", () => {

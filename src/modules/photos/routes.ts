@@ -67,7 +67,14 @@ export const photoRoutes = ({ db, config, activity, realtime: { limiter } }: App
     .get(
       `${PHOTOS_PATH}/:token`,
       async ({ params, request }) => {
-        const served = await servePhoto(db, store, links, params.token, request.headers.get("if-none-match"));
+        const served = await servePhoto(
+          db,
+          store,
+          config.unlockThresholds,
+          links,
+          params.token,
+          request.headers.get("if-none-match"),
+        );
         const headers = {
           "cache-control": `private, max-age=${served.maxAge}`,
           etag: served.etag,

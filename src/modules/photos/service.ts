@@ -6,7 +6,8 @@ import { type Db, rows } from "../../db/client";
 import { matches, photos, users } from "../../db/schema";
 import { AppError } from "../../kernel/errors";
 import type { PhotoStore } from "../../realtime/photo-store";
-import { matchOpenSql, userNotFound } from "../rules";
+import { levelSql, type Thresholds } from "../profiles/unlock";
+import { matchOpenSql, premiumSql, unlockProgressSql, userNotFound } from "../rules";
 import { checkUpload, invalidImage } from "./guard";
 import type { UploadedPhoto } from "./model";
 import type { PhotoProcessor } from "./processor";
@@ -73,22 +74,25 @@ export async function deletePhoto(db: Db, store: PhotoStore, userId: number): Pr
 }
 
 const m = alias(matches, "m");
+const viewer = alias(users, "v");
 
 /**
  * Whether the link's grant still holds: the photo is still its owner's current one, and either the
  * viewer is that owner (match 0) or the match is open between the viewer and the owner (a block or
- * an unmatch ends it, and with it every link made in it).
+ * an unmatch ends it, and with it every link made in it) and the viewer still sees the link's level
+ * there (a premium viewer whose Premium ended since drops back to the match's own level).
  */
-async function grantHolds(db: Db, grant: PhotoGrant, now: Date): Promise<boolean> {
+async function grantHolds(db: Db, thresholds: Thresholds, grant: PhotoGrant, now: Date): Promise<boolean> {
   const [row] = await rows<{ ok: number }>(
     db,
     sql`SELECT 1 AS ok FROM photos ph
         WHERE ph.id = ${grant.photoId}
           AND ((${grant.matchId}::bigint = 0 AND ph.user_id = ${grant.viewerId})
-            OR EXISTS (SELECT 1 FROM matches m
+            OR EXISTS (SELECT 1 FROM matches m JOIN users v ON v.id = ${grant.viewerId}
                         WHERE m.id = ${grant.matchId} AND ${matchOpenSql(m, now)}
-                          AND ((m.user_a = ${grant.viewerId} AND m.user_b = ph.user_id)
-                            OR (m.user_b = ${grant.viewerId} AND m.user_a = ph.user_id))))`,
+                          AND ((m.user_a = v.id AND m.user_b = ph.user_id) OR (m.user_b = v.id AND m.user_a = ph.user_id))
+                          AND (${premiumSql(viewer, now)}
+                            OR ${levelSql(unlockProgressSql(m), thresholds)} >= ${grant.level}::integer)))`,
   );
   return row !== undefined;
 }
@@ -105,13 +109,14 @@ export interface ServedPhoto {
 export async function servePhoto(
   db: Db,
   store: PhotoStore,
+  thresholds: Thresholds,
   links: PhotoLinks,
   token: string,
   ifNoneMatch: string | null,
   now = new Date(),
 ): Promise<ServedPhoto> {
   const grant = links.open(token, now);
-  if (grant === null || !(await grantHolds(db, grant, now))) throw photoNotFound();
+  if (grant === null || !(await grantHolds(db, thresholds, grant, now))) throw photoNotFound();
   const etag = links.etag(grant);
   const maxAge = Math.floor((grant.expiresAt.getTime() - now.getTime()) / 1000);
   if (ifNoneMatch?.split(",").some((tag) => tag.trim() === etag)) return { bytes: null, etag, maxAge };

@@ -135,6 +135,13 @@ describe("PUT /api/mystery/profile/photo", () => {
     }
   });
 
+  test("at most 10 uploads per user a minute: the 11th is 429 rate_limited with Retry-After", async () => {
+    await ctx.addUsers({ id: 5999 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await upload(5999, file(new TextEncoder().encode("x")))).status);
+    expect(statuses).toEqual([...Array(10).fill(422), 429]);
+  });
+
   test("no file field, a JSON body, no credential, no profile yet", async () => {
     expect((await ctx.request("PUT", "/api/mystery/profile/photo", { as: OWNER, body: { photo: "x" } })).status).toBe(
       400,
@@ -287,6 +294,17 @@ describe("photo links under attack", () => {
     }
     // The same grant minted now works: the 404s above are about the token alone.
     expect((await fetchLink(`/api/mystery/photos/${new PhotoLinks(JWT_SECRET).mint(grant)}`)).status).toBe(200);
+  });
+
+  test("a premium viewer's level-4 link works while Premium lasts, then the garbage 404 (the match is at level 0)", async () => {
+    const premium = await matchWithOwner(0);
+    await ctx.query(sql`UPDATE users SET premium_until = now() + interval '1 day' WHERE id = ${premium.viewer}`);
+    const partner = await partnerIn(premium.viewer, premium.matchId);
+    expect([partner.unlock_level, partner.photo?.blur]).toEqual([4, 0]);
+    const clear = await fetchLink(partner.photo!.url);
+    expect(await sizeOf(clear.bytes)).toEqual([1280, 960]);
+    await ctx.query(sql`UPDATE users SET premium_until = now() - interval '1 second' WHERE id = ${premium.viewer}`);
+    expect(await notFound(partner.photo!.url)).toEqual(await garbage());
   });
 
   test("links of an unmatched or blocked match, and of a deleted photo: the garbage 404", async () => {
