@@ -20,16 +20,37 @@ const WORKER_ENTRY = new URL(
 
 export type Processed = { ok: true; renditions: Renditions } | { ok: false; reason: string };
 
+export interface ProcessorLimits {
+  /** A job that takes longer is refused and its worker ended (a 40 MP photo takes about 2 s here). */
+  readonly timeoutMs: number;
+  /** Jobs waiting behind the running one, at most; one more is refused at once (PhotoProcessorBusy). */
+  readonly maxWaiting: number;
+}
+
+const LIMITS: ProcessorLimits = { timeoutMs: 60_000, maxWaiting: 16 };
+
+/** Thrown by process() when maxWaiting jobs already wait. */
+export class PhotoProcessorBusy extends Error {}
+
 /**
  * Jobs run one after another on one worker (the machine's other cores stay with the server); the
- * worker starts on the first job. A worker that dies mid-job fails that job only.
+ * worker starts on the first job. A worker that dies or overruns the timeout fails that job only:
+ * the next job gets a new worker.
  */
 export class PhotoProcessor {
   #worker: Worker | null = null;
   #queue: Promise<unknown> = Promise.resolve();
+  #waiting = 0;
+
+  constructor(private readonly limits: ProcessorLimits = LIMITS) {}
 
   process(bytes: Uint8Array, header: ImageHeader): Promise<Processed> {
-    const job = this.#queue.then(() => this.#run({ bytes, header }));
+    if (this.#waiting >= this.limits.maxWaiting) return Promise.reject(new PhotoProcessorBusy());
+    this.#waiting++;
+    const job = this.#queue.then(() => {
+      this.#waiting--;
+      return this.#run({ bytes, header });
+    });
     this.#queue = job.catch(() => {});
     return job;
   }
@@ -40,6 +61,10 @@ export class PhotoProcessor {
     // Bun's Worker can be unref'd (a worker alone does not keep the process alive); the DOM type lacks it.
     (worker as Worker & { unref(): void }).unref();
     const { promise, resolve, reject } = Promise.withResolvers<PhotoOutcome>();
+    const timer = setTimeout(() => {
+      this.#discard(worker);
+      resolve({ ok: false, reason: "it took too long to process" });
+    }, this.limits.timeoutMs);
     worker.onmessage = (event: MessageEvent<PhotoOutcome>) => resolve(event.data);
     worker.onerror = (event) => {
       this.#discard(worker);
@@ -47,6 +72,7 @@ export class PhotoProcessor {
     };
     worker.postMessage(job, [job.bytes.buffer as ArrayBuffer]);
     return promise.finally(() => {
+      clearTimeout(timer);
       worker.onmessage = null;
       worker.onerror = null;
       if (job.header.width * job.header.height > RECYCLE_ABOVE_PIXELS) this.#discard(worker);

@@ -35,7 +35,7 @@ export const photoRoutes = ({ db, config, activity, realtime: { limiter } }: App
       {
         auth: true,
         body: PhotoUpload,
-        response: { 200: PhotoReply, ...errors(400, 401, 404, 413, 422, 429) },
+        response: { 200: PhotoReply, ...errors(400, 401, 404, 413, 422, 429, 503) },
         detail: {
           tags: ["profile"],
           summary: "Upload your photo (replaces the one you had)",
@@ -44,7 +44,8 @@ export const photoRoutes = ({ db, config, activity, realtime: { limiter } }: App
             "megapixels (413 payload_too_large / 422 invalid_image). The server keeps three renditions " +
             "(strong blur for level 2, light blur for level 3, clear at most 1280 px for level 4), each " +
             "re-encoded without EXIF or GPS, and a BlurHash; the original is not kept. 404 user_not_found " +
-            "before your profile exists. At most 10 uploads a minute.",
+            "before your profile exists. At most 10 uploads a minute; 503 photos_busy (with Retry-After) when " +
+            "16 uploads already wait on this server process.",
         },
       },
     )

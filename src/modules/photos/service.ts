@@ -10,7 +10,7 @@ import { levelSql, type Thresholds } from "../profiles/unlock";
 import { matchOpenSql, premiumSql, unlockProgressSql, userNotFound } from "../rules";
 import { checkUpload, invalidImage } from "./guard";
 import type { UploadedPhoto } from "./model";
-import type { PhotoProcessor } from "./processor";
+import { type PhotoProcessor, PhotoProcessorBusy } from "./processor";
 import type { PhotoGrant, PhotoLinks } from "./token";
 
 /** Which rendition each level's link serves. */
@@ -19,6 +19,12 @@ type Rendition = (typeof RENDITION_AT_LEVEL)[keyof typeof RENDITION_AT_LEVEL];
 
 const keyOf = (photoId: string, rendition: Rendition) => `photos/${photoId}/${rendition}.jpg`;
 const keysOf = (photoId: string) => Object.values(RENDITION_AT_LEVEL).map((rendition) => keyOf(photoId, rendition));
+
+/** Too many uploads already wait on this process: the client may retry shortly. */
+const photosBusy = () =>
+  new AppError(503, "photos_busy", "Too many photos are being processed right now; try again in a few seconds", {
+    "retry-after": "5",
+  });
 
 /** Every refused link answers this, whatever the reason: no hint that a match, a photo or a partner exists. */
 export const photoNotFound = () => new AppError(404, "photo_not_found", "Photo not found");
@@ -39,7 +45,10 @@ export async function savePhoto(
   const header = checkUpload(file);
   const [owner] = await db.select({ gender: users.gender }).from(users).where(eq(users.id, userId));
   if (!owner || owner.gender === null) throw userNotFound();
-  const processed = await processor.process(file, header);
+  const processed = await processor.process(file, header).catch((error) => {
+    if (error instanceof PhotoProcessorBusy) throw photosBusy();
+    throw error;
+  });
   if (!processed.ok) throw invalidImage(processed.reason);
   const { renditions } = processed;
   const id = randomBytes(16).toString("hex");

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import decodeJpeg from "@jsquash/jpeg/decode";
 import { checkUpload, MAX_PHOTO_BYTES } from "../../../src/modules/photos/guard";
 import { readImageHeader } from "../../../src/modules/photos/image-header";
-import { PhotoProcessor, type Processed } from "../../../src/modules/photos/processor";
+import { PhotoProcessor, PhotoProcessorBusy, type Processed } from "../../../src/modules/photos/processor";
 import {
   EXIF_SECRETS,
   facePixels,
@@ -162,6 +162,33 @@ describe("the renditions", () => {
     expect(contrast(strong, regions.mouth)).toBeLessThan(20);
     // Light: still blurred (far below clear), but the face's shapes are there.
     expect(contrast(light, regions.eye)).toBeLessThan(contrast(clear, regions.eye) / 2);
+  });
+
+  test("a job over the time limit is refused and its worker ended; the next job gets a new worker", async () => {
+    const limits = { timeoutMs: 1, maxWaiting: 4 };
+    const slow = new PhotoProcessor(limits);
+    try {
+      const big = await jpegOf(facePixels(2000, 1500), 80);
+      expect(await slow.process(big.slice(), checkUpload(big))).toEqual({
+        ok: false,
+        reason: "it took too long to process",
+      });
+      limits.timeoutMs = 30_000;
+      expect((await slow.process(png.slice(), checkUpload(png))).ok).toBe(true);
+    } finally {
+      slow.close();
+    }
+  });
+
+  test("beyond maxWaiting jobs waiting, one more is refused at once; the accepted ones complete", async () => {
+    const small = new PhotoProcessor({ timeoutMs: 30_000, maxWaiting: 2 });
+    try {
+      const accepted = [small.process(png.slice(), checkUpload(png)), small.process(png.slice(), checkUpload(png))];
+      await expect(small.process(png.slice(), checkUpload(png))).rejects.toBeInstanceOf(PhotoProcessorBusy);
+      expect((await Promise.all(accepted)).map((outcome) => outcome.ok)).toEqual([true, true]);
+    } finally {
+      small.close();
+    }
   });
 
   test("a file with a valid header but broken data is refused, and the next upload still works", async () => {
