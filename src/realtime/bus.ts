@@ -22,6 +22,10 @@ export interface Bus {
 
 // Typing is the one event a slow reader may lose: above this much unsent data it is skipped.
 const TYPING_DROP_BUFFERED_BYTES = 64 * 1024;
+/** How long a closing event that found no socket is kept for a socket about to open (see subscribe). */
+const MISSED_CLOSING_MS = 60_000;
+/** Closing events kept at most (a sweep may end many matches whose users have no socket here). */
+const MISSED_CLOSING_MAX = 10_000;
 
 type Socket = ServerWebSocket<unknown>;
 
@@ -36,13 +40,21 @@ export class LocalDelivery {
   private readonly byTopic = new Map<string, Socket | Set<Socket>>();
   private readonly listeners = new Map<string, Set<(event: ServerEvent) => void>>();
   private count = 0;
+  /** Closing events (match_ended, a ban) that found no socket on their topic, by topic, with when (performance.now()). */
+  private readonly missedClosings = new Map<string, { event: ServerEvent; at: number }>();
 
   attach(server: Server<unknown>): void {
     this.server = server;
   }
 
-  /** Subscribes the socket to its topics; called only once its participant check has passed. */
-  subscribe(ws: Socket, topics: string[]): void {
+  /**
+   * Subscribes the socket to its topics; called only once its participant check has passed.
+   * `checkedAt` (performance.now() from before that check read the database): a closing event
+   * delivered on one of its topics since then, while no socket held the topic, is sent to this
+   * socket now and closes it, as if it had been open already (such an event committed after the
+   * check's read, else the check would have refused the socket).
+   */
+  subscribe(ws: Socket, topics: string[], checkedAt?: number): void {
     this.count++;
     for (const topic of topics) {
       ws.subscribe(topic);
@@ -50,6 +62,14 @@ export class LocalDelivery {
       if (present === undefined) this.byTopic.set(topic, ws);
       else if (present instanceof Set) present.add(ws);
       else this.byTopic.set(topic, new Set([present, ws]));
+    }
+    if (checkedAt === undefined || this.missedClosings.size === 0) return;
+    for (const topic of topics) {
+      const missed = this.missedClosings.get(topic);
+      if (!missed || missed.at < checkedAt) continue;
+      ws.send(JSON.stringify(missed.event));
+      ws.close(closingCode(topic, missed.event)!, closeReason(missed.event));
+      return;
     }
   }
 
@@ -94,7 +114,11 @@ export class LocalDelivery {
   deliver(topic: string, event: ServerEvent): void {
     const handlers = this.listeners.get(topic);
     if (handlers !== undefined) for (const handler of [...handlers]) handler(event);
-    if (!this.server || !this.byTopic.has(topic)) return;
+    if (!this.server) return;
+    if (!this.byTopic.has(topic)) {
+      this.keepMissedClosing(topic, event);
+      return;
+    }
     const payload = JSON.stringify(event);
     if (event.type === "typing") {
       for (const ws of this.socketsOf(topic)) {
@@ -105,6 +129,18 @@ export class LocalDelivery {
     this.server.publish(topic, payload);
     const close = closingCode(topic, event);
     if (close !== null) for (const ws of this.socketsOf(topic)) ws.close(close, closeReason(event));
+  }
+
+  private keepMissedClosing(topic: string, event: ServerEvent): void {
+    if (closingCode(topic, event) === null) return;
+    const now = performance.now();
+    this.missedClosings.delete(topic);
+    this.missedClosings.set(topic, { event, at: now });
+    // Oldest first (insertion order): drop what is too old, or too many.
+    for (const [kept, { at }] of this.missedClosings) {
+      if (this.missedClosings.size <= MISSED_CLOSING_MAX && now - at < MISSED_CLOSING_MS) break;
+      this.missedClosings.delete(kept);
+    }
   }
 
   /** Closes every socket (graceful shutdown). */

@@ -284,6 +284,40 @@ describe("closing", () => {
   test("closeAll with no sockets does nothing", () => {
     attached().closeAll(1001, "server shutting down");
   });
+
+  test("a closing event delivered after a socket's checks began and before it subscribed reaches it and closes it", async () => {
+    const local = attached();
+    const [ended, banned, user] = [topic("m:12:1"), topic("m:13:1"), `u:${++topicSeq}`];
+    const matchEnded: ServerEvent = { type: "match_ended", match_id: 12, reason: "unmatched" };
+    const checkedAt = performance.now();
+    // Published while the upgrade's checks ran: no socket held the topics yet.
+    local.deliver(ended, matchEnded);
+    local.deliver(user, { type: "error", error: "banned", message: "Your account is suspended" });
+    const late = await connect();
+    local.subscribe(late.ws, [ended, topic("u:x")], checkedAt);
+    expect(await late.client.closed).toEqual({ code: 4410, reason: "match ended: unmatched" });
+    expect(late.client.events).toEqual([matchEnded]);
+    const bannedLate = await connect();
+    local.subscribe(bannedLate.ws, [banned, user], checkedAt);
+    expect((await bannedLate.client.closed).code).toBe(4403);
+  });
+
+  test("a closing event from before a socket's checks began is not its own (the checks saw it)", async () => {
+    const local = attached();
+    const ended = topic("m:14:1");
+    local.deliver(ended, { type: "match_ended", match_id: 14, reason: "expired" });
+    // Any other event without a socket is not kept either.
+    const other = topic("m:15:1");
+    const checkedAt = performance.now();
+    local.deliver(other, read(3));
+    const [mine, again] = [await connect(), await connect()];
+    local.subscribe(mine.ws, [ended], checkedAt);
+    local.subscribe(again.ws, [other], checkedAt);
+    await settle(local, ended, mine.client);
+    await settle(local, other, again.client);
+    expect([mine.client.events, again.client.events]).toEqual([[{ type: "pong" }], [{ type: "pong" }]]);
+    expect(mine.client.ws.readyState).toBe(WebSocket.OPEN);
+  });
 });
 
 /**

@@ -40,6 +40,8 @@ interface Upgrade {
   session: Session;
   /** Gives up the bus claim the upgrade took for the user (the socket takes its own at open). */
   release: () => void;
+  /** When (performance.now()) the checks began reading: a closing event after it is the socket's too. */
+  checkedAt: number;
   since: number | null;
   connected: {
     unlock_level: number;
@@ -212,7 +214,7 @@ export const socketRoutes = ({ db, config, realtime, activity }: AppDeps, sender
     params: typeof SocketParams.static,
     query: typeof SocketQuery.static,
     now: Date,
-  ): Promise<Omit<Upgrade, "release">> {
+  ): Promise<Omit<Upgrade, "release" | "checkedAt">> {
     const match = await loadParticipantMatch(db, inRange("match_id", params.match_id), userId, now);
     if (match.viewerIsBanned) throw banned();
     const closed = closedMatchError(match, now);
@@ -257,7 +259,8 @@ export const socketRoutes = ({ db, config, realtime, activity }: AppDeps, sender
             held = false;
           };
           try {
-            return { upgrade: { ...(await checkUpgrade(userId, params, query, now)), release } };
+            const checkedAt = performance.now();
+            return { upgrade: { ...(await checkUpgrade(userId, params, query, now)), release, checkedAt } };
           } catch (error) {
             release();
             throw error;
@@ -271,7 +274,7 @@ export const socketRoutes = ({ db, config, realtime, activity }: AppDeps, sender
       query: SocketQuery,
 
       async open(elysiaWs) {
-        const { session, since, connected, release } = elysiaWs.data.upgrade;
+        const { session, since, connected, release, checkedAt } = elysiaWs.data.upgrade;
         const ws = elysiaWs.raw as Socket;
         const joined = presence.join(session.matchId, session.userId);
         // The socket's own claim on its user's events (held already, so at once; given up at close),
@@ -282,7 +285,7 @@ export const socketRoutes = ({ db, config, realtime, activity }: AppDeps, sender
         activity.socketOpened(session.userId);
         ws.data = new ChatSocket(session, handlers, joined);
         // Subscribed only here, after resolve's participant check passed.
-        local.subscribe(ws, topicsOf(session));
+        local.subscribe(ws, topicsOf(session), checkedAt);
         // At most maxSocketsPerUser per user on this process: one more closes their oldest.
         const mine = local.socketsOf(userTopic(session.userId));
         for (const old of mine.slice(0, Math.max(0, mine.length - config.maxSocketsPerUser))) {
