@@ -1,12 +1,13 @@
 // Smoke test of the built executable, run by .ci/run: `bun test/smoke/binary.ts dist/mystery-match [embedded|postgres]`.
 // Copies the binary alone into an empty directory and drives it as a user would: seed, serve, /ready, a
-// second serve refused on the port in use, a token from `token`, a profile, a match with a seeded user, a
+// second serve refused on the port in use, a token from `token`, a profile and its photo, a match with a seeded user, a
 // message, SIGTERM → exit 0. Embedded mode then restarts it to check the data was kept. Prints "ok - …" /
 // "not ok - …" per step; exit 1 on failure.
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import postgres from "postgres";
+import { facePixels, jpegOf } from "../helpers/images";
 
 const [binaryArg, mode = "embedded"] = process.argv.slice(2);
 if (!binaryArg || (mode !== "embedded" && mode !== "postgres")) {
@@ -179,6 +180,22 @@ try {
     const reply = await api(server, "PUT", "/api/mystery/profile", token, { gender: "female", age: 29, city: "Porto" });
     check(reply.status === 200 && reply.body.profile.user_id === me, `${reply.status} ${JSON.stringify(reply.body)}`);
   });
+  // The image codecs are WebAssembly files embedded in the binary and run in a Worker that is its second entry point.
+  await step("PUT /api/mystery/profile/photo decodes in the binary's worker; the link serves a JPEG", async () => {
+    const form = new FormData();
+    form.append("photo", new File([(await jpegOf(facePixels(800, 600))) as Uint8Array<ArrayBuffer>], "me.jpg"));
+    const upload = await fetch(`${server.http}/api/mystery/profile/photo`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
+    const body = await upload.json();
+    check(upload.status === 200 && body.photo?.width === 800, `${upload.status} ${JSON.stringify(body)}`);
+    const { body: own } = await api(server, "GET", "/api/mystery/profile", token);
+    const served = await fetch(`${server.http}${own.profile.photo.url}`);
+    const bytes = new Uint8Array(await served.arrayBuffer());
+    check(served.status === 200 && bytes[0] === 0xff && bytes[1] === 0xd8, `${served.status}, ${bytes.length} bytes`);
+  });
   const matchId = await step("POST /api/mystery/find-match pairs with a seeded user", async () => {
     const reply = await api(server, "POST", "/api/mystery/find-match", token, {});
     check(
@@ -208,6 +225,11 @@ try {
       const reply = await api(again, "GET", `/api/mystery/chat/${matchId}`, token);
       const texts = (reply.body.messages ?? []).map((message: { message: string }) => message.message);
       check(texts.includes("hello from the smoke test"), `${reply.status} ${JSON.stringify(reply.body)}`);
+    });
+    await step("the photo is still served after the restart", async () => {
+      const { body } = await api(again, "GET", "/api/mystery/profile", token);
+      const served = await fetch(`${again.http}${body.profile.photo?.url}`);
+      check(served.status === 200, `${served.status} ${JSON.stringify(body.profile.photo)}`);
     });
     await step("SIGTERM exits 0 again", () => stop(again));
   }
