@@ -75,6 +75,7 @@ export function createApp(deps: AppDeps) {
     logRequests: config.logRequests,
     gauges: {
       sockets: () => realtime.local.socketCount,
+      channels: () => realtime.channels?.() ?? null,
       worker,
       db: () => dbStats?.() ?? null,
       modules: [...sender.metrics, ...paymentMetrics(deps), ...(deps.metrics ?? [])],

@@ -16,6 +16,8 @@ interface Series {
 /** What the exposition reads at scrape time from the rest of the process. */
 export interface Gauges {
   sockets(): number;
+  /** Redis channels this process is subscribed to; null without Redis. */
+  channels(): number | null;
   db(): DbStats | null;
   /** This process's index among the workers of `serve --workers`, null when it serves alone. */
   worker: number | null;
@@ -95,6 +97,16 @@ export class HttpMetrics {
 
     family("mystery_match_websockets_open", "gauge", "Chat WebSockets open on this process.");
     out.push(`mystery_match_websockets_open ${gauges.sockets()}`);
+
+    const channels = gauges.channels();
+    if (channels !== null) {
+      family(
+        "mystery_match_bus_channels",
+        "gauge",
+        "Redis channels this process is subscribed to: one per user it holds a socket of (or an upgrade being checked).",
+      );
+      out.push(`mystery_match_bus_channels ${channels}`);
+    }
 
     gauges.modules.forEach((metric, i) => {
       const value = values[i];

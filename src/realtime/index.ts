@@ -22,6 +22,8 @@ export interface Realtime {
   readonly presence: Presence;
   /** Rate-limit counters (requests, and failed attempts), shared by the processes when Redis is there. */
   readonly limiter: RateLimiter;
+  /** With Redis: how many users' channels this process is subscribed to (one per user it holds a socket of). */
+  readonly channels?: () => number;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,7 @@ export async function createRealtime({
     bus,
     presence,
     limiter: new RedisRateLimiter(counters, redisPrefix, clock),
+    channels: () => bus.channelCount,
     close: async () => {
       await Promise.all([bus.close(), presence.close()]);
       counters.close();

@@ -60,6 +60,12 @@ async function redisInfo(section: string): Promise<string> {
   }
 }
 
+/** The bus_channels gauge a process's /metrics shows. */
+async function channelsOf(server: ServerProcess): Promise<number> {
+  const text = await fetch(`${server.http}/metrics`).then((response) => response.text());
+  return Number(/^mystery_match_bus_channels (\d+)$/m.exec(text)?.[1]);
+}
+
 const settles = (userIds: number[], expected: number[]) =>
   eventually(async () => Bun.deepEquals(await subscribers(...userIds), expected), 5_000, 20);
 
@@ -77,6 +83,9 @@ test("a process subscribes to a user's channel with their first socket and unsub
   // A second process holding a socket of alice subscribes too: each event reaches exactly the processes that deliver it.
   const aliceOnTwo = await connect(two, pairs[0]!, a);
   expect(await subscribers(a, b)).toEqual([2, 1]);
+  // /metrics says so too: one channel on process one (alice), two on process two (bob and alice).
+  expect(await channelsOf(one)).toBe(1);
+  expect(await channelsOf(two)).toBe(2);
 
   // Events still cross processes, to every socket of the recipient.
   const sent = await call(two.http, "POST", "/api/mystery/send-message", {
