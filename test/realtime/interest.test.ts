@@ -2,6 +2,8 @@
 // socket for, and only while it does; events still cross processes, and a Redis restart resubscribes.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { RedisClient } from "bun";
+import { LocalDelivery } from "../../src/realtime/bus";
+import { RedisBus } from "../../src/realtime/bus.redis";
 import { type ServerProcess, startServer } from "../helpers/process";
 import { call, eventually, type Pair, seedPairs, serverEnv, tokenFor } from "../helpers/remote";
 import { SocketClient } from "../helpers/socket";
@@ -143,4 +145,44 @@ test("after a Redis restart each process subscribes again to every channel it ne
   expect(sent.status).toBe(200);
   expect((await bob.next("message")).message.message).toBe("after the restart");
   await Promise.all([alice.close(), bob.close(), carol.close()]);
+});
+
+test("claims and releases made in one turn of the event loop go out as one SUBSCRIBE and one UNSUBSCRIBE", async () => {
+  const bus = new RedisBus([redis.url], "interest-batch", new LocalDelivery());
+  await bus.start();
+  const admin = new RedisClient(redis.url);
+  const calls = async (command: string) =>
+    Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(await admin.send("INFO", ["commandstats"]))?.[1] ?? 0);
+  const numsub = async (users: number[]) => {
+    const reply: (string | number)[] = await admin.send("PUBSUB", [
+      "NUMSUB",
+      ...users.map((u) => `interest-batch:u:${u}`),
+    ]);
+    return reply.filter((_, i) => i % 2 === 1).map(Number);
+  };
+  try {
+    const users = Array.from({ length: 50 }, (_, i) => 47_000_000 + i);
+    await admin.send("CONFIG", ["RESETSTAT"]);
+    await Promise.all(users.map((user) => bus.claim(user)));
+    expect(await calls("subscribe")).toBe(1);
+    expect(bus.channelCount).toBe(50);
+    expect(new Set(await numsub(users))).toEqual(new Set([1]));
+    // A second claim of a subscribed user costs Redis nothing; its release leaves the first claim's subscription.
+    await bus.claim(users[0]!);
+    bus.release(users[0]!);
+    for (const user of users) bus.release(user);
+    expect(await eventually(async () => bus.channelCount === 0 && (await calls("unsubscribe")) === 1, 5_000, 20)).toBe(
+      true,
+    );
+    expect(await calls("subscribe")).toBe(1);
+    expect(new Set(await numsub(users))).toEqual(new Set([0]));
+    // Released and claimed again in the same turn: still subscribed.
+    await bus.claim(users[1]!);
+    bus.release(users[1]!);
+    await bus.claim(users[1]!);
+    expect(await numsub([users[1]!])).toEqual([1]);
+  } finally {
+    admin.close();
+    await bus.close();
+  }
 });
