@@ -22,10 +22,26 @@ export class MessageLog {
     this.list,
   );
 
+  /** Whether the view is at the newest message: kept there when the box shrinks (the keyboard opens). */
+  private atBottom = true;
+  private readonly resizes = new ResizeObserver(() => {
+    if (this.atBottom) this.toBottom();
+  });
+
   constructor(
     /** Retry of a failed send. */
     private readonly retry: (clientMsgId: string) => void,
-  ) {}
+  ) {
+    this.box.addEventListener("scroll", () => {
+      this.atBottom = this.nearBottom();
+    });
+    this.resizes.observe(this.box);
+  }
+
+  /** The chat closed: stop watching its size. */
+  dispose(): void {
+    this.resizes.disconnect();
+  }
 
   /** Shows a message; `receipt` for this user's own ones. */
   add(message: ChatMessage, receipt: string | null): void {
@@ -160,6 +176,7 @@ export class MessageLog {
 
   private toBottom(): void {
     this.box.scrollTop = this.box.scrollHeight;
+    this.atBottom = true;
   }
 
   private message(messageId: number): HTMLElement | null {

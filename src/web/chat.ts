@@ -79,6 +79,7 @@ export class Chat implements OpenChat {
   close(): void {
     this.abort.abort();
     this.outbox.close();
+    this.view.log.dispose();
     this.connection.close("chat closed");
     this.view.setTyping(false);
   }

@@ -135,8 +135,24 @@ describe.skipIf(!HAVE_CHROMIUM)("the Mini App inside Telegram", () => {
     expect((await telegramCalls(a)).back).toBe(false);
     await a.locator("button.match .match-preview", { hasText: "quick 15" }).waitFor(WAIT);
 
-    // Ana unmatches: Ben's chat says so, and his list keeps the match, saying why, until dismissed.
+    // The keyboard opens on Ana's phone (Telegram reports a smaller viewport): header and composer stay in
+    // view; Ben's closes. Each screen is looked at in the other's size too.
     await a.locator("button.match", { hasText: name! }).click();
+    await a.setViewportSize({ width: 390, height: 500 });
+    await a.waitForFunction(
+      () => getComputedStyle(document.documentElement).getPropertyValue("--app-height") === "500px",
+    );
+    expect(await inViewport(a, ".composer")).toBe(true);
+    expect(await inViewport(a, ".chat-head")).toBe(true);
+    await screenshot(a, "26-telegram-light-chat-390x500");
+    await b.setViewportSize({ width: 390, height: 844 });
+    await b.waitForFunction(
+      () => getComputedStyle(document.documentElement).getPropertyValue("--app-height") === "844px",
+    );
+    await screenshot(b, "27-telegram-dark-chat-390x844");
+    expect(await accessibilityProblems(b)).toEqual([]);
+
+    // Ana unmatches: Ben's chat says so, and his list keeps the match, saying why, until dismissed.
     await a.locator(".head-main").click();
     await a.getByRole("button", { name: "Unmatch" }).click();
     await a.getByRole("dialog").getByRole("button", { name: "End match" }).click();
