@@ -1,5 +1,5 @@
 -- POST /api/mystery/find-match by a premium user without filters: findMatch (src/modules/matches/service.ts),
--- one statement calling the database function find_match (drizzle/0010_matching_pick.sql) (the app also writes the
+-- one statement calling the database function find_match (drizzle/0012_matching_order.sql) (the app also writes the
 -- partner's notification in the same statement). :r is the pick's random start; the other constants are the app's (daily
 -- limit, ages, the activity tiers of activityTiers with MATCH_ACTIVE_DAYS 14, window, sample, attempts).
 \set r random(0, 999999999) / 1000000000.0

@@ -11,6 +11,7 @@ import m0008 from "../../drizzle/0008_outbox.sql" with { type: "text" };
 import m0009 from "../../drizzle/0009_matching.sql" with { type: "text" };
 import m0010 from "../../drizzle/0010_matching_pick.sql" with { type: "text" };
 import m0011 from "../../drizzle/0011_photos.sql" with { type: "text" };
+import m0012 from "../../drizzle/0012_matching_order.sql" with { type: "text" };
 import journal from "../../drizzle/meta/_journal.json";
 
 /**
@@ -28,6 +29,7 @@ export const MIGRATION_FILES: Readonly<Record<string, string>> = {
   "0009_matching": m0009,
   "0010_matching_pick": m0010,
   "0011_photos": m0011,
+  "0012_matching_order": m0012,
 };
 
 /** The journal's entries, in order, as drizzle's migrator reads them from a folder. */

@@ -10,7 +10,7 @@ type Columns<K extends string> = { readonly [key in K]: AnyColumn };
 
 /**
  * A user is banned while `ban_until` lies in the future. A banned user cannot find matches (find_match,
- * drizzle/0010_matching_pick.sql, checks the same column), send, open a socket, and is never picked.
+ * drizzle/0012_matching_order.sql, checks the same column), send, open a socket, and is never picked.
  */
 export const isBanned = (banUntil: Date | null, now: Date): boolean => banUntil !== null && banUntil > now;
 

@@ -125,7 +125,7 @@ export interface PoolEntry {
 
 /**
  * One eligible stranger, matched with the caller, in one round trip: the database function find_match
- * (drizzle/0010_matching_pick.sql) checks the caller, takes one match from today's quota (premium users
+ * (drizzle/0012_matching_order.sql) checks the caller, takes one match from today's quota (premium users
  * have no limit), picks a candidate (has a profile, is not the caller, not banned, both sides'
  * preferences, the request's filters, not blocked either way, never matched with the caller before)
  * from the pool of searchers first, then by activity tier and shared interests, takes the pair's
