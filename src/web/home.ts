@@ -5,9 +5,10 @@ import type { MatchListItem } from "../modules/matches/model";
 import type { OwnProfile } from "../modules/profiles/model";
 import { ApiError, client, ok } from "./api";
 import { byId, fill, h } from "./dom";
+import { EndedMatches } from "./ended-matches";
 import { humanError } from "./errors";
 import { FindPanel } from "./find-panel";
-import { ENDED_WHY, type EndedMatch, renderMatchList, tickMatchList } from "./match-list";
+import { ENDED_WHY, renderMatchList, tickMatchList } from "./match-list";
 import { type PanelContext, registeredPanels } from "./panels";
 import { ProfileForm } from "./profile-form";
 import { Screens } from "./screens";
@@ -37,7 +38,7 @@ export class Home {
   readonly screens: Screens;
   readonly profileForm: ProfileForm;
   readonly find: FindPanel;
-  private readonly ended = new Map<number, EndedMatch>();
+  private readonly ended: EndedMatches;
   private timers: number[] = [];
   private refreshing: number | null = null;
   private lastFound: number | null = null;
@@ -48,6 +49,7 @@ export class Home {
     private readonly createChat: ChatFactory,
   ) {
     const { signal } = this.abort;
+    this.ended = new EndedMatches(userId);
     this.screens = new Screens(() => {
       this.chat?.visibilityChanged();
       this.renderMatches();
@@ -153,8 +155,11 @@ export class Home {
 
   /** A match ended (seen on any socket, or by the open chat): the list keeps it, saying why. */
   matchEnded(matchId: number, reason: EndReason | null, said?: string): void {
-    const item = this.matches.find((match) => match.match_id === matchId) ?? this.ended.get(matchId)?.item;
-    if (item) this.ended.set(matchId, { item, why: said ?? (reason ? ENDED_WHY[reason] : "This chat has ended.") });
+    const known = this.ended.get(matchId);
+    const item = this.matches.find((match) => match.match_id === matchId) ?? known?.item;
+    // Reopening an ended match (to read it) keeps the reason it first ended with.
+    if (item && !(known && reason === null))
+      this.ended.set(matchId, { item, why: said ?? (reason ? ENDED_WHY[reason] : "This chat has ended.") });
     this.matches = this.matches.filter((match) => match.match_id !== matchId);
     this.renderMatches();
     this.refreshSoon();
@@ -162,7 +167,7 @@ export class Home {
 
   private renderMatches(): void {
     const current = this.chat && this.screens.chatVisible ? this.chat.matchId : null;
-    renderMatchList(this.matches, [...this.ended.values()], current, {
+    renderMatchList(this.matches, this.ended.values(), current, {
       open: (matchId) => this.openChat(matchId),
       dismiss: (matchId) => {
         this.ended.delete(matchId);

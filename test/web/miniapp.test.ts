@@ -161,6 +161,9 @@ describe.skipIf(!HAVE_CHROMIUM)("the Mini App inside Telegram", () => {
     const ended = b.locator("#match-list li.ended", { hasText: "Your match ended this chat." });
     await ended.waitFor(WAIT);
     await screenshot(b, "25-telegram-dark-ended-390x500");
+    // It stays after a reload too (on this device), until dismissed.
+    await b.reload();
+    await ended.waitFor(WAIT);
     await ended.getByRole("button", { name: /Dismiss/ }).click();
     await b.getByText("No matches yet.").waitFor(WAIT);
 
