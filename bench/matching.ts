@@ -169,7 +169,7 @@ await db.unsafe(before);
 const day = () => new Date().toISOString().slice(0, 10);
 const iso = (ms: number) => new Date(ms).toISOString();
 // The app's constants (src/modules/matches/service.ts); $1.. are caller, day, now, the three tier starts, random, expiry.
-const NEW_PICK = `SELECT id FROM find_match($1, $2, $3, 1000000, 18, 100, NULL, NULL, $4, $5, $6, $7, 5000, 32, $8, 3, NULL, NULL)`;
+const NEW_PICK = `SELECT id FROM find_match($1, $2, $3, 1000000, 18, 100, NULL, NULL, $4, $5, $6, $7, 5000, 16, $8, 3, NULL, NULL)`;
 const OLD_PICK = `SELECT id FROM find_match_random($1, $2, $3, 1000000, 18, 100, NULL, NULL, $4, 10000, $5, 3)`;
 
 /** A pick's parameters, for a random active caller, now. */

@@ -7,4 +7,4 @@ SELECT match_id AS "matchId", is_premium AS "isPremium", from_pool AS "fromPool"
        interests, photo_url AS "photoUrl"
 FROM find_match(:u, :day, :now, 3, 18, 100, NULL, NULL,
                 :now::timestamptz - interval '3 minutes', :now::timestamptz - interval '24 hours',
-                :now::timestamptz - interval '14 days', :r, 5000, 32, :expires, 3, NULL, NULL);
+                :now::timestamptz - interval '14 days', :r, 5000, 16, :expires, 3, NULL, NULL);

@@ -74,7 +74,7 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, "\\$&")}%`;
 const PICK_WINDOW = 5_000;
 
 /** Eligible candidates of a tier compared on shared interests (the first ones of the random walk). */
-const PICK_SAMPLE = 32;
+const PICK_SAMPLE = 16;
 
 // A pair that another request matched a moment ago makes us pick again, a few times at most.
 const PICK_ATTEMPTS = 3;
