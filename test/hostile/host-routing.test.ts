@@ -27,6 +27,7 @@ describe("routing ignores the Host header", () => {
     const shifted = await ctx.app.handle(new Request("http://x/zz/health"));
     expect(shifted.status).toBe(404);
     const straight = await ctx.app.handle(new Request("http://x/health"));
-    expect([straight.status, await straight.json()]).toEqual([200, { success: true, status: "ok" }]);
+    expect(straight.status).toBe(200);
+    expect(await straight.json()).toMatchObject({ success: true, status: "ok" });
   });
 });
