@@ -13,6 +13,7 @@ import { connectPostgres } from "../src/db/client";
 import { sendMessage } from "../src/modules/chat/store";
 import { createNotificationSender } from "../src/modules/notifications/sender";
 import { createBotApi } from "../src/modules/telegram/bot-api";
+import { withUserWide } from "../src/realtime/presence";
 import { MemoryPresence } from "../src/realtime/presence.memory";
 import { startFakeTelegram } from "../test/helpers/fake-telegram";
 import { databaseUrl, fmt, loadLine, machine, percentile, SECRET, say, utcStamp, writeSection } from "./lib";
@@ -71,7 +72,7 @@ async function measure(rate: number, latency: number): Promise<Result> {
   const sender = createNotificationSender({
     db: database.db,
     bot: createBotApi({ apiUrl: fake.url, token: TOKEN }),
-    presence: new MemoryPresence(),
+    presence: withUserWide(new MemoryPresence()),
     publicUrl: "https://mm.example/app/",
     maxPerSecond: rate,
   });

@@ -7,7 +7,7 @@ import { RedisBus } from "./bus.redis";
 import type { PhotoStore, S3Settings } from "./photo-store";
 import { DatabasePhotoStore } from "./photo-store.database";
 import { S3PhotoStore } from "./photo-store.s3";
-import type { Presence } from "./presence";
+import { type Presence, withUserWide } from "./presence";
 import { MemoryPresence } from "./presence.memory";
 import { RedisPresence } from "./presence.redis";
 import type { Clock, RateLimiter } from "./rate-limit";
@@ -54,11 +54,17 @@ export async function createRealtime({
   if (redisUrl === null && worker) {
     const bus = new PostgresBus(worker.databaseUrl, redisPrefix, local);
     await bus.start();
-    return { local, bus, presence: new WorkerPresence(), limiter: new WorkerRateLimiter(), close: () => bus.close() };
+    return {
+      local,
+      bus,
+      presence: withUserWide(new WorkerPresence()),
+      limiter: new WorkerRateLimiter(),
+      close: () => bus.close(),
+    };
   }
   if (redisUrl === null) {
     const bus = new MemoryBus(local);
-    const presence = new MemoryPresence();
+    const presence = withUserWide(new MemoryPresence());
     return { local, bus, presence, limiter: new MemoryRateLimiter(clock), close: async () => {} };
   }
   const servers = redisServers(redisUrl);
@@ -69,7 +75,7 @@ export async function createRealtime({
   return {
     local,
     bus,
-    presence,
+    presence: withUserWide(presence),
     limiter: new RedisRateLimiter(counters, redisPrefix, clock),
     channels: () => bus.channelCount,
     close: async () => {

@@ -1,9 +1,9 @@
 // Presence within one process: socket counts and last-seen times in memory.
-import type { Presence, PresenceStatus } from "./presence";
+import type { PairPresence, PresenceStatus } from "./presence";
 
 const key = (matchId: number, userId: number) => `${matchId}:${userId}`;
 
-export class MemoryPresence implements Presence {
+export class MemoryPresence implements PairPresence {
   private readonly sockets = new Map<string, number>();
   private readonly lastSeen = new Map<string, Date>();
 

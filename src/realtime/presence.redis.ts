@@ -1,6 +1,6 @@
 // Presence across processes: each process records in Redis which users it holds sockets for.
 import type { RedisClient } from "bun";
-import type { Presence, PresenceStatus } from "./presence";
+import type { PairPresence, PresenceStatus } from "./presence";
 import { MemoryPresence } from "./presence.memory";
 import { RedisShards } from "./shards";
 
@@ -16,7 +16,7 @@ const LAST_SEEN_TTL_SECONDS = 30 * 24 * 3600;
  * process stops counting within 30 s. The local counts decide when this process joins or leaves
  * the hash; with Redis unreachable, answers fall back to this process's own view.
  */
-export class RedisPresence implements Presence {
+export class RedisPresence implements PairPresence {
   private readonly processId = crypto.randomUUID();
   private readonly local = new MemoryPresence();
   private readonly shards: RedisShards;

@@ -1,6 +1,6 @@
 // Presence and rate limits of `serve --workers` without Redis: held by the supervising parent, asked over IPC.
 import { AppError } from "../kernel/errors";
-import type { Presence, PresenceStatus } from "./presence";
+import type { PairPresence, PresenceStatus } from "./presence";
 import { MemoryPresence } from "./presence.memory";
 import { type Clock, isOff, type Limit, type RateLimiter, rateLimited, type WindowLimit } from "./rate-limit";
 import { MemoryRateLimiter } from "./rate-limit.memory";
@@ -122,7 +122,7 @@ const parent = () => {
 };
 
 /** Presence as the parent counts it, after this worker's own counts (so only a first or last socket asks). */
-export class WorkerPresence implements Presence {
+export class WorkerPresence implements PairPresence {
   private readonly local = new MemoryPresence();
 
   async join(matchId: number, userId: number): Promise<boolean> {

@@ -1,6 +1,6 @@
 // Presence in one process (MemoryPresence) and across processes (two RedisPresence on a redis-server of this file's own).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Presence } from "../../src/realtime/presence";
+import { type PairPresence, type Presence, withUserWide } from "../../src/realtime/presence";
 import { MemoryPresence } from "../../src/realtime/presence.memory";
 import { RedisPresence } from "../../src/realtime/presence.redis";
 import { type ThrowawayRedis, throwawayServers } from "../helpers/throwaway";
@@ -10,7 +10,7 @@ const at = (iso: string) => new Date(iso);
 const offline = { online: false, lastSeen: null };
 
 /** The rules every Presence keeps, seen from the one instance that holds the sockets. */
-function singleProcessRules(make: () => Presence | Promise<Presence>) {
+function singleProcessRules(make: () => PairPresence | Promise<PairPresence>) {
   test("the first socket of a user is their first anywhere, a second one is not", async () => {
     const presence = await make();
     expect([await presence.join(1, 10), await presence.join(1, 10)]).toEqual([true, false]);
@@ -51,6 +51,36 @@ function singleProcessRules(make: () => Presence | Promise<Presence>) {
     expect(await presence.status(1, 10)).toEqual({ online: false, lastSeen: at("2030-01-01T11:00:00Z") });
   });
 }
+
+/** The user-wide answer (a socket on any match): what decides whether the bot may ping someone. */
+function userWideRules(make: () => Promise<[Presence, Presence]>) {
+  test("a socket on any match makes the user present anywhere, until the last one on any match closes", async () => {
+    const [a, b] = await make();
+    expect(await b.anywhere(10)).toBe(false);
+    await a.join(1, 10);
+    await a.join(2, 10);
+    expect([await a.anywhere(10), await b.anywhere(10), await b.anywhere(11)]).toEqual([true, true, false]);
+    await a.leave(1, 10, at("2030-01-01T10:00:00Z"));
+    expect(await b.anywhere(10)).toBe(true);
+    await a.leave(2, 10, at("2030-01-01T10:05:00Z"));
+    expect(await b.anywhere(10)).toBe(false);
+  });
+
+  test("the per-match answers are unchanged by the user-wide count", async () => {
+    const [a] = await make();
+    expect([await a.join(1, 10), await a.join(2, 10)]).toEqual([true, true]);
+    expect(await a.status(3, 10)).toEqual(offline);
+    expect(await a.leave(1, 10, at("2030-01-01T10:00:00Z"))).toBe(true);
+    expect(await a.status(1, 10)).toEqual({ online: false, lastSeen: at("2030-01-01T10:00:00Z") });
+  });
+}
+
+describe("withUserWide over MemoryPresence (one process)", () => {
+  userWideRules(async () => {
+    const presence = withUserWide(new MemoryPresence());
+    return [presence, presence];
+  });
+});
 
 describe("MemoryPresence", () => {
   singleProcessRules(() => new MemoryPresence());
@@ -94,6 +124,13 @@ describe("RedisPresence", () => {
 
   describe("one process", () => {
     singleProcessRules(async () => (await twoProcesses())[0]);
+  });
+
+  describe("withUserWide, a socket on process A seen from process B", () => {
+    userWideRules(async () => {
+      const [a, b] = await twoProcesses();
+      return [withUserWide(a), withUserWide(b)];
+    });
   });
 
   test("a user online on process A is online seen from process B", async () => {

@@ -201,8 +201,8 @@ export function createNotificationSender(options: SenderOptions): NotificationSe
         return { do: "postpone", until: new Date(told.getTime() + MESSAGES_WINDOW_MS) };
       if (!context.unread) return { do: "skip", reason: "read" };
     }
-    // Someone with the chat open (on any process: presence is shared through Redis) sees it there.
-    if ((await presence.status(row.matchId, row.userId)).online) return { do: "skip", reason: "online" };
+    // Someone with a socket open on any match, on any process (presence is shared), is in the app and sees it there.
+    if (await presence.anywhere(row.userId)) return { do: "skip", reason: "online" };
     const language = context.language ?? languageOf(context.languageCode);
     return { do: "send", chatId: Number(context.chatId), language, unread: context.unread ?? 0 };
   }

@@ -210,6 +210,25 @@ describe("coalescing and skipping", () => {
     ).toBe("online");
   });
 
+  test("a user in the app on another match's chat is not pinged either: a socket anywhere counts", async () => {
+    const a = await user();
+    const b = await user();
+    const c = await user();
+    const matchId = await ctx.addMatch(a.id, b.id);
+    const elsewhere = await ctx.addMatch(c.id, b.id);
+    await ctx.realtime.presence.join(elsewhere, b.id);
+    try {
+      await send(matchId, a.id, "seen in the app's list");
+      await drain();
+    } finally {
+      await ctx.realtime.presence.leave(elsewhere, b.id, now);
+    }
+    expect(sends()).toEqual([]);
+    expect(
+      (await ctx.query<{ reason: string }>(sql`SELECT reason FROM notifications WHERE user_id = ${b.id}`))[0]?.reason,
+    ).toBe("online");
+  });
+
   test("a kind turned off after the event is not sent; the match ending drops what it had pending", async () => {
     const a = await user();
     const b = await user();
