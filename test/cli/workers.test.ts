@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LoggedChild, ROOT, spawnLogged } from "../helpers/child";
-import { call, type Pair, seedPairs, serverEnv, tokenFor } from "../helpers/remote";
+import { call, eventually, type Pair, seedPairs, serverEnv, tokenFor } from "../helpers/remote";
 import { SocketClient } from "../helpers/socket";
 import { type ThrowawayPostgres, type ThrowawayRedis, throwawayServers } from "../helpers/throwaway";
 
@@ -94,6 +94,20 @@ async function connect(base: string, pair: Pair, userId: number): Promise<Socket
   );
   sockets.push(socket);
   return socket;
+}
+
+/** A socket that got its `connected` event, trying again while the database is still coming back. */
+async function eventuallyConnected(base: string, pair: Pair, userId: number): Promise<SocketClient> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const socket = await connect(base, pair, userId);
+      await socket.next("connected");
+      return socket;
+    } catch (error) {
+      if (attempt > 100) throw error;
+      await Bun.sleep(100);
+    }
+  }
 }
 
 test("--workers without DATABASE_URL stops with one line naming DATABASE_URL", async () => {
@@ -196,6 +210,35 @@ describe("without Redis (LISTEN/NOTIFY between the workers)", () => {
       });
       expect(status.body).toMatchObject({ success: true, is_online: false });
       expect(status.body.last_seen).toEqual(expect.any(String));
+    },
+    SLOW,
+  );
+
+  test(
+    "after PostgreSQL restarts, events cross the workers again by themselves",
+    async () => {
+      const pair = pairs[2]!;
+      const before = await pidsOf(server.http, 2);
+      await pg.stop();
+      await pg.start();
+      // Sockets opened after the restart (the upgrade needs the database), several for Bob so that some are on the other worker.
+      const alice = await eventuallyConnected(server.ws, pair, pair.a);
+      const bobs = [];
+      for (let i = 0; i < 6; i++) bobs.push(await eventuallyConnected(server.ws, pair, pair.b));
+      // A worker LISTENs again a moment after the database is back, and what was published meanwhile is not
+      // replayed: typing (which nothing stores) until every Bob, on either worker, has heard it.
+      const heard = await eventually(
+        async () => {
+          alice.send({ type: "typing", is_typing: true });
+          return bobs.every((bob) => bob.count("typing") > 0);
+        },
+        30_000,
+        200,
+      );
+      expect(heard).toBe(true);
+      for (const socket of [alice, ...bobs]) await socket.close();
+      // The same workers: they reconnected (LISTEN included), none was restarted.
+      expect(await pidsOf(server.http, 2)).toEqual(before);
     },
     SLOW,
   );
