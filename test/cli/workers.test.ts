@@ -223,7 +223,7 @@ describe("without Redis (LISTEN/NOTIFY between the workers)", () => {
       await pg.start();
       // Sockets opened after the restart (the upgrade needs the database), several for Bob so that some are on the other worker.
       const alice = await eventuallyConnected(server.ws, pair, pair.a);
-      const bobs = [];
+      const bobs: SocketClient[] = [];
       for (let i = 0; i < 6; i++) bobs.push(await eventuallyConnected(server.ws, pair, pair.b));
       // A worker LISTENs again a moment after the database is back, and what was published meanwhile is not
       // replayed: typing (which nothing stores) until every Bob, on either worker, has heard it.
