@@ -150,6 +150,9 @@ async function stopClients(clients: Client[]) {
   await Promise.all(clients.map((c) => Promise.race([c.child.exited, Bun.sleep(10_000).then(() => c.child.kill())])));
 }
 
+/** How long the sockets are held, quiet, before the last RSS sample (the runtime collects on its own timers). */
+const HOLD_MS = 60_000;
+
 /** Total VmRSS of the servers after the allocator has had a few quiet seconds. */
 async function settledRss(servers: Started[]): Promise<number[]> {
   let rss: number[] = [];
@@ -169,6 +172,8 @@ export interface HoldRow {
   openSeconds: number;
   idleKiB: number[];
   loadedKiB: number[];
+  /** RSS once the sockets have been held a minute with nothing happening: where it settles. */
+  heldKiB: number[];
 }
 
 export async function holdSockets(options: {
@@ -188,7 +193,9 @@ export async function holdSockets(options: {
       const idle = await settledRss(servers);
       const { clients, opened, failed, seconds } = await startClients(kind, list, servers, processes);
       const loaded = await settledRss(servers);
-      say(`hold: ${kind}: ${opened} open, ${failed} failed in ${seconds.toFixed(1)} s`);
+      say(`hold: ${kind}: ${opened} open, ${failed} failed in ${seconds.toFixed(1)} s; holding them a minute`);
+      await Bun.sleep(HOLD_MS);
+      const held = servers.map((s) => rssKiB(s.child.pid));
       rows.push({
         kind,
         processes,
@@ -198,6 +205,7 @@ export async function holdSockets(options: {
         openSeconds: seconds,
         idleKiB: idle,
         loadedKiB: loaded,
+        heldKiB: held,
       });
       await stopClients(clients);
     } finally {
@@ -215,7 +223,7 @@ export function holdSection(rows: HoldRow[]): string {
     return (
       `| ${r.kind === "bare" ? "Bun bare pub/sub (bench/bare-pubsub-server.ts)" : "Mystery Match (bun src/main.ts)"} | ` +
       `${r.processes} | ${fmt(r.opened)} | ${r.failed} | ${r.openSeconds.toFixed(1)} s | ${fmt(sum(r.idleKiB) / 1024, 1)} MiB | ` +
-      `${fmt(sum(r.loadedKiB) / 1024, 1)} MiB | ${(perSocket / 1024).toFixed(2)} KiB | ` +
+      `${fmt(sum(r.loadedKiB) / 1024, 1)} MiB | ${fmt(sum(r.heldKiB) / 1024, 1)} MiB | ${(perSocket / 1024).toFixed(2)} KiB | ` +
       `${r.loadedKiB.map((k) => (k / 1024).toFixed(0)).join(" / ")} |`
     );
   });
@@ -226,10 +234,11 @@ export function holdSection(rows: HoldRow[]): string {
   each process on its own address (127.0.0.2, .3, …) with Redis between them; ${ours?.clients ?? 0} client processes
   (bench/ws-client.ts, Bun's WebSocket client, 100 opening at a time each). A socket counts once its first frame
   (\`connected\`) arrived; the real server's upgrade checks the JWT and the match in PostgreSQL and joins presence in Redis.
-- RSS is VmRSS from /proc/<pid>/status summed over the server processes, after 3 s of quiet before and after.
+- RSS is VmRSS from /proc/<pid>/status summed over the server processes, after 3 s of quiet before and after,
+  and once more after the sockets have been held a minute with nothing happening (where it settles).
 
-| server | processes | sockets open | failed | time to open | RSS idle (total) | RSS with sockets (total) | per socket | RSS per process (MiB) |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| server | processes | sockets open | failed | time to open | RSS idle (total) | RSS with sockets (total) | after a minute held | per socket | RSS per process (MiB) |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${table.join("\n")}
 
 ${ours ? `Target: ${fmt(ours.opened)} sockets held with total server RSS < 1 GiB: **${fmt(sum(ours.loadedKiB) / 1024, 0)} MiB** (${sum(ours.loadedKiB) < 1024 * 1024 ? "met" : "missed"}${ours.opened < 100_000 ? `; at ${fmt(ours.opened)} sockets, not 100k` : ""}).` : ""}
