@@ -30,10 +30,12 @@ const MISSED_CLOSING_MAX = 10_000;
 type Socket = ServerWebSocket<unknown>;
 
 /**
- * The sockets of this process, by topic, and delivery to them through Bun's pub/sub. Every bus
- * ends here, whether the event was published on this process or received from another one.
- * A topic almost always has one socket, kept as is; a Set appears only for a second one (a
- * user with the same chat open twice), which keeps the per-socket cost of this index small.
+ * The sockets of this process, by topic, and delivery to them. Every bus ends here, whether the
+ * event was published on this process or received from another one. A topic almost always has one
+ * socket, kept as is; a Set appears only for a second one (a user with the same chat open twice),
+ * which keeps the per-socket cost of this index small. Delivery sends to the indexed sockets
+ * itself: Bun's own topic subscriptions would hold the same index a second time, natively (about
+ * 900 bytes a socket for its two topics, bench/RESULTS.md "Sockets held").
  */
 export class LocalDelivery {
   private server: Server<unknown> | null = null;
@@ -57,7 +59,6 @@ export class LocalDelivery {
   subscribe(ws: Socket, topics: string[], checkedAt?: number): void {
     this.count++;
     for (const topic of topics) {
-      ws.subscribe(topic);
       const present = this.byTopic.get(topic);
       if (present === undefined) this.byTopic.set(topic, ws);
       else if (present instanceof Set) present.add(ws);
@@ -126,7 +127,7 @@ export class LocalDelivery {
       }
       return;
     }
-    this.server.publish(topic, payload);
+    for (const ws of this.socketsOf(topic)) ws.send(payload);
     const close = closingCode(topic, event);
     if (close !== null) for (const ws of this.socketsOf(topic)) ws.close(close, closeReason(event));
   }
