@@ -99,10 +99,17 @@ async function mount(host: HTMLElement): Promise<void> {
     });
   });
   form.addEventListener("submit", (event) => event.preventDefault());
+  // Nothing can be switched before the stored settings are shown: a change then would save a guess.
+  const controls = [...boxes.values(), language];
+  for (const control of controls) control.disabled = true;
+  form.setAttribute("aria-busy", "true");
   try {
     show(await ok(client.api.mystery.settings.get()));
+    for (const control of controls) control.disabled = false;
   } catch (failure) {
     error.textContent = humanError(failure);
+  } finally {
+    form.removeAttribute("aria-busy");
   }
 }
 

@@ -42,6 +42,8 @@ describe.skipIf(!HAVE_CHROMIUM)("notification settings and bot links in Chromium
     await signIn(page, base, userId);
     const card = page.locator("#settings-box");
     await card.locator("summary").click();
+    // The switches are enabled once the stored settings are shown.
+    await card.locator("#notify-messages:enabled").waitFor(WAIT);
     const messages = card.getByLabel(/New messages/);
     await expect(messages.isChecked()).resolves.toBe(true);
     for (const name of [/New matches/, /Levels unlocked/, /Expiring matches/, /Secret-chat requests/]) {
@@ -66,6 +68,7 @@ describe.skipIf(!HAVE_CHROMIUM)("notification settings and bot links in Chromium
     await page.reload();
     await page.getByText(`You are user ${userId}`).waitFor(WAIT);
     await page.locator("#settings-box summary").click();
+    await page.locator("#notify-messages:enabled").waitFor(WAIT);
     await expect(
       page
         .locator("#settings-box")
