@@ -134,8 +134,10 @@ class PhotoSection {
       this.#pending = null;
       this.#status.textContent = "Photo saved. Your match sees it blurred until level 4.";
     } catch (error) {
-      this.#status.textContent = uploadError(error);
+      // The refused file's preview goes with the refusal, then the stored photo (if any) comes back.
       this.#forgetLocal();
+      this.#show(null, null);
+      this.#status.textContent = uploadError(error);
       const { profile } = await ok(client.api.mystery.profile.get()).catch(() => ({ profile: null }));
       this.#show(profile?.photo?.url ?? null, profile?.photo?.placeholder ?? null);
     } finally {

@@ -65,6 +65,8 @@ describe.skipIf(!HAVE_CHROMIUM)("the chat on a wide screen", () => {
     clock.advance(60_000);
     await failed.getByRole("button", { name: "Retry" }).click();
     await page.locator('.msg.me[data-status="sent"]', { hasText: "four" }).waitFor(WAIT);
+    // The socket's copy of the retried message can arrive a moment before its ack settles the failed bubble.
+    await page.locator(".msg.me.failed").waitFor({ ...WAIT, state: "detached" });
     expect(await page.locator(".msg.me.failed").count()).toBe(0);
     const stored = await ctx.db
       .select({ text: messages.text, clientMsgId: messages.clientMsgId })
