@@ -61,6 +61,29 @@ export async function person(browser: Browser): Promise<Person> {
   return { context, page, errors };
 }
 
+/** Signs in through the page's demo sign-in as `userId`, waiting up to `wait` for the page to say so. */
+export async function demoSignIn(page: Page, base: string, userId: number, wait: { timeout: number }): Promise<void> {
+  await page.goto(base);
+  await page.getByLabel("Your user id").fill(String(userId));
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByText(`You are user ${userId}`).waitFor(wait);
+}
+
+/** A phone-sized (390x844) page of its own, signed in as `userId`, with the errors it throws. */
+export async function phoneSignedIn(
+  browser: Browser,
+  base: string,
+  userId: number,
+  wait: { timeout: number },
+): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await demoSignIn(page, base, userId, wait);
+  return { page, errors };
+}
+
 /** axe-core's WCAG 2.1 A/AA findings on the page as it is now, one line each; none is the goal. */
 export async function accessibilityProblems(page: Page): Promise<string[]> {
   // Evaluated through the DevTools protocol: an inline <script> tag would be refused by the page's CSP.

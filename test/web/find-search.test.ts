@@ -1,9 +1,9 @@
 // The profile's "Who you'd like to meet" and the search that waits: in Chromium at phone size.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { createTestContext, type TestContext } from "../helpers/app";
-import { accessibilityProblems, HAVE_CHROMIUM, launch, screenshot } from "./browser";
+import { accessibilityProblems, HAVE_CHROMIUM, launch, phoneSignedIn, screenshot } from "./browser";
 
 const WAIT = { timeout: 10_000 };
 
@@ -22,17 +22,7 @@ describe.skipIf(!HAVE_CHROMIUM)("matching on the page", () => {
     await ctx?.close();
   });
 
-  async function phone(userId: number): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(error.message));
-    await page.goto(base);
-    await page.getByLabel("Your user id").fill(String(userId));
-    await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await page.getByText(`You are user ${userId}`).waitFor(WAIT);
-    return { page, errors };
-  }
+  const phone = (userId: number) => phoneSignedIn(browser, base, userId, WAIT);
 
   const poolRows = (userId: number) =>
     ctx.query(sql`SELECT 1 FROM match_pool WHERE user_id = ${userId} AND match_id IS NULL`);

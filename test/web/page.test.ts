@@ -8,18 +8,13 @@ import { PhotoLinks } from "../../src/modules/photos/token";
 import { createTestContext, JWT_SECRET, type TestContext } from "../helpers/app";
 import { conversation } from "../helpers/conversation";
 import { facePixels, pngOf } from "../helpers/images";
-import { accessibilityProblems, HAVE_CHROMIUM, launch, type Person, person, screenshot } from "./browser";
+import { accessibilityProblems, demoSignIn, HAVE_CHROMIUM, launch, type Person, person, screenshot } from "./browser";
 
 const WAIT = { timeout: 10_000 };
 /** A fresh database (on PGlite the first one in a run also builds the template) and a browser. */
 const SETUP_MS = 120_000;
 
-async function signIn(page: Page, base: string, userId: number): Promise<void> {
-  await page.goto(base);
-  await page.getByLabel("Your user id").fill(String(userId));
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.getByText(`You are user ${userId}`).waitFor(WAIT);
-}
+const signIn = (page: Page, base: string, userId: number) => demoSignIn(page, base, userId, WAIT);
 
 async function saveProfile(
   page: Page,

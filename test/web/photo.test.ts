@@ -1,12 +1,12 @@
 // Photos on the page at phone size (390x844): the profile form's upload with its preview and refusals, and the partner
 // card's rendition with the BlurHash placeholder while it loads.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { PhotoLinks } from "../../src/modules/photos/token";
 import { createTestContext, JWT_SECRET, type TestContext } from "../helpers/app";
 import { apiClient, ok } from "../helpers/client";
 import { facePixels, jpegOf } from "../helpers/images";
-import { accessibilityProblems, HAVE_CHROMIUM, launch, screenshot } from "./browser";
+import { accessibilityProblems, HAVE_CHROMIUM, launch, phoneSignedIn, screenshot } from "./browser";
 
 const WAIT = { timeout: 10_000 };
 
@@ -25,17 +25,7 @@ describe.skipIf(!HAVE_CHROMIUM)("photos on the page", () => {
     await ctx?.close();
   });
 
-  async function phone(userId: number): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(error.message));
-    await page.goto(base);
-    await page.getByLabel("Your user id").fill(String(userId));
-    await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await page.getByText(`You are user ${userId}`).waitFor(WAIT);
-    return { page, errors };
-  }
+  const phone = (userId: number) => phoneSignedIn(browser, base, userId, WAIT);
 
   test("upload from the profile form: a preview at once, the server's refusal in words, Remove", async () => {
     await ctx.addUsers({ id: 7001, gender: "female", age: 30 });

@@ -3,17 +3,21 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { createTestContext, type TestContext } from "../helpers/app";
 import { apiClient, ok } from "../helpers/client";
-import { ARTIFACTS, accessibilityProblems, HAVE_CHROMIUM, launch, type Person, person, screenshot } from "./browser";
+import {
+  ARTIFACTS,
+  accessibilityProblems,
+  demoSignIn,
+  HAVE_CHROMIUM,
+  launch,
+  type Person,
+  person,
+  screenshot,
+} from "./browser";
 
 const WAIT = { timeout: 10_000 };
 const SETUP_MS = 120_000;
 
-async function signIn(page: Page, base: string, userId: number): Promise<void> {
-  await page.goto(base);
-  await page.getByLabel("Your user id").fill(String(userId));
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.getByText(`You are user ${userId}`).waitFor(WAIT);
-}
+const signIn = (page: Page, base: string, userId: number) => demoSignIn(page, base, userId, WAIT);
 
 describe.skipIf(!HAVE_CHROMIUM)("notification settings and bot links in Chromium", () => {
   let ctx: TestContext;
