@@ -18,6 +18,14 @@ export function rssKiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
 }
 
+/**
+ * A process's proportional set size: its private pages plus its share of pages mapped by several
+ * processes (the executable's code, which VmRSS counts again in every process), from /proc/<pid>/smaps_rollup.
+ */
+export function pssKiB(pid: number): number {
+  return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0);
+}
+
 /** `bun <script>`, with BENCH_BUN_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") for profiling a server. */
 export const bunCommand = (script: string) => [
   "bun",

@@ -8,7 +8,19 @@ import { RedisClient } from "bun";
 import postgres from "postgres";
 import { signToken } from "../src/modules/auth/jwt";
 import { serverEnv } from "./http";
-import { bunCommand, fmt, Histogram, rssKiB, SECRET, type Started, say, startListening, stop } from "./lib";
+import {
+  bunCommand,
+  fmt,
+  Histogram,
+  pssKiB,
+  rssKiB,
+  run,
+  SECRET,
+  type Started,
+  say,
+  startListening,
+  stop,
+} from "./lib";
 
 /** Sockets per server process and per client process: under the 20,000 open files of one process. */
 const PER_PROCESS = 15_000;
@@ -36,19 +48,24 @@ async function pairs(dbUrl: string, count: number): Promise<Pair[]> {
 
 type ServerKind = "server" | "bare";
 
+/** The executable the hold scenario measures, as deployed: `bun run build` in the measured checkout. */
+async function buildBinary(root: string): Promise<string[]> {
+  const build = await run(["bun", "run", "build"], {}, root);
+  if (build.code !== 0) throw new Error(`bun run build failed in ${root}: ${build.stderr}`);
+  return [join(root, "dist/mystery-match"), "serve"];
+}
+
 /** Server processes, each on its own loopback address (127.0.0.2, .3, …), one Redis between them. */
 async function startServers(
   kind: ServerKind,
   count: number,
   options: { dbUrl: string; redisUrl: string; serverRoot: string },
   poolSize: number,
+  serverCommand = bunCommand(join(options.serverRoot, "src/main.ts")),
 ) {
   const prefix = `mm-bench-${kind}-${Date.now().toString(36)}`;
   const env = serverEnv(options.dbUrl, poolSize, options.redisUrl, prefix);
-  const command =
-    kind === "server"
-      ? bunCommand(join(options.serverRoot, "src/main.ts"))
-      : ["bun", join(import.meta.dir, "bare-pubsub-server.ts")];
+  const command = kind === "server" ? serverCommand : ["bun", join(import.meta.dir, "bare-pubsub-server.ts")];
   const servers = await Promise.all(
     Array.from({ length: count }, (_, i) => startListening(command, { ...env, HOST: `127.0.0.${2 + i}` })),
   );
@@ -153,14 +170,21 @@ async function stopClients(clients: Client[]) {
 /** How long the sockets are held, quiet, before the last RSS sample (the runtime collects on its own timers). */
 const HOLD_MS = 60_000;
 
-/** Total VmRSS of the servers after the allocator has had a few quiet seconds. */
-async function settledRss(servers: Started[]): Promise<number[]> {
-  let rss: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    await Bun.sleep(1000);
-    rss = servers.map((s) => rssKiB(s.child.pid));
-  }
-  return rss;
+/** VmRSS and PSS of each server, in KiB. */
+interface Memory {
+  rss: number[];
+  pss: number[];
+}
+
+const memoryOf = (servers: Started[]): Memory => ({
+  rss: servers.map((s) => rssKiB(s.child.pid)),
+  pss: servers.map((s) => pssKiB(s.child.pid)),
+});
+
+/** The servers' memory after the allocator has had a few quiet seconds. */
+async function settledMemory(servers: Started[]): Promise<Memory> {
+  await Bun.sleep(3000);
+  return memoryOf(servers);
 }
 
 export interface HoldRow {
@@ -170,10 +194,10 @@ export interface HoldRow {
   opened: number;
   failed: number;
   openSeconds: number;
-  idleKiB: number[];
-  loadedKiB: number[];
-  /** RSS once the sockets have been held a minute with nothing happening: where it settles. */
-  heldKiB: number[];
+  idle: Memory;
+  loaded: Memory;
+  /** Once the sockets have been held a minute with nothing happening: where it settles. */
+  held: Memory;
 }
 
 export async function holdSockets(options: {
@@ -186,27 +210,18 @@ export async function holdSockets(options: {
   const total = list.length * 2;
   const processes = Math.ceil(total / PER_PROCESS);
   const rows: HoldRow[] = [];
+  const binary = await buildBinary(options.serverRoot);
   for (const kind of ["bare", "server"] as ServerKind[]) {
     say(`hold: ${total} sockets on ${processes} ${kind} processes`);
-    const { servers, prefix } = await startServers(kind, processes, options, 4);
+    const { servers, prefix } = await startServers(kind, processes, options, 4, binary);
     try {
-      const idle = await settledRss(servers);
+      const idle = await settledMemory(servers);
       const { clients, opened, failed, seconds } = await startClients(kind, list, servers, processes);
-      const loaded = await settledRss(servers);
+      const loaded = await settledMemory(servers);
       say(`hold: ${kind}: ${opened} open, ${failed} failed in ${seconds.toFixed(1)} s; holding them a minute`);
       await Bun.sleep(HOLD_MS);
-      const held = servers.map((s) => rssKiB(s.child.pid));
-      rows.push({
-        kind,
-        processes,
-        clients: clients.length,
-        opened,
-        failed,
-        openSeconds: seconds,
-        idleKiB: idle,
-        loadedKiB: loaded,
-        heldKiB: held,
-      });
+      const held = memoryOf(servers);
+      rows.push({ kind, processes, clients: clients.length, opened, failed, openSeconds: seconds, idle, loaded, held });
       await stopClients(clients);
     } finally {
       await Promise.all(servers.map((s) => stop(s.child)));
@@ -218,30 +233,33 @@ export async function holdSockets(options: {
 
 export function holdSection(rows: HoldRow[]): string {
   const sum = (list: number[]) => list.reduce((a, b) => a + b, 0);
-  const table = rows.map((r) => {
-    const perSocket = ((sum(r.loadedKiB) - sum(r.idleKiB)) * 1024) / Math.max(1, r.opened);
-    return (
-      `| ${r.kind === "bare" ? "Bun bare pub/sub (bench/bare-pubsub-server.ts)" : "Mystery Match (bun src/main.ts)"} | ` +
-      `${r.processes} | ${fmt(r.opened)} | ${r.failed} | ${r.openSeconds.toFixed(1)} s | ${fmt(sum(r.idleKiB) / 1024, 1)} MiB | ` +
-      `${fmt(sum(r.loadedKiB) / 1024, 1)} MiB | ${fmt(sum(r.heldKiB) / 1024, 1)} MiB | ${(perSocket / 1024).toFixed(2)} KiB | ` +
-      `${r.loadedKiB.map((k) => (k / 1024).toFixed(0)).join(" / ")} |`
-    );
-  });
+  const mib = (kib: number[]) => `${fmt(sum(kib) / 1024, 1)} MiB`;
+  const perSocket = (r: HoldRow) => (sum(r.loaded.rss) - sum(r.idle.rss)) / Math.max(1, r.opened);
+  const table = rows.map(
+    (r) =>
+      `| ${r.kind === "bare" ? "Bun bare pub/sub (bench/bare-pubsub-server.ts)" : "Mystery Match (dist/mystery-match serve)"} | ` +
+      `${r.processes} | ${fmt(r.opened)} | ${r.failed} | ${r.openSeconds.toFixed(1)} s | ${mib(r.idle.rss)} | ` +
+      `${mib(r.loaded.rss)} | ${mib(r.held.rss)} | ${mib(r.loaded.pss)} / ${mib(r.held.pss)} | ${perSocket(r).toFixed(2)} KiB | ` +
+      `${r.loaded.rss.map((k) => (k / 1024).toFixed(0)).join(" / ")} |`,
+  );
   const ours = rows.find((r) => r.kind === "server");
   const bare = rows.find((r) => r.kind === "bare");
-  const perSocket = (r: HoldRow) => (sum(r.loadedKiB) - sum(r.idleKiB)) / Math.max(1, r.opened);
+  const worst = ours ? Math.max(sum(ours.loaded.rss), sum(ours.held.rss)) : 0;
   return `- Both ends of ${fmt((ours?.opened ?? 0) / 2)} matches: each socket goes to server process (user id mod processes),
   each process on its own address (127.0.0.2, .3, …) with Redis between them; ${ours?.clients ?? 0} client processes
   (bench/ws-client.ts, Bun's WebSocket client, 100 opening at a time each). A socket counts once its first frame
   (\`connected\`) arrived; the real server's upgrade checks the JWT and the match in PostgreSQL and joins presence in Redis.
-- RSS is VmRSS from /proc/<pid>/status summed over the server processes, after 3 s of quiet before and after,
-  and once more after the sockets have been held a minute with nothing happening (where it settles).
+  The server is the executable \`bun run build\` makes in the measured checkout, as deployed.
+- RSS is VmRSS from /proc/<pid>/status summed over the server processes, 3 s after the last socket opened
+  and again after the sockets have been held a minute with nothing happening (where it settles). The sum
+  counts the executable's code again in every process; PSS (/proc/<pid>/smaps_rollup) shares such pages
+  out, so its sum is the memory the processes hold together. The target is read on the RSS sum, the larger of the two samples.
 
-| server | processes | sockets open | failed | time to open | RSS idle (total) | RSS with sockets (total) | after a minute held | per socket | RSS per process (MiB) |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| server | processes | sockets open | failed | time to open | RSS idle (total) | RSS with sockets (total) | after a minute held | PSS with sockets / after a minute | per socket (RSS) | RSS per process (MiB) |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${table.join("\n")}
 
-${ours ? `Target: ${fmt(ours.opened)} sockets held with total server RSS < 1 GiB: **${fmt(sum(ours.loadedKiB) / 1024, 0)} MiB** (${sum(ours.loadedKiB) < 1024 * 1024 ? "met" : "missed"}${ours.opened < 100_000 ? `; at ${fmt(ours.opened)} sockets, not 100k` : ""}).` : ""}
+${ours ? `Target: ${fmt(ours.opened)} sockets held with total server RSS < 1 GiB: **${fmt(worst / 1024, 0)} MiB** (${worst < 1024 * 1024 ? "met" : "missed"}${ours.opened < 100_000 ? `; at ${fmt(ours.opened)} sockets, not 100k` : ""}).` : ""}
 ${ours && bare ? `Per socket, ours to the bare baseline's: ${(perSocket(ours) / perSocket(bare)).toFixed(2)}×.` : ""}
 `;
 }
