@@ -2,7 +2,7 @@
 // at commit 9f154fd): every process publishes every event on one channel and reads every event.
 import type { ServerEvent } from "../src/kernel/events";
 import type { Bus, LocalDelivery } from "../src/realtime/bus";
-import { RedisConnection } from "../src/realtime/redis";
+import { openClient, RedisConnection } from "../src/realtime/redis";
 
 interface Envelope {
   origin: string;
@@ -22,8 +22,8 @@ export class OneChannelBus implements Bus {
     private readonly local: LocalDelivery,
   ) {
     this.channel = `${prefix}:events`;
-    this.publisher = new RedisConnection(url, "bus-publisher");
-    this.subscriber = new RedisConnection(url, "bus-subscriber", async (client) => {
+    this.publisher = new RedisConnection(url, "bus-publisher", openClient);
+    this.subscriber = new RedisConnection(url, "bus-subscriber", openClient, async (client) => {
       await client.subscribe(this.channel, (raw) => this.receive(raw));
     });
   }

@@ -1,9 +1,9 @@
 // The many-process Bus: local delivery at once, and Redis pub/sub on one channel per recipient user.
 
-import type { RedisClient } from "bun";
 import type { ServerEvent } from "../kernel/events";
 import { log } from "../log";
 import type { Bus, LocalDelivery } from "./bus";
+import { RedisSubscriber } from "./redis-subscriber";
 import { RedisShards } from "./shards";
 import { recipientOf } from "./topics";
 
@@ -30,7 +30,7 @@ export class RedisBus implements Bus {
   /** How every envelope this process publishes begins (JSON.stringify keeps the order of the keys). */
   private readonly ownPrefix = `{"origin":${JSON.stringify(this.origin)},`;
   private readonly publishers: RedisShards;
-  private readonly subscribers: RedisShards;
+  private readonly subscribers: RedisShards<RedisSubscriber>;
   private publishErrorLogged = false;
   /** Claims held per user. */
   private readonly claims = new Map<number, number>();
@@ -41,7 +41,6 @@ export class RedisBus implements Bus {
   /** Claims waiting for their channel's SUBSCRIBE to be acknowledged. */
   private readonly waiting = new Map<number, Array<() => void>>();
   private flushScheduled = false;
-  private readonly receive = (raw: string) => this.deliver(raw);
 
   constructor(
     urls: readonly string[],
@@ -49,8 +48,13 @@ export class RedisBus implements Bus {
     private readonly local: LocalDelivery,
   ) {
     this.subscribed = urls.map(() => new Set());
-    this.publishers = new RedisShards(urls, "bus-publisher");
-    this.subscribers = new RedisShards(urls, "bus-subscriber", (client, index) => this.resubscribe(client, index));
+    this.publishers = RedisShards.ofClients(urls, "bus-publisher");
+    this.subscribers = new RedisShards(
+      urls,
+      "bus-subscriber",
+      (url) => RedisSubscriber.connect(url, (_, raw) => this.deliver(raw)),
+      (client, index) => this.resubscribe(client, index),
+    );
   }
 
   async start(): Promise<void> {
@@ -145,12 +149,9 @@ export class RedisBus implements Bus {
     });
   }
 
-  private async subscribe(client: RedisClient, userIds: readonly number[]): Promise<void> {
+  private async subscribe(client: RedisSubscriber, userIds: readonly number[]): Promise<void> {
     try {
-      await client.subscribe(
-        userIds.map((userId) => this.channelOf(userId)),
-        this.receive,
-      );
+      await client.subscribe(userIds.map((userId) => this.channelOf(userId)));
     } catch (error) {
       log("error", "redis subscribe failed", { error: String(error), channels: userIds.length });
     }
@@ -165,15 +166,12 @@ export class RedisBus implements Bus {
   }
 
   /** A fresh subscriber connection to server `index`: every claimed channel of that server again. */
-  private async resubscribe(client: RedisClient, index: number): Promise<void> {
+  private async resubscribe(client: RedisSubscriber, index: number): Promise<void> {
     const users = [...this.claims.keys()].filter(
       (userId) => this.subscribers.indexOf(this.channelOf(userId)) === index,
     );
     for (let i = 0; i < users.length; i += RESUBSCRIBE_BATCH) {
-      await client.subscribe(
-        users.slice(i, i + RESUBSCRIBE_BATCH).map((userId) => this.channelOf(userId)),
-        this.receive,
-      );
+      await client.subscribe(users.slice(i, i + RESUBSCRIBE_BATCH).map((userId) => this.channelOf(userId)));
     }
     this.subscribed[index] = new Set(users);
     // Claims made or given up while this ran are settled by a flush, once this connection is current.

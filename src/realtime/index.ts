@@ -70,7 +70,7 @@ export async function createRealtime({
   const servers = redisServers(redisUrl);
   const bus = new RedisBus(servers, redisPrefix, local);
   const presence = new RedisPresence(servers, redisPrefix);
-  const counters = new RedisShards(servers, "rate-limit");
+  const counters = RedisShards.ofClients(servers, "rate-limit");
   await Promise.all([bus.start(), presence.start(), counters.start()]);
   return {
     local,

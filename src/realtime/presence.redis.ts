@@ -30,7 +30,7 @@ export class RedisPresence implements PairPresence {
     urls: readonly string[],
     private readonly prefix: string,
   ) {
-    this.shards = new RedisShards(urls, "presence", (client) => this.beat(client));
+    this.shards = RedisShards.ofClients(urls, "presence", (client) => this.beat(client));
   }
 
   async start(): Promise<void> {

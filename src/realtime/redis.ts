@@ -4,13 +4,34 @@ import { log } from "../log";
 
 const MAX_BACKOFF_MS = 10_000;
 
+/** A connected client a RedisConnection can own: Bun's RedisClient, or the bus's RedisSubscriber. */
+export interface Closable {
+  onclose: ((error: Error) => void) | null;
+  close(): void;
+}
+
+/** Connects a client to `url`; rejects when that fails. */
+export type Opener<C extends Closable> = (url: string) => Promise<C>;
+
+/** Bun's client with its own reconnect and offline queue off: RedisConnection does the retrying. */
+export const openClient: Opener<RedisClient> = async (url) => {
+  const client = new RedisClient(url, { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: 2000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+  return client;
+};
+
 /**
  * Owns one client at a time. Whenever it is not connected it keeps trying (1 s, 2 s, … 10 s);
- * each fresh connection is handed to `onConnect` (e.g. to subscribe again). Bun's own reconnect
- * is off, so there is exactly one retry loop and a fresh client each time.
+ * each fresh connection is handed to `onConnect` (e.g. to subscribe again). There is exactly one
+ * retry loop and a fresh client each time.
  */
-export class RedisConnection {
-  private client: RedisClient | null = null;
+export class RedisConnection<C extends Closable = RedisClient> {
+  private client: C | null = null;
   private stopped = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
@@ -18,7 +39,8 @@ export class RedisConnection {
   constructor(
     private readonly url: string,
     private readonly name: string,
-    private readonly onConnect: (client: RedisClient) => Promise<void> = async () => {},
+    private readonly open: Opener<C>,
+    private readonly onConnect: (client: C) => Promise<void> = async () => {},
   ) {}
 
   /** Resolves after the first attempt, connected or not: the process serves either way. */
@@ -27,19 +49,20 @@ export class RedisConnection {
   }
 
   /** The connected client, or null while Redis is unreachable. */
-  get current(): RedisClient | null {
+  get current(): C | null {
     return this.client;
   }
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new RedisClient(this.url, {
-      autoReconnect: false,
-      enableOfflineQueue: false,
-      connectionTimeout: 2000,
-    });
+    let client: C;
     try {
-      await client.connect();
+      client = await this.open(this.url);
+    } catch (error) {
+      this.retry(error);
+      return;
+    }
+    try {
       await this.onConnect(client);
     } catch (error) {
       client.close();

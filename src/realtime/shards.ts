@@ -1,6 +1,6 @@
 // Several Redis servers chosen by key: a stable hash maps every key and channel to one of them.
 import type { RedisClient } from "bun";
-import { RedisConnection } from "./redis";
+import { type Closable, type Opener, openClient, RedisConnection } from "./redis";
 
 /** The servers of a REDIS_URL: one URL, or several separated by commas. */
 export const redisServers = (redisUrl: string): string[] =>
@@ -52,22 +52,32 @@ export function serverFor(identities: readonly string[], key: string): number {
  * One connection of a role (publisher, presence, …) to each server. Each one reconnects by itself,
  * so a server that goes away degrades only the keys it holds and comes back on its own.
  */
-export class RedisShards {
-  readonly connections: RedisConnection[];
+export class RedisShards<C extends Closable = RedisClient> {
+  readonly connections: RedisConnection<C>[];
   private readonly identities: string[];
 
   constructor(
     urls: readonly string[],
     name: string,
-    onConnect?: (client: RedisClient, index: number) => Promise<void>,
+    open: Opener<C>,
+    onConnect?: (client: C, index: number) => Promise<void>,
   ) {
     this.identities = urls.map(serverIdentity);
     this.connections = urls.map(
       (url, index) =>
-        new RedisConnection(url, urls.length === 1 ? name : `${name}#${index}`, (client) =>
+        new RedisConnection(url, urls.length === 1 ? name : `${name}#${index}`, open, (client) =>
           onConnect ? onConnect(client, index) : Promise.resolve(),
         ),
     );
+  }
+
+  /** Bun's RedisClient to each server: what every role but the bus's subscriber uses. */
+  static ofClients(
+    urls: readonly string[],
+    name: string,
+    onConnect?: (client: RedisClient, index: number) => Promise<void>,
+  ): RedisShards<RedisClient> {
+    return new RedisShards(urls, name, openClient, onConnect);
   }
 
   /** The index of the server that holds `key`. */
@@ -76,7 +86,7 @@ export class RedisShards {
   }
 
   /** The connection to the server that holds `key`. */
-  for(key: string): RedisConnection {
+  for(key: string): RedisConnection<C> {
     return this.connections[this.indexOf(key)]!;
   }
 

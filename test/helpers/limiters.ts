@@ -22,7 +22,7 @@ export function redisLimiters() {
   return {
     url: () => redis.url,
     async on(url: string, prefix: string, clock: ManualClock): Promise<RedisRateLimiter> {
-      const connection = new RedisShards([url], "rate-limit");
+      const connection = RedisShards.ofClients([url], "rate-limit");
       connections.push(connection);
       await connection.start();
       return new RedisRateLimiter(connection, prefix, clock.now);
