@@ -9,12 +9,43 @@ const HEARTBEAT_MS = 10_000;
 const LAST_SEEN_TTL_SECONDS = 30 * 24 * 3600;
 
 /**
+ * Lua, shared by the scripts below: whether a process other than ARGV[1] holds a socket for the
+ * pair of KEYS[1], i.e. has a field in its hash and a heartbeat key (ARGV[2] .. its id) alive.
+ */
+const ELSEWHERE = `
+local function elsewhere()
+  for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+    if field ~= ARGV[1] and redis.call('EXISTS', ARGV[2] .. field) == 1 then return true end
+  end
+  return false
+end`;
+
+/** This process joins the pair's hash; returns 1 if another live process holds a socket for the pair too. */
+const JOIN_SCRIPT = `${ELSEWHERE}
+redis.call('HSET', KEYS[1], ARGV[1], '1')
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+if elsewhere() then return 1 end
+return 0`;
+
+/** This process leaves the pair's hash; unless another live process still holds it, records last-seen (KEYS[2]) and returns 1. */
+const LEAVE_SCRIPT = `${ELSEWHERE}
+redis.call('HDEL', KEYS[1], ARGV[1])
+if elsewhere() then return 0 end
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
+return 1`;
+
+/** Whether another live process holds the pair (1/0), and its last-seen time (KEYS[2]) or nil. */
+const STATUS_SCRIPT = `${ELSEWHERE}
+return { elsewhere() and 1 or 0, redis.call('GET', KEYS[2]) }`;
+
+/**
  * With several Redis servers, both keys of a match and user live on the server their pair
  * `<match>:<user>` hashes to, and the heartbeat is kept on every server.
  * `presence:<match>:<user>` is a hash whose fields are the ids of processes holding a socket for
  * that user on that match; a process counts only while its heartbeat key lives, so a crashed
  * process stops counting within 30 s. The local counts decide when this process joins or leaves
- * the hash; with Redis unreachable, answers fall back to this process's own view.
+ * the hash; with Redis unreachable, answers fall back to this process's own view. Each join, leave
+ * and status is one script: one round trip.
  */
 export class RedisPresence implements PairPresence {
   private readonly processId = crypto.randomUUID();
@@ -24,12 +55,13 @@ export class RedisPresence implements PairPresence {
 
   private readonly presenceKey = (matchId: number, userId: number) => `${this.prefix}:presence:${matchId}:${userId}`;
   private readonly lastSeenKey = (matchId: number, userId: number) => `${this.prefix}:last-seen:${matchId}:${userId}`;
-  private readonly processKey = (processId: string) => `${this.prefix}:process:${processId}`;
+  private readonly processKeyPrefix: string;
 
   constructor(
     urls: readonly string[],
     private readonly prefix: string,
   ) {
+    this.processKeyPrefix = `${prefix}:process:`;
     this.shards = RedisShards.ofClients(urls, "presence", (client) => this.beat(client));
   }
 
@@ -49,16 +81,13 @@ export class RedisPresence implements PairPresence {
   }
 
   private async beat(client: RedisClient): Promise<void> {
-    await client.send("SET", [this.processKey(this.processId), "1", "PX", String(PROCESS_TTL_MS)]);
+    await client.send("SET", [this.processKeyPrefix + this.processId, "1", "PX", String(PROCESS_TTL_MS)]);
   }
 
-  /** Whether any process other than this one holds a socket for the user on the match. */
-  private async elsewhere(client: RedisClient, matchId: number, userId: number): Promise<boolean> {
-    const fields: string[] = await client.send("HKEYS", [this.presenceKey(matchId, userId)]);
-    const others = fields.filter((field) => field !== this.processId);
-    if (others.length === 0) return false;
-    const alive: number = await client.send("EXISTS", others.map(this.processKey));
-    return alive > 0;
+  /** Runs `script` with the pair's two keys, this process's id and heartbeat prefix, then `extra`. */
+  private run(client: RedisClient, script: string, matchId: number, userId: number, ...extra: string[]) {
+    const keys = [this.presenceKey(matchId, userId), this.lastSeenKey(matchId, userId)];
+    return client.send("EVAL", [script, "2", ...keys, this.processId, this.processKeyPrefix, ...extra]);
   }
 
   async join(matchId: number, userId: number): Promise<boolean> {
@@ -66,10 +95,7 @@ export class RedisPresence implements PairPresence {
     const client = this.clientFor(matchId, userId);
     if (!first || !client) return first;
     try {
-      const onlineElsewhere = await this.elsewhere(client, matchId, userId);
-      await client.send("HSET", [this.presenceKey(matchId, userId), this.processId, "1"]);
-      await client.send("EXPIRE", [this.presenceKey(matchId, userId), String(LAST_SEEN_TTL_SECONDS)]);
-      return !onlineElsewhere;
+      return (await this.run(client, JOIN_SCRIPT, matchId, userId, String(LAST_SEEN_TTL_SECONDS))) === 0;
     } catch {
       return first;
     }
@@ -80,15 +106,8 @@ export class RedisPresence implements PairPresence {
     const client = this.clientFor(matchId, userId);
     if (!last || !client) return last;
     try {
-      await client.send("HDEL", [this.presenceKey(matchId, userId), this.processId]);
-      if (await this.elsewhere(client, matchId, userId)) return false;
-      await client.send("SET", [
-        this.lastSeenKey(matchId, userId),
-        now.toISOString(),
-        "EX",
-        String(LAST_SEEN_TTL_SECONDS),
-      ]);
-      return true;
+      const args = [now.toISOString(), String(LAST_SEEN_TTL_SECONDS)];
+      return (await this.run(client, LEAVE_SCRIPT, matchId, userId, ...args)) === 1;
     } catch {
       return last;
     }
@@ -99,10 +118,8 @@ export class RedisPresence implements PairPresence {
     const client = this.clientFor(matchId, userId);
     if (!client) return mine;
     try {
-      const online = mine.online || (await this.elsewhere(client, matchId, userId));
-      const stored: string | null = await client.send("GET", [this.lastSeenKey(matchId, userId)]);
-      const lastSeen = stored ? new Date(stored) : mine.lastSeen;
-      return { online, lastSeen };
+      const [elsewhere, stored] = (await this.run(client, STATUS_SCRIPT, matchId, userId)) as [number, string | null];
+      return { online: mine.online || elsewhere === 1, lastSeen: stored ? new Date(stored) : mine.lastSeen };
     } catch {
       return mine;
     }
@@ -112,7 +129,7 @@ export class RedisPresence implements PairPresence {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await Promise.all(
       this.shards.connections.map((connection) =>
-        connection.current?.send("DEL", [this.processKey(this.processId)]).catch(() => {}),
+        connection.current?.send("DEL", [this.processKeyPrefix + this.processId]).catch(() => {}),
       ),
     );
     this.shards.close();
