@@ -1,11 +1,15 @@
--- GET /api/mystery/chat/:match_id?limit=50: loadParticipantMatch, then one page of 50 (+1 to see has_more)
--- (getHistory in src/modules/chat/history.ts).
+-- GET /api/mystery/chat/:match_id?limit=50: loadParticipantMatch (with the partner's read marker), then one
+-- page of 50 (+1 to see has_more) (getHistory in src/modules/chat/history.ts).
 \set lim 51
-SELECT m.id AS "matchId", m.message_count AS "messageCount", m.expires_at AS "expiresAt",
-          m.is_active AS "isActive", m.end_reason AS "endReason",
+SELECT m.id AS "matchId", m.message_count AS "messageCount", m.messages_a AS "messagesA", m.messages_b AS "messagesB",
+          m.expires_at AS "expiresAt", m.is_active AS "isActive", m.end_reason AS "endReason",
           m.secret_chat_expires_at AS "secretChatExpiresAt",
           p.id, p.gender, p.age, p.city, p.bio, p.interests, p.photo_url AS "photoUrl",
-          v.premium_until AS "viewerPremiumUntil", v.ban_until AS "viewerBanUntil"
+          (SELECT ph.id FROM photos ph WHERE ph.user_id = p.id) AS "photoId",
+          (SELECT ph.placeholder FROM photos ph WHERE ph.user_id = p.id) AS "photoPlaceholder",
+          v.premium_until AS "viewerPremiumUntil", v.ban_until AS "viewerBanUntil",
+          (SELECT r.last_read_id FROM read_markers r WHERE r.match_id = m.id AND r.user_id = p.id)
+            AS "partnerReadUpTo"
         FROM matches m
         JOIN users v ON v.id = :u
         JOIN users p ON p.id = CASE WHEN m.user_a = :u THEN m.user_b ELSE m.user_a END

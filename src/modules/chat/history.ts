@@ -2,7 +2,7 @@
 import { and, desc, eq, gt, lt, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { at, type Db, rows } from "../../db/client";
-import { messages, readMarkers, users } from "../../db/schema";
+import { messages, users } from "../../db/schema";
 import type { ChatMessage } from "../../kernel/views";
 import { loadParticipantMatch } from "../matches/service";
 import { photoLinks } from "../photos/token";
@@ -65,7 +65,6 @@ export async function getHistory(
     .orderBy(desc(messages.id))
     .limit(args.limit + 1);
 
-  const partnerRead = await partnerReadUpTo(db, match.id, match.partner.id);
   const hasMore = page.length > args.limit;
   const visible = page.slice(0, args.limit).reverse();
   const state = unlockState(match, thresholds, match.viewerIsPremium);
@@ -81,18 +80,9 @@ export async function getHistory(
     secret_chat_active: secretChatActive,
     secret_chat_expires_at: secretChatActive ? match.secretChatExpiresAt!.toISOString() : null,
     has_more: hasMore,
-    partner_read_up_to: partnerRead,
+    partner_read_up_to: match.partnerReadUpTo,
     extend_cost: extensionPrice(match.viewerIsPremium, args.extendCost),
   };
-}
-
-/** The partner's read marker in this match: the last message they have read, null when none. */
-export async function partnerReadUpTo(db: Db, matchId: number, partnerId: number): Promise<number | null> {
-  const [row] = await db
-    .select({ upTo: readMarkers.lastReadId })
-    .from(readMarkers)
-    .where(and(eq(readMarkers.matchId, matchId), eq(readMarkers.userId, partnerId)));
-  return row && row.upTo > 0 ? row.upTo : null;
 }
 
 /** Replay for a reconnecting socket: at most `limit` messages after `sinceId`, oldest first. */

@@ -14,7 +14,7 @@ import { loadParticipantMatch } from "../matches/service";
 import { unlockState } from "../profiles/unlock";
 import { banned, closedMatchError } from "../rules";
 import { FloodGuard, MAX_FRAME_BYTES, parseFrame } from "./frames";
-import { markRead, messagesAfter, partnerReadUpTo } from "./history";
+import { markRead, messagesAfter } from "./history";
 import type { SentMessage } from "./model";
 import type { ChatSender } from "./send";
 
@@ -220,11 +220,10 @@ export const socketRoutes = ({ db, config, realtime, activity }: AppDeps, sender
     const closed = closedMatchError(match, now);
     if (closed) throw closed;
     const { next_unlock_at: _, ...connected } = unlockState(match, config.unlockThresholds, match.viewerIsPremium);
-    const partnerRead = await partnerReadUpTo(db, match.id, match.partner.id);
     return {
       session: { userId, matchId: match.id, partnerId: match.partner.id, guard: new FloodGuard() },
       since: query.since === undefined ? null : inRange("since", query.since, 0),
-      connected: { ...connected, partner_read_up_to: partnerRead },
+      connected: { ...connected, partner_read_up_to: match.partnerReadUpTo },
     };
   }
 

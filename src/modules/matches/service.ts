@@ -298,6 +298,8 @@ export interface ParticipantMatch extends MatchCounts {
   endReason: string | null;
   secretChatExpiresAt: Date | null;
   partner: ProfileRow;
+  /** The last message id the partner has read, or null before their first read marker. */
+  partnerReadUpTo: number | null;
   viewerIsPremium: boolean;
   viewerIsBanned: boolean;
 }
@@ -328,6 +330,7 @@ const participantMatchStatement = statement<
       secretChatExpiresAt: RawTimestamp | null;
       viewerPremiumUntil: RawTimestamp | null;
       viewerBanUntil: RawTimestamp | null;
+      partnerReadUpTo: number | null;
     }
 >(
   (p) =>
@@ -335,7 +338,9 @@ const participantMatchStatement = statement<
           m.is_active AS "isActive", m.end_reason AS "endReason",
           m.secret_chat_expires_at AS "secretChatExpiresAt",
           ${partnerColumns("p")},
-          v.premium_until AS "viewerPremiumUntil", v.ban_until AS "viewerBanUntil"
+          v.premium_until AS "viewerPremiumUntil", v.ban_until AS "viewerBanUntil",
+          (SELECT r.last_read_id FROM read_markers r WHERE r.match_id = m.id AND r.user_id = p.id)
+            AS "partnerReadUpTo"
         FROM matches m
         JOIN users v ON v.id = ${p.userId}
         JOIN users p ON p.id = CASE WHEN m.user_a = ${p.userId} THEN m.user_b ELSE m.user_a END
@@ -374,6 +379,7 @@ export async function loadParticipantMatch(
       photoId: row.photoId,
       photoPlaceholder: row.photoPlaceholder,
     },
+    partnerReadUpTo: row.partnerReadUpTo !== null && row.partnerReadUpTo > 0 ? row.partnerReadUpTo : null,
     viewerIsPremium: isPremium(toDateOrNull(row.viewerPremiumUntil), now),
     viewerIsBanned: isBanned(toDateOrNull(row.viewerBanUntil), now),
   };
