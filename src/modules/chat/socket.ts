@@ -227,6 +227,25 @@ export const socketRoutes = ({ db, config, realtime, activity }: AppDeps, sender
     };
   }
 
+  /** A socket just opened: `connected`, the replay it asked for, and `user_online` to the partner if it is their first. */
+  async function greet(
+    ws: Socket,
+    session: Session,
+    joined: Promise<boolean>,
+    connected: Upgrade["connected"],
+    since: number | null,
+  ): Promise<void> {
+    const first = await joined;
+    const partner = await presence.status(session.matchId, session.partnerId);
+    send(ws, { type: "connected", match_id: session.matchId, partner_online: partner.online, ...connected });
+    if (since !== null) {
+      const replay = await messagesAfter(db, session.matchId, since, session.userId, REPLAY_LIMIT);
+      send(ws, { type: "history", messages: replay.messages, has_more: replay.hasMore });
+    }
+    // A socket that closed meanwhile has already said user_offline; it must not say online after.
+    if (first && ws.readyState === WebSocket.OPEN) toPartner(session, { type: "user_online" });
+  }
+
   return new Elysia({ name: "chat-socket" })
     .macro({
       chatUpgrade: {
@@ -272,7 +291,7 @@ export const socketRoutes = ({ db, config, realtime, activity }: AppDeps, sender
       params: SocketParams,
       query: SocketQuery,
 
-      async open(elysiaWs) {
+      open(elysiaWs) {
         const { session, since, connected, release, checkedAt } = elysiaWs.data.upgrade;
         const ws = elysiaWs.raw as Socket;
         const joined = presence.join(session.matchId, session.userId);
@@ -290,15 +309,14 @@ export const socketRoutes = ({ db, config, realtime, activity }: AppDeps, sender
         for (const old of mine.slice(0, Math.max(0, mine.length - config.maxSocketsPerUser))) {
           old.close(TOO_MANY_SOCKETS_CLOSE_CODE, "too many sockets");
         }
-        const first = await joined;
-        const partner = await presence.status(session.matchId, session.partnerId);
-        send(ws, { type: "connected", match_id: session.matchId, partner_online: partner.online, ...connected });
-        if (since !== null) {
-          const replay = await messagesAfter(db, session.matchId, since, session.userId, REPLAY_LIMIT);
-          send(ws, { type: "history", messages: replay.messages, has_more: replay.hasMore });
-        }
-        // A socket that closed meanwhile has already said user_offline; it must not say online after.
-        if (first && ws.readyState === WebSocket.OPEN) toPartner(session, { type: "user_online" });
+        // The rest waits on Redis and the database. It runs on its own, so Elysia lets go of this
+        // upgrade's context (the request, its headers, the route's closures) now, not after those
+        // round trips: kept that long it outlived young collections and waited for a full one
+        // (bench/RESULTS.md, "Sockets held").
+        greet(ws, session, joined, connected, since).catch((error) => {
+          if (ws.readyState === WebSocket.OPEN) send(ws, errorEvent(error));
+          else log("error", "socket open failed", { error: String(error) });
+        });
       },
     });
 };
