@@ -22,10 +22,8 @@ export interface Bus {
 
 // Typing is the one event a slow reader may lose: above this much unsent data it is skipped.
 const TYPING_DROP_BUFFERED_BYTES = 64 * 1024;
-/** How long a closing event that found no socket is kept for a socket about to open (see subscribe). */
-const MISSED_CLOSING_MS = 60_000;
-/** Closing events kept at most (a sweep may end many matches whose users have no socket here). */
-const MISSED_CLOSING_MAX = 10_000;
+/** Events a Gap keeps at most (a closing one always): beyond, the socket's `since` replay and its next GETs catch up. */
+const GAP_EVENTS_MAX = 100;
 
 type Socket = ServerWebSocket<unknown>;
 
@@ -42,21 +40,40 @@ export class LocalDelivery {
   private readonly byTopic = new Map<string, Socket | Set<Socket>>();
   private readonly listeners = new Map<string, Set<(event: ServerEvent) => void>>();
   private count = 0;
-  /** Closing events (match_ended, a ban) that found no socket on their topic, by topic, with when (performance.now()). */
-  private readonly missedClosings = new Map<string, { event: ServerEvent; at: number }>();
+  /** The gaps open on each topic: sockets whose checks have begun and that have not subscribed yet. */
+  private readonly gaps = new Map<string, Set<Gap>>();
 
   attach(server: Server<unknown>): void {
     this.server = server;
   }
 
   /**
-   * Subscribes the socket to its topics; called only once its participant check has passed.
-   * `checkedAt` (performance.now() from before that check read the database): a closing event
-   * delivered on one of its topics since then, while no socket held the topic, is sent to this
-   * socket now and closes it, as if it had been open already (such an event committed after the
-   * check's read, else the check would have refused the socket).
+   * Keeps every event delivered on `topics` from now until the socket they are for subscribes (or
+   * the gap is closed): opened before a socket's checks read the database, so that an event
+   * committed after that read, delivered before the socket was subscribed, still reaches it.
    */
-  subscribe(ws: Socket, topics: string[], checkedAt?: number): void {
+  openGap(topics: string[]): Gap {
+    const gap = new Gap(topics, (ended) => {
+      for (const topic of ended.topics) {
+        const open = this.gaps.get(topic);
+        open?.delete(ended);
+        if (open?.size === 0) this.gaps.delete(topic);
+      }
+    });
+    for (const topic of topics) {
+      const open = this.gaps.get(topic);
+      if (open) open.add(gap);
+      else this.gaps.set(topic, new Set([gap]));
+    }
+    return gap;
+  }
+
+  /**
+   * Subscribes the socket to its topics; called only once its participant check has passed. The
+   * events its `gap` kept are sent to it first, in order; a closing one among them (a match's end,
+   * a ban) closes it, as if it had been open already. The gap is closed.
+   */
+  subscribe(ws: Socket, topics: string[], gap?: Gap): void {
     this.count++;
     for (const topic of topics) {
       const present = this.byTopic.get(topic);
@@ -64,13 +81,15 @@ export class LocalDelivery {
       else if (present instanceof Set) present.add(ws);
       else this.byTopic.set(topic, new Set([present, ws]));
     }
-    if (checkedAt === undefined || this.missedClosings.size === 0) return;
-    for (const topic of topics) {
-      const missed = this.missedClosings.get(topic);
-      if (!missed || missed.at < checkedAt) continue;
-      ws.send(JSON.stringify(missed.event));
-      ws.close(closingCode(topic, missed.event)!, closeReason(missed.event));
-      return;
+    if (!gap) return;
+    const kept = gap.close();
+    for (const { topic, event } of kept) {
+      ws.send(JSON.stringify(event));
+      const close = closingCode(topic, event);
+      if (close !== null) {
+        ws.close(close, closeReason(event));
+        return;
+      }
     }
   }
 
@@ -115,11 +134,9 @@ export class LocalDelivery {
   deliver(topic: string, event: ServerEvent): void {
     const handlers = this.listeners.get(topic);
     if (handlers !== undefined) for (const handler of [...handlers]) handler(event);
-    if (!this.server) return;
-    if (!this.byTopic.has(topic)) {
-      this.keepMissedClosing(topic, event);
-      return;
-    }
+    const gaps = this.gaps.get(topic);
+    if (gaps !== undefined) for (const gap of gaps) gap.keep(topic, event);
+    if (!this.server || !this.byTopic.has(topic)) return;
     const payload = JSON.stringify(event);
     if (event.type === "typing") {
       for (const ws of this.socketsOf(topic)) {
@@ -132,23 +149,40 @@ export class LocalDelivery {
     if (close !== null) for (const ws of this.socketsOf(topic)) ws.close(close, closeReason(event));
   }
 
-  private keepMissedClosing(topic: string, event: ServerEvent): void {
-    if (closingCode(topic, event) === null) return;
-    const now = performance.now();
-    this.missedClosings.delete(topic);
-    this.missedClosings.set(topic, { event, at: now });
-    // Oldest first (insertion order): drop what is too old, or too many.
-    for (const [kept, { at }] of this.missedClosings) {
-      if (this.missedClosings.size <= MISSED_CLOSING_MAX && now - at < MISSED_CLOSING_MS) break;
-      this.missedClosings.delete(kept);
-    }
-  }
-
   /** Closes every socket (graceful shutdown). */
   closeAll(code: number, reason: string): void {
     const all = new Set<Socket>();
     for (const topic of this.byTopic.keys()) for (const ws of this.socketsOf(topic)) all.add(ws);
     for (const ws of all) ws.close(code, reason);
+  }
+}
+
+/**
+ * The events delivered on a socket's topics between the start of its checks and its subscription
+ * (LocalDelivery.openGap). Typing is not kept (it is stale by then); past GAP_EVENTS_MAX only
+ * closing events are.
+ */
+export class Gap {
+  private readonly kept: Array<{ topic: string; event: ServerEvent }> = [];
+  private open = true;
+
+  constructor(
+    readonly topics: readonly string[],
+    private readonly onClose: (gap: Gap) => void,
+  ) {}
+
+  keep(topic: string, event: ServerEvent): void {
+    if (!this.open || event.type === "typing") return;
+    if (this.kept.length >= GAP_EVENTS_MAX && closingCode(topic, event) === null) return;
+    this.kept.push({ topic, event });
+  }
+
+  /** Stops keeping; gives what was kept (nothing the second time). */
+  close(): Array<{ topic: string; event: ServerEvent }> {
+    if (!this.open) return [];
+    this.open = false;
+    this.onClose(this);
+    return this.kept.splice(0);
   }
 }
 

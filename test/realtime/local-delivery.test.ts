@@ -289,34 +289,88 @@ describe("closing", () => {
     const local = attached();
     const [ended, banned, user] = [topic("m:12:1"), topic("m:13:1"), `u:${++topicSeq}`];
     const matchEnded: ServerEvent = { type: "match_ended", match_id: 12, reason: "unmatched" };
-    const checkedAt = performance.now();
-    // Published while the upgrade's checks ran: no socket held the topics yet.
+    const endedGap = local.openGap([ended, topic("u:x")]);
+    const bannedGap = local.openGap([banned, user]);
+    // Published while the upgrades' checks ran: no socket held the topics yet.
     local.deliver(ended, matchEnded);
     local.deliver(user, { type: "error", error: "banned", message: "Your account is suspended" });
     const late = await connect();
-    local.subscribe(late.ws, [ended, topic("u:x")], checkedAt);
+    local.subscribe(late.ws, endedGap.topics.slice(), endedGap);
     expect(await late.client.closed).toEqual({ code: 4410, reason: "match ended: unmatched" });
     expect(late.client.events).toEqual([matchEnded]);
     const bannedLate = await connect();
-    local.subscribe(bannedLate.ws, [banned, user], checkedAt);
+    local.subscribe(bannedLate.ws, [banned, user], bannedGap);
     expect((await bannedLate.client.closed).code).toBe(4403);
   });
 
-  test("a closing event from before a socket's checks began is not its own (the checks saw it)", async () => {
+  test("an event from before a socket's checks began is not its own (the checks saw it)", async () => {
     const local = attached();
     const ended = topic("m:14:1");
     local.deliver(ended, { type: "match_ended", match_id: 14, reason: "expired" });
-    // Any other event without a socket is not kept either.
-    const other = topic("m:15:1");
-    const checkedAt = performance.now();
-    local.deliver(other, read(3));
-    const [mine, again] = [await connect(), await connect()];
-    local.subscribe(mine.ws, [ended], checkedAt);
-    local.subscribe(again.ws, [other], checkedAt);
+    const gap = local.openGap([ended]);
+    const mine = await connect();
+    local.subscribe(mine.ws, [ended], gap);
     await settle(local, ended, mine.client);
-    await settle(local, other, again.client);
-    expect([mine.client.events, again.client.events]).toEqual([[{ type: "pong" }], [{ type: "pong" }]]);
+    expect(mine.client.events).toEqual([{ type: "pong" }]);
     expect(mine.client.ws.readyState).toBe(WebSocket.OPEN);
+  });
+});
+
+describe("the gap between a socket's checks and its subscription", () => {
+  test("every event of its topics in the gap reaches it, in order, before what follows; typing does not", async () => {
+    const local = attached();
+    const [match, user] = [topic("m:20:1"), `u:${++topicSeq}`];
+    const gap = local.openGap([match, user]);
+    const unlock: ServerEvent = {
+      type: "unlock",
+      level: 1,
+      next_unlock_at: 60,
+      partner: { user_id: "Mystery User", unlock_level: 1, age: 30 },
+    };
+    const newMatch: ServerEvent = { type: "new_match", match_id: 21 };
+    local.deliver(match, read(7));
+    local.deliver(match, typing(true));
+    local.deliver(match, unlock);
+    local.deliver(user, newMatch);
+    // Someone else's topic is not this socket's.
+    local.deliver(topic("m:20:2"), read(9));
+    const socket = await connect();
+    local.subscribe(socket.ws, [match, user], gap);
+    local.deliver(match, read(8));
+    await settle(local, match, socket.client);
+    expect(socket.client.events).toEqual([read(7), unlock, newMatch, read(8), { type: "pong" }]);
+  });
+
+  test("two sockets opening on one topic each get the gap's events; a gap closed without a socket keeps nothing", async () => {
+    const local = attached();
+    const match = topic("m:22:1");
+    const [first, second, abandoned] = [local.openGap([match]), local.openGap([match]), local.openGap([match])];
+    local.deliver(match, read(1));
+    expect(abandoned.close()).toEqual([{ topic: match, event: read(1) }]);
+    local.deliver(match, read(2));
+    expect(abandoned.close()).toEqual([]);
+    const [a, b] = [await connect(), await connect()];
+    local.subscribe(a.ws, [match], first);
+    local.subscribe(b.ws, [match], second);
+    await settle(local, match, a.client, b.client);
+    expect(a.client.events).toEqual([read(1), read(2), { type: "pong" }]);
+    expect(b.client.events).toEqual([read(1), read(2), { type: "pong" }]);
+    // Closed gaps are forgotten: an event now is kept by none of them.
+    local.deliver(match, read(3));
+    expect([first.close(), second.close(), abandoned.close()]).toEqual([[], [], []]);
+  });
+
+  test("a gap keeps at most 100 events, and past them still a closing one", async () => {
+    const local = attached();
+    const match = topic("m:23:1");
+    const gap = local.openGap([match]);
+    for (let i = 1; i <= 150; i++) local.deliver(match, read(i));
+    const ended: ServerEvent = { type: "match_ended", match_id: 23, reason: "blocked" };
+    local.deliver(match, ended);
+    const kept = gap.close();
+    expect(kept).toHaveLength(101);
+    expect(kept[99]!.event).toEqual(read(100));
+    expect(kept[100]!.event).toEqual(ended);
   });
 });
 

@@ -5,6 +5,7 @@ import { AppError, asAppError } from "../../kernel/errors";
 import { type ServerEvent, TOO_MANY_SOCKETS_CLOSE_CODE } from "../../kernel/events";
 import { IntegerParam, inRange } from "../../kernel/schemas";
 import { log } from "../../log";
+import type { Gap } from "../../realtime/bus";
 import { participantTopic, userTopic } from "../../realtime/topics";
 import { verifyToken } from "../auth/jwt";
 import { authenticate } from "../auth/plugin";
@@ -38,10 +39,10 @@ interface Session {
 /** What the upgrade found, used once when the socket opens. */
 interface Upgrade {
   session: Session;
-  /** Gives up the bus claim the upgrade took for the user (the socket takes its own at open). */
+  /** Gives up the bus claim the upgrade took for the user (the socket takes its own at open), and closes the gap. */
   release: () => void;
-  /** When (performance.now()) the checks began reading: a closing event after it is the socket's too. */
-  checkedAt: number;
+  /** The events on the socket's topics since its checks began reading: they are the socket's too. */
+  gap: Gap;
   since: number | null;
   connected: {
     unlock_level: number;
@@ -214,7 +215,7 @@ export const socketRoutes = ({ db, config, realtime, activity }: AppDeps, sender
     params: typeof SocketParams.static,
     query: typeof SocketQuery.static,
     now: Date,
-  ): Promise<Omit<Upgrade, "release" | "checkedAt">> {
+  ): Promise<Omit<Upgrade, "release" | "gap">> {
     const match = await loadParticipantMatch(db, inRange("match_id", params.match_id), userId, now);
     if (match.viewerIsBanned) throw banned();
     const closed = closedMatchError(match, now);
@@ -266,19 +267,21 @@ export const socketRoutes = ({ db, config, realtime, activity }: AppDeps, sender
           // Before the database: each upgrade costs a query and a replay of up to 500 messages.
           await limiter.take(limits.socketUpgrade, userId);
           // Before the checks read anything: an event committed after they read reaches this process
-          // (a lifecycle event such as match_ended or a ban cannot fall between the two).
+          // and is kept by the gap until the socket subscribes (a match's end, an unlock, a new match
+          // cannot fall between the checks and the socket).
           await bus.claim(userId);
+          const gap = local.openGap([participantTopic(params.match_id, userId), userTopic(userId)]);
           let held = true;
           const timer = setTimeout(() => release(), UPGRADE_CLAIM_MS);
           timer.unref();
           const release = () => {
             clearTimeout(timer);
+            gap.close();
             if (held) bus.release(userId);
             held = false;
           };
           try {
-            const checkedAt = performance.now();
-            return { upgrade: { ...(await checkUpgrade(userId, params, query, now)), release, checkedAt } };
+            return { upgrade: { ...(await checkUpgrade(userId, params, query, now)), release, gap } };
           } catch (error) {
             release();
             throw error;
@@ -292,18 +295,18 @@ export const socketRoutes = ({ db, config, realtime, activity }: AppDeps, sender
       query: SocketQuery,
 
       open(elysiaWs) {
-        const { session, since, connected, release, checkedAt } = elysiaWs.data.upgrade;
+        const { session, since, connected, release, gap } = elysiaWs.data.upgrade;
         const ws = elysiaWs.raw as Socket;
         const joined = presence.join(session.matchId, session.userId);
-        // The socket's own claim on its user's events (held already, so at once; given up at close),
-        // then the upgrade's is given up.
+        // The socket's own claim on its user's events (held already, so at once; given up at close).
         void bus.claim(session.userId);
-        release();
         // An open socket keeps its user active (each flush counts them) until it closes.
         activity.socketOpened(session.userId);
         ws.data = new ChatSocket(session, handlers, joined);
-        // Subscribed only here, after resolve's participant check passed.
-        local.subscribe(ws, topicsOf(session), checkedAt);
+        // Subscribed only here, after resolve's participant check passed; given what the gap kept.
+        local.subscribe(ws, topicsOf(session), gap);
+        // Then the upgrade's claim is given up.
+        release();
         // At most maxSocketsPerUser per user on this process: one more closes their oldest.
         const mine = local.socketsOf(userTopic(session.userId));
         for (const old of mine.slice(0, Math.max(0, mine.length - config.maxSocketsPerUser))) {

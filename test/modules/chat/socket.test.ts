@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
+import type { ServerEvent } from "../../../src/kernel/events";
 import { signToken } from "../../../src/modules/auth/jwt";
+import { participantTopic, userTopic } from "../../../src/realtime/topics";
 import { createTestContext, JWT_SECRET, type TestContext } from "../../helpers/app";
 import { apiClient, ok, settled } from "../../helpers/client";
 import { SocketClient, upgradeStatus } from "../../helpers/socket";
@@ -286,6 +288,36 @@ describe("chat socket", () => {
     expect(await alice.next("new_match")).toEqual({ type: "new_match", match_id: (await ok(call)).match_id });
     await ctx.db.execute(sql`UPDATE users SET ban_until = NULL WHERE id <> ${stranger}`);
     await Promise.all([alice.close(), bob.close()]);
+  });
+
+  test("events published while the upgrade's checks run reach the socket once it opens, none lost", async () => {
+    const { b, matchId } = await newMatch();
+    const { local, bus } = ctx.realtime;
+    const openGap = local.openGap;
+    const extended: ServerEvent = { type: "match_extended", expires_at: new Date(Date.now() + 3600_000).toISOString() };
+    const ended: ServerEvent = { type: "match_ended", match_id: matchId + 1, reason: "unmatched" };
+    const newMatchEvent: ServerEvent = { type: "new_match", match_id: matchId + 2 };
+    // The moment is picked by wrapping the real gap: these are published as a commit elsewhere would,
+    // after the checks began and before the socket exists.
+    local.openGap = (topics) => {
+      const gap = openGap.call(local, topics);
+      bus.publish(participantTopic(matchId, b), extended);
+      bus.publish(userTopic(b), ended);
+      bus.publish(userTopic(b), newMatchEvent);
+      return gap;
+    };
+    try {
+      const bob = await connect(matchId, b);
+      expect(await bob.next("match_extended")).toEqual(extended);
+      // A match_ended on the user topic (another match of theirs) informs and does not close.
+      expect(await bob.next("match_ended")).toEqual(ended);
+      expect(await bob.next("new_match")).toEqual(newMatchEvent);
+      expect((await bob.next("connected")).match_id).toBe(matchId);
+      expect(bob.ws.readyState).toBe(WebSocket.OPEN);
+      await bob.close();
+    } finally {
+      local.openGap = openGap;
+    }
   });
 
   test("a declined secret chat tells the requester", async () => {
