@@ -95,7 +95,8 @@ export class RedisSubscriber {
 
   /**
    * Connects to the server of `url` (redis://, rediss:// for TLS, valkey://, valkeys://), sends
-   * AUTH when the URL carries a password, and resolves once the server has accepted it.
+   * AUTH when the URL carries a password, and resolves once the server has accepted it. Over TLS
+   * the server's certificate must verify (the system's CAs, and NODE_EXTRA_CA_CERTS), as with Bun's client.
    */
   static async connect(
     url: string,
@@ -103,13 +104,25 @@ export class RedisSubscriber {
     timeoutMs = 2000,
   ): Promise<RedisSubscriber> {
     const parsed = new URL(url);
+    const tls = parsed.protocol === "rediss:" || parsed.protocol === "valkeys:";
     let subscriber: RedisSubscriber | null = null;
-    const lost = (error: Error) => subscriber?.lost(error);
+    // Settled by the TLS handshake (with the certificate's verdict), or at once without TLS.
+    const secured = Promise.withResolvers<void>();
+    secured.promise.catch(() => {});
+    if (!tls) secured.resolve();
+    const lost = (error: Error) => {
+      secured.reject(error);
+      subscriber?.lost(error);
+    };
     const connecting = Bun.connect({
       hostname: parsed.hostname.replace(/^\[|\]$/g, ""),
       port: Number(parsed.port || 6379),
-      tls: parsed.protocol === "rediss:" || parsed.protocol === "valkeys:",
+      tls,
       socket: {
+        handshake: (_, success, authorizationError) => {
+          if (success && !authorizationError) secured.resolve();
+          else secured.reject(authorizationError ?? new Error("TLS handshake failed"));
+        },
         data: (_, chunk) => subscriber?.receive(chunk),
         drain: () => subscriber?.flush(),
         close: () => lost(new Error("connection closed")),
@@ -123,6 +136,7 @@ export class RedisSubscriber {
     try {
       const socket = await Promise.race([connecting, timeout]);
       subscriber = new RedisSubscriber(socket, onMessage);
+      await Promise.race([secured.promise, timeout]);
       const password = decodeURIComponent(parsed.password);
       if (password) {
         const user = decodeURIComponent(parsed.username);

@@ -51,7 +51,8 @@ export interface ThrowawayRedis {
 
 export interface ThrowawayServers {
   postgres(): Promise<ThrowawayPostgres>;
-  redis(): Promise<ThrowawayRedis>;
+  /** `args`: more redis-server flags (e.g. a TLS port beside the plain one). */
+  redis(args?: readonly string[]): Promise<ThrowawayRedis>;
 }
 
 /** The kernel's ephemeral port range: ports it hands to outgoing connections. */
@@ -282,7 +283,7 @@ async function waitForPong(port: number, child: Subprocess, logFile: string, tim
   throw new Error(`redis-server on ${port} did not answer within ${timeoutMs} ms:\n${log()}`);
 }
 
-async function startRedis(): Promise<ThrowawayRedis> {
+async function startRedis(args: readonly string[]): Promise<ThrowawayRedis> {
   const dir = serverRoot("redis");
   const port = freePort();
   let child: Subprocess<"ignore", "ignore", "ignore"> | null = null;
@@ -312,6 +313,7 @@ async function startRedis(): Promise<ThrowawayRedis> {
         "no",
         "--logfile",
         join(dir, "redis.log"),
+        ...args,
       ],
       { stdin: "ignore", stdout: "ignore", stderr: "ignore" },
     );
@@ -366,8 +368,8 @@ export function throwawayServers(): ThrowawayServers {
       started.push(server);
       return server;
     },
-    async redis() {
-      const server = await startRedis();
+    async redis(args = []) {
+      const server = await startRedis(args);
       started.push(server);
       return server;
     },

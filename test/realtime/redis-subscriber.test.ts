@@ -1,9 +1,12 @@
 // The bus's own pub/sub connection against a real redis-server (and a fake one that splits and breaks replies).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { RedisClient } from "bun";
 import { RedisSubscriber } from "../../src/realtime/redis-subscriber";
 import { eventually } from "../helpers/remote";
-import { type ThrowawayRedis, throwawayServers } from "../helpers/throwaway";
+import { freePort, type ThrowawayRedis, throwawayServers } from "../helpers/throwaway";
 
 interface Received {
   channel: string;
@@ -112,6 +115,121 @@ describe("against redis-server", () => {
       publisher = new RedisClient(redis.url);
       await publisher.connect();
     }
+  });
+});
+
+describe("over TLS (rediss://)", () => {
+  const servers = throwawayServers();
+  const dir = mkdtempSync(join(tmpdir(), "mm-redis-tls-"));
+  const file = (name: string) => join(dir, name);
+  let tlsUrl: string;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs openssl with `args` in the test's directory. */
+  async function openssl(...args: string[]) {
+    const child = Bun.spawn(["openssl", ...args], { cwd: dir, stdout: "ignore", stderr: "pipe" });
+    if ((await child.exited) !== 0) throw new Error(`openssl ${args[0]}: ${await new Response(child.stderr).text()}`);
+  }
+
+  beforeAll(async () => {
+    // A CA of the test's own and a certificate it signed for 127.0.0.1.
+    await openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=test-ca",
+    );
+    await openssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "server.key",
+      "-out",
+      "server.csr",
+      "-subj",
+      "/CN=127.0.0.1",
+    );
+    writeFileSync(file("san.cnf"), "subjectAltName=IP:127.0.0.1\n");
+    await openssl(
+      "x509",
+      "-req",
+      "-in",
+      "server.csr",
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      "server.pem",
+      "-days",
+      "1",
+      "-extfile",
+      "san.cnf",
+    );
+    const tlsPort = freePort();
+    await servers.redis([
+      "--tls-port",
+      String(tlsPort),
+      "--tls-cert-file",
+      file("server.pem"),
+      "--tls-key-file",
+      file("server.key"),
+      "--tls-ca-cert-file",
+      file("ca.pem"),
+      "--tls-auth-clients",
+      "no",
+    ]);
+    tlsUrl = `rediss://127.0.0.1:${tlsPort}`;
+  });
+
+  /** Subscribes and publishes over TLS in a process of its own, which trusts the test's CA only when told to. */
+  async function roundTrip(trustCa: boolean): Promise<{ code: number; output: string }> {
+    const script = `
+      import { RedisClient } from "bun";
+      import { RedisSubscriber } from ${JSON.stringify(join(import.meta.dir, "../../src/realtime/redis-subscriber.ts"))};
+      const url = ${JSON.stringify(tlsUrl)};
+      const received = Promise.withResolvers();
+      const subscriber = await RedisSubscriber.connect(url, (channel, message) => received.resolve(channel + "=" + message));
+      await subscriber.subscribe(["tls:a"]);
+      const publisher = new RedisClient(url);
+      await publisher.connect();
+      await publisher.publish("tls:a", "sealed");
+      console.log(await received.promise);
+      subscriber.close();
+      publisher.close();`;
+    const child = Bun.spawn(["bun", "-e", script], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: trustCa ? file("ca.pem") : "" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+      child.exited,
+    ]);
+    return { code, output: stdout + stderr };
+  }
+
+  test("connects, subscribes and receives over TLS, verifying the server's certificate", async () => {
+    expect(await roundTrip(true)).toEqual({ code: 0, output: "tls:a=sealed\n" });
+  });
+
+  test("a certificate no trusted CA signed is refused", async () => {
+    const { code, output } = await roundTrip(false);
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/certificate|SELF_SIGNED|UNABLE_TO_VERIFY/i);
   });
 });
 
