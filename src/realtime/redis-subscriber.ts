@@ -1,4 +1,5 @@
 // A pub/sub-only Redis connection that speaks RESP itself: SUBSCRIBE, UNSUBSCRIBE and the messages they bring.
+import { log } from "../log";
 
 /**
  * Why not Bun's RedisClient here: it keeps about 850 bytes of native memory for every subscribed
@@ -193,18 +194,19 @@ export class RedisSubscriber {
   private receive(chunk: Buffer): void {
     let buffer = this.input.length === 0 ? chunk : Buffer.concat([this.input, chunk]);
     let at = 0;
-    try {
-      for (;;) {
-        const reply = parse(buffer, at);
-        if (reply === undefined) break;
-        at = reply[1];
-        this.handle(reply[0]);
+    for (;;) {
+      let reply: [Reply, number] | undefined;
+      try {
+        reply = parse(buffer, at);
+      } catch (error) {
+        // Nothing else can follow a reply that cannot be read: drop the connection (its owner reconnects).
+        this.lost(error instanceof Error ? error : new Error(String(error)));
+        this.socket.end();
+        return;
       }
-    } catch (error) {
-      // Nothing else can follow a reply that cannot be read: drop the connection (its owner reconnects).
-      this.lost(error instanceof Error ? error : new Error(String(error)));
-      this.socket.end();
-      return;
+      if (reply === undefined) break;
+      at = reply[1];
+      this.handle(reply[0]);
     }
     if (at > 0) buffer = buffer.subarray(at);
     // A copy, so the rest of a large chunk is not kept alive by the few bytes still unread.
@@ -213,7 +215,12 @@ export class RedisSubscriber {
 
   private handle(reply: Reply): void {
     if (Array.isArray(reply) && reply[0] === "message") {
-      this.onMessage(String(reply[1]), String(reply[2]));
+      try {
+        this.onMessage(String(reply[1]), String(reply[2]));
+      } catch (error) {
+        // One message's failure is its own: the connection and the messages after it go on.
+        log("error", "redis message handling failed", { error: String(error) });
+      }
       return;
     }
     const head = this.pending[0];

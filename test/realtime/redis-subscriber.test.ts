@@ -68,6 +68,19 @@ describe("against redis-server", () => {
     await settled(async () => (await publisher.publish("t2:u:4999", "closed")) === 0);
   });
 
+  test("a message whose handling throws is logged; the connection and the messages after it go on", async () => {
+    const received: string[] = [];
+    const subscriber = await RedisSubscriber.connect(redis.url, (_, message) => {
+      if (message === "boom") throw new Error("handler failed");
+      received.push(message);
+    });
+    await subscriber.subscribe(["t5:a"]);
+    for (const message of ["one", "boom", "two"]) await publisher.publish("t5:a", message);
+    await settled(() => received.length === 2);
+    expect(received).toEqual(["one", "two"]);
+    subscriber.close();
+  });
+
   test("a password or a user and password in the URL are sent with AUTH; a wrong one is refused", async () => {
     await publisher.send("ACL", ["SETUSER", "bus", "on", ">bus-secret", "&*", "+@pubsub", "+ping"]);
     await publisher.send("CONFIG", ["SET", "requirepass", "main-secret"]);
