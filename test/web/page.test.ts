@@ -29,7 +29,10 @@ async function saveProfile(
   await form.getByLabel("About you").fill(profile.bio);
   await form.getByLabel("Interests").fill(profile.interests);
   await form.getByLabel("Photo link").fill(profile.photo);
-  if (upload) await form.locator('input[name="photo_file"]').setInputFiles(upload);
+  if (upload) {
+    await page.waitForSelector('#profile-form input[name="photo_file"]:enabled', WAIT);
+    await form.locator('input[name="photo_file"]').setInputFiles(upload);
+  }
   await form.getByRole("button", { name: "Save profile" }).click();
   await form.getByText("Saved.", { exact: true }).waitFor(WAIT);
   if (upload) await form.getByText("Photo saved. Your match sees it blurred until level 4.").waitFor(WAIT);

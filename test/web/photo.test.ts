@@ -33,6 +33,8 @@ describe.skipIf(!HAVE_CHROMIUM)("photos on the page", () => {
     await page.locator("#profile-box summary").click();
     const form = page.locator("#profile-form");
     const picker = form.locator('input[name="photo_file"]');
+    // The picker opens once the stored profile is shown (before, a file would wait for a save).
+    await page.waitForSelector('#profile-form input[name="photo_file"]:enabled', WAIT);
 
     // Not a photo: the server's 422 in plain words, and no preview stays.
     await picker.setInputFiles({ name: "notes.jpg", mimeType: "image/jpeg", buffer: Buffer.from("not a photo") });
