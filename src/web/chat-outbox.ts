@@ -27,6 +27,8 @@ interface Send {
 
 export class Outbox {
   private readonly sends: Send[] = [];
+  /** Sends settled by their own message coming back before their ack: the ack, if it comes, still reports. */
+  private readonly echoed = new Set<string>();
 
   constructor(
     private readonly transport: OutboxTransport,
@@ -56,10 +58,24 @@ export class Outbox {
   /** The server stored it (an ack over the socket). */
   acked(clientMsgId: string, reply: { message_id: number; message_count: number; unlock_progress: number }): void {
     const send = this.find(clientMsgId);
-    if (!send) return;
-    this.drop(send);
+    if (send) this.drop(send);
+    else if (!this.echoed.delete(clientMsgId)) return;
     this.on.stored(clientMsgId, reply);
     this.pump();
+  }
+
+  /**
+   * One of this user's messages came back over the socket (its `message` event can come before its
+   * ack, or instead of an ack lost with a dropped socket): the oldest send of that text, whatever
+   * its state, is stored. Gives its client_msg_id, or null when no send has that text.
+   */
+  echo(text: string): string | null {
+    const send = this.sends.find((waiting) => waiting.text === text);
+    if (!send) return null;
+    this.drop(send);
+    this.echoed.add(send.id);
+    this.pump();
+    return send.id;
   }
 
   /** The server refused it (an error event naming it); false when no such send is waiting. */
@@ -84,6 +100,7 @@ export class Outbox {
   close(): void {
     for (const send of this.sends) clearTimeout(send.timer);
     this.sends.length = 0;
+    this.echoed.clear();
   }
 
   private pump(): void {

@@ -145,12 +145,12 @@ export class Chat implements OpenChat {
         this.outbox.reconnected();
         return;
       case "history":
-        for (const message of event.messages) this.show(message);
+        for (const message of event.messages) this.received(message);
         this.markRead();
         return;
       case "message":
         state.arrived(event.message.id);
-        this.show(event.message);
+        this.received(event.message);
         if (!event.message.is_me) view.setTyping(false);
         view.renderCard();
         this.markRead();
@@ -232,6 +232,17 @@ export class Chat implements OpenChat {
     }
   }
 
+  /**
+   * A message over the socket (live or replayed). One of this user's own that is still a pending
+   * send (it came back before its ack, or instead of one lost with a dropped socket): that send's
+   * bubble becomes it, so it is not shown twice.
+   */
+  private received(message: ChatMessage): void {
+    const echoOf = message.is_me ? this.outbox.echo(message.message) : null;
+    if (echoOf) this.settle(echoOf, message.id);
+    this.show(message);
+  }
+
   private show(message: ChatMessage): void {
     if (this.state.add(message)) this.view.log.add(message, message.is_me ? this.state.receipt(message.id) : null);
   }
@@ -253,11 +264,14 @@ export class Chat implements OpenChat {
     counts: { message_count: number; unlock_progress: number },
   ): void {
     this.state.stored(messageId, counts);
-    if (clientMsgId) {
-      const outcome = this.state.confirm(clientMsgId, messageId);
-      if (outcome) this.view.log.confirm(clientMsgId, messageId, outcome, this.state.receipt(messageId));
-    }
+    if (clientMsgId) this.settle(clientMsgId, messageId);
     this.view.renderCard();
+  }
+
+  /** A pending send is message `messageId` now: its bubble stands for it, or goes if the message is shown already. */
+  private settle(clientMsgId: string, messageId: number): void {
+    const outcome = this.state.confirm(clientMsgId, messageId);
+    if (outcome) this.view.log.confirm(clientMsgId, messageId, outcome, this.state.receipt(messageId));
   }
 
   /** Tells the partner (and the unread counter) what this user has seen, when the page is visible. */

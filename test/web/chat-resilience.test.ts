@@ -11,8 +11,23 @@ import { accessibilityProblems, HAVE_CHROMIUM, launch, screenshot } from "./brow
 const WAIT = { timeout: 15_000 };
 const WIDE = { width: 1280, height: 800 };
 
-async function open(browser: Browser, base: string, userId: number, scheme: "light" | "dark"): Promise<Page> {
+async function open(
+  browser: Browser,
+  base: string,
+  userId: number,
+  scheme: "light" | "dark",
+  /** Runs on each frame from the chat socket's server before the page gets it; false drops it. */
+  fromServer?: (frame: string) => boolean,
+): Promise<Page> {
   const context = await browser.newContext({ viewport: WIDE, colorScheme: scheme });
+  if (fromServer) {
+    await context.routeWebSocket(/\/api\/mystery\/ws\/chat\//, (page) => {
+      const server = page.connectToServer();
+      server.onMessage((frame) => {
+        if (fromServer(String(frame))) page.send(frame);
+      });
+    });
+  }
   const page = await context.newPage();
   page.on("pageerror", (error) => {
     throw error;
@@ -75,6 +90,35 @@ describe.skipIf(!HAVE_CHROMIUM)("the chat on a wide screen", () => {
       .orderBy(asc(messages.id));
     expect(stored.map((row) => row.text)).toEqual(["one", "two", "three", "four"]);
     expect(new Set(stored.map((row) => row.clientMsgId)).size).toBe(4);
+    await page.context().close();
+  }, 60_000);
+
+  test("a send whose ack is lost is settled by its own message coming back: one bubble, Sent, never failed", async () => {
+    await ctx.addUsers({ id: 8301 }, { id: 8302 });
+    const matchId = await ctx.addMatch(8301, 8302);
+    clock.advance(60_000);
+    let dropped = 0;
+    const page = await open(browser, base, 8301, "light", (frame) => {
+      const lost = JSON.parse(frame).type === "ack" && dropped === 0;
+      if (lost) dropped++;
+      return !lost;
+    });
+    await page.locator(`button.match[data-match="${matchId}"]`).click();
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.waitFor(WAIT);
+    await box.fill("the ack of this one is lost");
+    await box.press("Enter");
+    await page.locator('.msg.me[data-status="sent"]', { hasText: "the ack of this one is lost" }).waitFor(WAIT);
+    expect(dropped).toBe(1);
+    // The next send (its ack arrives) settles as before, and nothing was shown twice.
+    await box.fill("and this one is acked");
+    await box.press("Enter");
+    await page.locator('.msg.me[data-status="sent"]', { hasText: "and this one is acked" }).waitFor(WAIT);
+    expect(await page.locator(".msg.me .text").allTextContents()).toEqual([
+      "the ack of this one is lost",
+      "and this one is acked",
+    ]);
+    expect(await page.locator(".msg.me.pending, .msg.me.failed").count()).toBe(0);
     await page.context().close();
   }, 60_000);
 
