@@ -40,8 +40,11 @@ export class LocalDelivery {
   private readonly byTopic = new Map<string, Socket | Set<Socket>>();
   private readonly listeners = new Map<string, Set<(event: ServerEvent) => void>>();
   private count = 0;
-  /** The gaps open on each topic: sockets whose checks have begun and that have not subscribed yet. */
-  private readonly gaps = new Map<string, Set<Gap>>();
+  /**
+   * The gaps open on each topic: sockets whose checks have begun and that have not subscribed yet.
+   * Almost always one per topic, kept as is (an array only for a second one): an upgrade allocates little.
+   */
+  private readonly gaps = new Map<string, Gap | Gap[]>();
 
   attach(server: Server<unknown>): void {
     this.server = server;
@@ -52,20 +55,28 @@ export class LocalDelivery {
    * the gap is closed): opened before a socket's checks read the database, so that an event
    * committed after that read, delivered before the socket was subscribed, still reaches it.
    */
-  openGap(topics: string[]): Gap {
-    const gap = new Gap(topics, (ended) => {
-      for (const topic of ended.topics) {
-        const open = this.gaps.get(topic);
-        open?.delete(ended);
-        if (open?.size === 0) this.gaps.delete(topic);
-      }
-    });
+  openGap(topics: readonly string[]): Gap {
+    const gap = new Gap(topics, this);
     for (const topic of topics) {
       const open = this.gaps.get(topic);
-      if (open) open.add(gap);
-      else this.gaps.set(topic, new Set([gap]));
+      if (open === undefined) this.gaps.set(topic, gap);
+      else if (Array.isArray(open)) open.push(gap);
+      else this.gaps.set(topic, [open, gap]);
     }
     return gap;
+  }
+
+  /** Called by a gap that closes: it keeps nothing more. */
+  forgetGap(gap: Gap): void {
+    for (const topic of gap.topics) {
+      const open = this.gaps.get(topic);
+      if (open === gap) this.gaps.delete(topic);
+      else if (Array.isArray(open)) {
+        const rest = open.filter((other) => other !== gap);
+        if (rest.length === 1) this.gaps.set(topic, rest[0]!);
+        else this.gaps.set(topic, rest);
+      }
+    }
   }
 
   /**
@@ -73,7 +84,7 @@ export class LocalDelivery {
    * events its `gap` kept are sent to it first, in order; a closing one among them (a match's end,
    * a ban) closes it, as if it had been open already. The gap is closed.
    */
-  subscribe(ws: Socket, topics: string[], gap?: Gap): void {
+  subscribe(ws: Socket, topics: readonly string[], gap?: Gap): void {
     this.count++;
     for (const topic of topics) {
       const present = this.byTopic.get(topic);
@@ -135,7 +146,8 @@ export class LocalDelivery {
     const handlers = this.listeners.get(topic);
     if (handlers !== undefined) for (const handler of [...handlers]) handler(event);
     const gaps = this.gaps.get(topic);
-    if (gaps !== undefined) for (const gap of gaps) gap.keep(topic, event);
+    if (gaps instanceof Gap) gaps.keep(topic, event);
+    else if (gaps !== undefined) for (const gap of gaps) gap.keep(topic, event);
     if (!this.server || !this.byTopic.has(topic)) return;
     const payload = JSON.stringify(event);
     if (event.type === "typing") {
@@ -163,16 +175,18 @@ export class LocalDelivery {
  * closing events are.
  */
 export class Gap {
-  private readonly kept: Array<{ topic: string; event: ServerEvent }> = [];
+  /** Made at the first event kept: most gaps keep none. */
+  private kept: Array<{ topic: string; event: ServerEvent }> | null = null;
   private open = true;
 
   constructor(
     readonly topics: readonly string[],
-    private readonly onClose: (gap: Gap) => void,
+    private readonly delivery: LocalDelivery,
   ) {}
 
   keep(topic: string, event: ServerEvent): void {
     if (!this.open || event.type === "typing") return;
+    this.kept ??= [];
     if (this.kept.length >= GAP_EVENTS_MAX && closingCode(topic, event) === null) return;
     this.kept.push({ topic, event });
   }
@@ -181,8 +195,10 @@ export class Gap {
   close(): Array<{ topic: string; event: ServerEvent }> {
     if (!this.open) return [];
     this.open = false;
-    this.onClose(this);
-    return this.kept.splice(0);
+    this.delivery.forgetGap(this);
+    const kept = this.kept ?? [];
+    this.kept = null;
+    return kept;
   }
 }
 
