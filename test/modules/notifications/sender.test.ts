@@ -5,12 +5,11 @@ import { sql } from "drizzle-orm";
 import { createApp } from "../../../src/http/app";
 import { sendMessage } from "../../../src/modules/chat/store";
 import { sweep } from "../../../src/modules/matches/sweeper";
+import { LEASE_MS, STALE_SENDING_MS } from "../../../src/modules/notifications/queue";
 import {
   createNotificationSender,
   GIVE_UP_MS,
-  LEASE_MS,
   type NotificationSender,
-  STALE_SENDING_MS,
 } from "../../../src/modules/notifications/sender";
 import { createBotApi } from "../../../src/modules/telegram/bot-api";
 import { textsFor } from "../../../src/modules/telegram/texts";
