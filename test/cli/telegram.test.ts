@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BOT_TOKEN } from "../helpers/app";
+import { finished } from "../helpers/child";
 import { type FakeTelegram, startFakeTelegram } from "../helpers/fake-telegram";
 
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
@@ -28,12 +29,7 @@ async function run(args: string[], env: Record<string, string>) {
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { stdout, stderr, code };
+  return finished(child);
 }
 
 const configured = () => ({

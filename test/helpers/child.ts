@@ -5,6 +5,16 @@ import type { Subprocess } from "bun";
 export const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 export const ROOT = new URL("../..", import.meta.url).pathname;
 
+/** Waits for a child started with piped stdout and stderr to exit; gives all it wrote and its exit code. */
+export async function finished(child: Subprocess<"ignore" | "pipe" | "inherit" | null, "pipe", "pipe">) {
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  return { stdout, stderr, code };
+}
+
 export interface LoggedChild {
   process: Subprocess<"ignore", "pipe", "pipe">;
   /** The first log line with this `msg`, already written or still to come; rejects once stdout ends without it. */

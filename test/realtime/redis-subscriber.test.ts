@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RedisClient } from "bun";
 import { RedisSubscriber } from "../../src/realtime/redis-subscriber";
+import { finished } from "../helpers/child";
 import { eventually } from "../helpers/remote";
 import { freePort, type ThrowawayRedis, throwawayServers } from "../helpers/throwaway";
 
@@ -227,11 +228,7 @@ describe("over TLS (rediss://)", () => {
       stdout: "pipe",
       stderr: "pipe",
     });
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(child.stdout).text(),
-      new Response(child.stderr).text(),
-      child.exited,
-    ]);
+    const { stdout, stderr, code } = await finished(child);
     return { code, output: stdout + stderr };
   }
 
