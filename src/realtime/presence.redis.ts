@@ -10,7 +10,9 @@ const LAST_SEEN_TTL_SECONDS = 30 * 24 * 3600;
 
 /**
  * Lua, shared by the scripts below: whether a process other than ARGV[1] holds a socket for the
- * pair of KEYS[1], i.e. has a field in its hash and a heartbeat key (ARGV[2] .. its id) alive.
+ * pair of KEYS[1], i.e. has a field in its hash and a heartbeat key (ARGV[2] .. its id) alive. The
+ * heartbeat keys are named in the script, not in KEYS: fine on standalone servers (each holds every
+ * heartbeat), which is all REDIS_URL names; a Redis Cluster would refuse it.
  */
 const ELSEWHERE = `
 local function elsewhere()
