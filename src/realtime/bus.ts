@@ -28,23 +28,45 @@ const GAP_EVENTS_MAX = 100;
 type Socket = ServerWebSocket<unknown>;
 
 /**
+ * What LocalDelivery keeps per topic: almost always one value, kept as is; a Set only from a second
+ * one on (a user with the same chat open twice, or opening it twice at once), which keeps the cost
+ * per socket small.
+ */
+type OneOrMore<V> = V | Set<V>;
+
+function addTo<V>(map: Map<string, OneOrMore<V>>, key: string, value: V): void {
+  const present = map.get(key);
+  if (present === undefined) map.set(key, value);
+  else if (present instanceof Set) present.add(value);
+  else map.set(key, new Set([present, value]));
+}
+
+function removeFrom<V>(map: Map<string, OneOrMore<V>>, key: string, value: V): void {
+  const present = map.get(key);
+  if (present === value) map.delete(key);
+  else if (present instanceof Set) {
+    present.delete(value);
+    if (present.size === 1) map.set(key, [...present][0]!);
+  }
+}
+
+/** The values kept under one key, oldest first. */
+const valuesOf = <V>(present: OneOrMore<V> | undefined): V[] =>
+  present === undefined ? [] : present instanceof Set ? [...present] : [present];
+
+/**
  * The sockets of this process, by topic, and delivery to them. Every bus ends here, whether the
- * event was published on this process or received from another one. A topic almost always has one
- * socket, kept as is; a Set appears only for a second one (a user with the same chat open twice),
- * which keeps the per-socket cost of this index small. Delivery sends to the indexed sockets
+ * event was published on this process or received from another one. Delivery sends to the indexed sockets
  * itself: Bun's own topic subscriptions would hold the same index a second time, natively (about
  * 900 bytes a socket for its two topics, bench/RESULTS.md "Sockets held").
  */
 export class LocalDelivery {
   private server: Server<unknown> | null = null;
-  private readonly byTopic = new Map<string, Socket | Set<Socket>>();
+  private readonly byTopic = new Map<string, OneOrMore<Socket>>();
   private readonly listeners = new Map<string, Set<(event: ServerEvent) => void>>();
   private count = 0;
-  /**
-   * The gaps open on each topic: sockets whose checks have begun and that have not subscribed yet.
-   * Almost always one per topic, kept as is (an array only for a second one): an upgrade allocates little.
-   */
-  private readonly gaps = new Map<string, Gap | Gap[]>();
+  /** The gaps open on each topic: sockets whose checks have begun and that have not subscribed yet. */
+  private readonly gaps = new Map<string, OneOrMore<Gap>>();
 
   attach(server: Server<unknown>): void {
     this.server = server;
@@ -57,26 +79,13 @@ export class LocalDelivery {
    */
   openGap(topics: readonly string[]): Gap {
     const gap = new Gap(topics, this);
-    for (const topic of topics) {
-      const open = this.gaps.get(topic);
-      if (open === undefined) this.gaps.set(topic, gap);
-      else if (Array.isArray(open)) open.push(gap);
-      else this.gaps.set(topic, [open, gap]);
-    }
+    for (const topic of topics) addTo(this.gaps, topic, gap);
     return gap;
   }
 
   /** Called by a gap that closes: it keeps nothing more. */
   forgetGap(gap: Gap): void {
-    for (const topic of gap.topics) {
-      const open = this.gaps.get(topic);
-      if (open === gap) this.gaps.delete(topic);
-      else if (Array.isArray(open)) {
-        const rest = open.filter((other) => other !== gap);
-        if (rest.length === 1) this.gaps.set(topic, rest[0]!);
-        else this.gaps.set(topic, rest);
-      }
-    }
+    for (const topic of gap.topics) removeFrom(this.gaps, topic, gap);
   }
 
   /**
@@ -86,12 +95,7 @@ export class LocalDelivery {
    */
   subscribe(ws: Socket, topics: readonly string[], gap?: Gap): void {
     this.count++;
-    for (const topic of topics) {
-      const present = this.byTopic.get(topic);
-      if (present === undefined) this.byTopic.set(topic, ws);
-      else if (present instanceof Set) present.add(ws);
-      else this.byTopic.set(topic, new Set([present, ws]));
-    }
+    for (const topic of topics) addTo(this.byTopic, topic, ws);
     if (!gap) return;
     const kept = gap.close();
     for (const { topic, event } of kept) {
@@ -106,21 +110,12 @@ export class LocalDelivery {
 
   unsubscribe(ws: Socket, topics: string[]): void {
     this.count--;
-    for (const topic of topics) {
-      const present = this.byTopic.get(topic);
-      if (present === ws) this.byTopic.delete(topic);
-      else if (present instanceof Set) {
-        present.delete(ws);
-        if (present.size === 1) this.byTopic.set(topic, [...present][0]!);
-      }
-    }
+    for (const topic of topics) removeFrom(this.byTopic, topic, ws);
   }
 
   /** The sockets on `topic`, oldest first. */
   socketsOf(topic: string): Socket[] {
-    const present = this.byTopic.get(topic);
-    if (present === undefined) return [];
-    return present instanceof Set ? [...present] : [present];
+    return valuesOf(this.byTopic.get(topic));
   }
 
   /** How many sockets this process holds. */
@@ -146,8 +141,7 @@ export class LocalDelivery {
     const handlers = this.listeners.get(topic);
     if (handlers !== undefined) for (const handler of [...handlers]) handler(event);
     const gaps = this.gaps.get(topic);
-    if (gaps instanceof Gap) gaps.keep(topic, event);
-    else if (gaps !== undefined) for (const gap of gaps) gap.keep(topic, event);
+    if (gaps !== undefined) for (const gap of valuesOf(gaps)) gap.keep(topic, event);
     if (!this.server || !this.byTopic.has(topic)) return;
     const payload = JSON.stringify(event);
     if (event.type === "typing") {
