@@ -52,7 +52,8 @@ interface Upgrade {
   };
 }
 
-const topicsOf = (session: Session) => [participantTopic(session.matchId, session.userId), userTopic(session.userId)];
+/** The topics a socket of `userId` on `matchId` receives: its own copy of the match's events, and the user's. */
+const topicsOf = (matchId: number, userId: number) => [participantTopic(matchId, userId), userTopic(userId)];
 
 function send(ws: Socket, event: ServerEvent): void {
   ws.send(JSON.stringify(event));
@@ -192,7 +193,7 @@ export const socketRoutes = ({ db, config, realtime, activity }: AppDeps, sender
     },
 
     async close(ws, session, joined) {
-      local.unsubscribe(ws, topicsOf(session));
+      local.unsubscribe(ws, topicsOf(session.matchId, session.userId));
       bus.release(session.userId);
       activity.socketClosed(session.userId);
       await joined;
@@ -270,7 +271,7 @@ export const socketRoutes = ({ db, config, realtime, activity }: AppDeps, sender
           // and is kept by the gap until the socket subscribes (a match's end, an unlock, a new match
           // cannot fall between the checks and the socket).
           await bus.claim(userId);
-          const gap = local.openGap([participantTopic(params.match_id, userId), userTopic(userId)]);
+          const gap = local.openGap(topicsOf(params.match_id, userId));
           let held = true;
           const timer = setTimeout(() => release(), UPGRADE_CLAIM_MS);
           timer.unref();
@@ -304,7 +305,7 @@ export const socketRoutes = ({ db, config, realtime, activity }: AppDeps, sender
         activity.socketOpened(session.userId);
         ws.data = new ChatSocket(session, handlers, joined);
         // Subscribed only here, after resolve's participant check passed; given what the gap kept.
-        local.subscribe(ws, topicsOf(session), gap);
+        local.subscribe(ws, topicsOf(session.matchId, session.userId), gap);
         // Then the upgrade's claim is given up.
         release();
         // At most maxSocketsPerUser per user on this process: one more closes their oldest.
