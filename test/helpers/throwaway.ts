@@ -17,6 +17,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { finished } from "./child";
 
 const PG_BIN = process.env.TEST_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 // initdb refuses to run as root, so the cluster belongs to this OS user when we are root.
@@ -89,13 +90,10 @@ const isRoot = () => process.getuid?.() === 0;
 /** Runs a command (as the postgres OS user when we are root) and throws with its output if it fails. */
 async function run(argv: string[], asPostgres = false): Promise<void> {
   const command = asPostgres && isRoot() ? ["runuser", "-u", PG_OS_USER, "--", ...argv] : argv;
-  const child = Bun.spawn(command, { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-  const [code, out, err] = await Promise.all([
-    child.exited,
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-  ]);
-  if (code !== 0) throw new Error(`${argv.join(" ")} exited with ${code}\n${out}\n${err}`);
+  const { code, stdout, stderr } = await finished(
+    Bun.spawn(command, { stdout: "pipe", stderr: "pipe", stdin: "ignore" }),
+  );
+  if (code !== 0) throw new Error(`${argv.join(" ")} exited with ${code}\n${stdout}\n${stderr}`);
 }
 
 /** The uid (`-u`) or gid (`-g`) of the postgres OS user. */

@@ -141,8 +141,10 @@ describe("over TLS (rediss://)", () => {
 
   /** Runs openssl with `args` in the test's directory. */
   async function openssl(...args: string[]) {
-    const child = Bun.spawn(["openssl", ...args], { cwd: dir, stdout: "ignore", stderr: "pipe" });
-    if ((await child.exited) !== 0) throw new Error(`openssl ${args[0]}: ${await new Response(child.stderr).text()}`);
+    const { code, stderr } = await finished(
+      Bun.spawn(["openssl", ...args], { cwd: dir, stdout: "pipe", stderr: "pipe" }),
+    );
+    if (code !== 0) throw new Error(`openssl ${args[0]}: ${stderr}`);
   }
 
   beforeAll(async () => {

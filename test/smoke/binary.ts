@@ -7,6 +7,7 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import postgres from "postgres";
+import { finished } from "../helpers/child";
 import { facePixels, jpegOf } from "../helpers/images";
 
 const [binaryArg, mode = "embedded"] = process.argv.slice(2);
@@ -43,14 +44,11 @@ let dropDatabase = async () => {};
 
 /** Runs a command of the binary to completion; returns its stdout. */
 async function run(...args: string[]): Promise<string> {
-  const child = Bun.spawn([binary, ...args], { cwd: dir, env, stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  check(code === 0, `${args.join(" ")} exited ${code}: ${err.trim() || out.trim()}`);
-  return out;
+  const { stdout, stderr, code } = await finished(
+    Bun.spawn([binary, ...args], { cwd: dir, env, stdout: "pipe", stderr: "pipe" }),
+  );
+  check(code === 0, `${args.join(" ")} exited ${code}: ${stderr.trim() || stdout.trim()}`);
+  return stdout;
 }
 
 interface Server {

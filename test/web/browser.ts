@@ -2,7 +2,7 @@
 // download is not used (it cannot be fetched here); .ci/run installs the `chromium` package.
 import { existsSync, mkdirSync } from "node:fs";
 import axe from "axe-core";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -67,6 +67,13 @@ export async function demoSignIn(page: Page, base: string, userId: number, wait:
   await page.getByLabel("Your user id").fill(String(userId));
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByText(`You are user ${userId}`).waitFor(wait);
+}
+
+/** The profile form's photo picker, once it takes a file (it opens when the stored profile is shown). */
+export async function photoPicker(page: Page, wait: { timeout: number }): Promise<Locator> {
+  const selector = '#profile-form input[name="photo_file"]';
+  await page.waitForSelector(`${selector}:enabled`, wait);
+  return page.locator(selector);
 }
 
 /** A phone-sized (390x844) page of its own, signed in as `userId`, with the errors it throws. */

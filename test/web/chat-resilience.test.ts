@@ -6,7 +6,7 @@ import { asc, eq, sql } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { messages } from "../../src/db/schema";
 import { createTestContext, ManualClock, type TestContext } from "../helpers/app";
-import { accessibilityProblems, HAVE_CHROMIUM, launch, screenshot } from "./browser";
+import { accessibilityProblems, demoSignIn, HAVE_CHROMIUM, launch, screenshot } from "./browser";
 
 const WAIT = { timeout: 15_000 };
 const WIDE = { width: 1280, height: 800 };
@@ -32,10 +32,7 @@ async function open(
   page.on("pageerror", (error) => {
     throw error;
   });
-  await page.goto(base);
-  await page.getByLabel("Your user id").fill(String(userId));
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.getByText(`You are user ${userId}`).waitFor(WAIT);
+  await demoSignIn(page, base, userId, WAIT);
   return page;
 }
 

@@ -8,7 +8,16 @@ import { PhotoLinks } from "../../src/modules/photos/token";
 import { createTestContext, JWT_SECRET, type TestContext } from "../helpers/app";
 import { conversation } from "../helpers/conversation";
 import { facePixels, pngOf } from "../helpers/images";
-import { accessibilityProblems, demoSignIn, HAVE_CHROMIUM, launch, type Person, person, screenshot } from "./browser";
+import {
+  accessibilityProblems,
+  demoSignIn,
+  HAVE_CHROMIUM,
+  launch,
+  type Person,
+  person,
+  photoPicker,
+  screenshot,
+} from "./browser";
 
 const WAIT = { timeout: 10_000 };
 /** A fresh database (on PGlite the first one in a run also builds the template) and a browser. */
@@ -30,8 +39,7 @@ async function saveProfile(
   await form.getByLabel("Interests").fill(profile.interests);
   await form.getByLabel("Photo link").fill(profile.photo);
   if (upload) {
-    await page.waitForSelector('#profile-form input[name="photo_file"]:enabled', WAIT);
-    await form.locator('input[name="photo_file"]').setInputFiles(upload);
+    await (await photoPicker(page, WAIT)).setInputFiles(upload);
   }
   await form.getByRole("button", { name: "Save profile" }).click();
   await form.getByText("Saved.", { exact: true }).waitFor(WAIT);

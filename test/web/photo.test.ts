@@ -6,7 +6,7 @@ import { PhotoLinks } from "../../src/modules/photos/token";
 import { createTestContext, JWT_SECRET, type TestContext } from "../helpers/app";
 import { apiClient, ok } from "../helpers/client";
 import { facePixels, jpegOf } from "../helpers/images";
-import { accessibilityProblems, HAVE_CHROMIUM, launch, phoneSignedIn, screenshot } from "./browser";
+import { accessibilityProblems, HAVE_CHROMIUM, launch, phoneSignedIn, photoPicker, screenshot } from "./browser";
 
 const WAIT = { timeout: 10_000 };
 
@@ -32,9 +32,8 @@ describe.skipIf(!HAVE_CHROMIUM)("photos on the page", () => {
     const { page, errors } = await phone(7001);
     await page.locator("#profile-box summary").click();
     const form = page.locator("#profile-form");
-    const picker = form.locator('input[name="photo_file"]');
     // The picker opens once the stored profile is shown (before, a file would wait for a save).
-    await page.waitForSelector('#profile-form input[name="photo_file"]:enabled', WAIT);
+    const picker = await photoPicker(page, WAIT);
 
     // Not a photo: the server's 422 in plain words, and no preview stays.
     await picker.setInputFiles({ name: "notes.jpg", mimeType: "image/jpeg", buffer: Buffer.from("not a photo") });

@@ -8,7 +8,7 @@ import { signInitData } from "../../src/modules/auth/telegram";
 import { ADMIN_TOKEN, BOT_TOKEN, createTestContext, type TestContext } from "../helpers/app";
 import { clientWith, ok } from "../helpers/client";
 import { type FakeTelegram, startFakeTelegram } from "../helpers/fake-telegram";
-import { accessibilityProblems, HAVE_CHROMIUM, launch, screenshot } from "./browser";
+import { accessibilityProblems, demoSignIn, HAVE_CHROMIUM, launch, screenshot } from "./browser";
 
 const WAIT = { timeout: 10_000 };
 const SETUP_MS = 120_000;
@@ -193,10 +193,7 @@ describe.skipIf(!HAVE_CHROMIUM)("coins and Premium on the page", () => {
       colorScheme: "dark",
     });
     const page = await context.newPage();
-    await page.goto(base);
-    await page.getByLabel("Your user id").fill(String(userId));
-    await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await page.getByText(`You are user ${userId}`).waitFor(WAIT);
+    await demoSignIn(page, base, userId, WAIT);
 
     // Extend with no coins: the dialog says so and offers coins; so does the refusal.
     await page.locator(`button.match[data-match="${matchId}"]`).click();
