@@ -57,13 +57,7 @@ class PhotoSection {
   readonly id = "photo";
   readonly slot = "end" as const;
   readonly #preview = h("img", { class: "own-photo", alt: "Your photo", hidden: true });
-  // Disabled until fill() says whether a profile exists: a file picked before would wait for a save that is not needed.
-  readonly #input = h("input", {
-    type: "file",
-    name: "photo_file",
-    accept: "image/jpeg,image/png,image/webp",
-    disabled: true,
-  });
+  readonly #input = h("input", { type: "file", name: "photo_file", accept: "image/jpeg,image/png,image/webp" });
   readonly #remove = h("button", { type: "button", class: "link", hidden: true }, "Remove photo");
   readonly #status = h("p", { class: "status", role: "status" });
   #hasProfile = false;
@@ -91,7 +85,6 @@ class PhotoSection {
 
   fill(profile: OwnProfile | null): void {
     this.#hasProfile = profile !== null;
-    this.#input.disabled = false;
     if (this.#local === null) this.#show(profile?.photo?.url ?? null, profile?.photo?.placeholder ?? null);
   }
 

@@ -19,6 +19,11 @@ export class ProfileForm {
     for (const section of profileSections()) {
       this.form.querySelector(`[data-slot="${section.slot}"]`)?.append(section.element());
     }
+    // Nothing in the form takes input before the stored profile is shown: a field typed into then would
+    // be overwritten, a save would replace the profile with a half-filled one, a photo would wait for a save.
+    // If the profile cannot be read, it stays so (with the error said); the next load opens it.
+    this.form.inert = true;
+    this.form.setAttribute("aria-busy", "true");
     this.form.addEventListener("submit", (event) => void this.save(event), { signal });
   }
 
@@ -52,6 +57,8 @@ export class ProfileForm {
       set("photo_url", profile.photo_url ?? "");
     }
     for (const section of profileSections()) section.fill?.(profile);
+    this.form.inert = false;
+    this.form.removeAttribute("aria-busy");
     byId("profile-intro").hidden = profile !== null;
     this.showAccount();
     this.changed(profile);

@@ -69,11 +69,10 @@ export async function demoSignIn(page: Page, base: string, userId: number, wait:
   await page.getByText(`You are user ${userId}`).waitFor(wait);
 }
 
-/** The profile form's photo picker, once it takes a file (it opens when the stored profile is shown). */
+/** The profile form's photo picker, once it takes a file (the form opens when the stored profile is shown). */
 export async function photoPicker(page: Page, wait: { timeout: number }): Promise<Locator> {
-  const selector = '#profile-form input[name="photo_file"]';
-  await page.waitForSelector(`${selector}:enabled`, wait);
-  return page.locator(selector);
+  await page.waitForSelector("#profile-form:not([inert])", { state: "attached", ...wait });
+  return page.locator('#profile-form input[name="photo_file"]');
 }
 
 /** A phone-sized (390x844) page of its own, signed in as `userId`, with the errors it throws. */

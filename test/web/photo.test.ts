@@ -32,7 +32,7 @@ describe.skipIf(!HAVE_CHROMIUM)("photos on the page", () => {
     const { page, errors } = await phone(7001);
     await page.locator("#profile-box summary").click();
     const form = page.locator("#profile-form");
-    // The picker opens once the stored profile is shown (before, a file would wait for a save).
+    // The form takes input once the stored profile is shown (before, a file would wait for a save).
     const picker = await photoPicker(page, WAIT);
 
     // Not a photo: the server's 422 in plain words, and no preview stays.
