@@ -52,6 +52,13 @@ export class MemoryRateLimiter implements RateLimiter {
     this.inWindow(limit, `${limit.name}:${key}`, now);
   }
 
+  async giveBack(limit: BucketLimit, key: string | number): Promise<void> {
+    const counter = this.counters.get(`${limit.name}:${key}`);
+    if (isOff(limit) || !counter) return;
+    counter.value = Math.min(limit.burst, counter.value + 1);
+    counter.idleAt = counter.at + (limit.burst - counter.value) / refillPerMs(limit);
+  }
+
   /** Counts one in the window's counter; the seconds to wait when that took it past the limit, else null. */
   private inWindow(limit: WindowLimit, id: string, now: number): number | null {
     const { index, retryAfterSeconds } = windowOf(limit, now);

@@ -32,6 +32,12 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(left), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil((burst - left) / rate) + 1000)
 return tostring(held)`;
 
+/** A token back into BUCKET_SCRIPT's hash, if it still exists, never above the burst. */
+const GIVE_BACK_SCRIPT = `
+local held = tonumber(redis.call('HGET', KEYS[1], 'tokens'))
+if held then redis.call('HSET', KEYS[1], 'tokens', tostring(math.min(tonumber(ARGV[1]), held + 1))) end
+return 0`;
+
 /**
  * Windows: INCR on a key per window, expiring with it (GET to check a failure limit). Buckets:
  * BUCKET_SCRIPT on a hash per key.
@@ -59,8 +65,7 @@ export class RedisRateLimiter implements RateLimiter {
       key,
       () => this.fallback.take(limit, key),
       async (client) => {
-        if (limit.kind === "bucket")
-          return this.fromBucket(client, limit, `${this.prefix}:bucket:${limit.name}:${key}`, now);
+        if (limit.kind === "bucket") return this.fromBucket(client, limit, this.bucketKey(limit, key), now);
         const { index, retryAfterSeconds } = windowOf(limit, now);
         return (await this.count(client, limit, key, index)) > limit.max ? retryAfterSeconds : null;
       },
@@ -97,6 +102,19 @@ export class RedisRateLimiter implements RateLimiter {
     );
   }
 
+  async giveBack(limit: BucketLimit, key: string | number): Promise<void> {
+    if (isOff(limit)) return;
+    await this.shared(
+      limit,
+      key,
+      () => this.fallback.giveBack(limit, key),
+      async (client) => {
+        await client.send("EVAL", [GIVE_BACK_SCRIPT, "1", this.bucketKey(limit, key), String(limit.burst)]);
+        return null;
+      },
+    );
+  }
+
   /**
    * Runs `inRedis` on the server holding the counter of `key` when it is there, else (or when it
    * fails) `alone`, this process's own counters, logging the switch once. Resolves with the seconds
@@ -122,6 +140,10 @@ export class RedisRateLimiter implements RateLimiter {
     }
     await alone();
     return null;
+  }
+
+  private bucketKey(limit: BucketLimit, key: string | number): string {
+    return `${this.prefix}:bucket:${limit.name}:${key}`;
   }
 
   private windowKey(limit: WindowLimit, key: string | number, index: number): string {

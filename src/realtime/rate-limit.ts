@@ -30,6 +30,8 @@ export interface RateLimiter {
   check(limit: WindowLimit, key: string): Promise<void>;
   /** Counts one failed attempt of `key` against `limit`, refusing nothing. */
   fail(limit: WindowLimit, key: string): Promise<void>;
+  /** Gives back the token a `take` of `key` took (the request turned out to cost nothing), up to the burst. */
+  giveBack(limit: BucketLimit, key: string | number): Promise<void>;
 }
 
 /** Milliseconds since the epoch: Date.now, or a test's own clock. */
@@ -39,6 +41,10 @@ export const rateLimited = (retryAfterSeconds: number) =>
   new AppError(429, "rate_limited", `Too many requests; try again in ${retryAfterSeconds} s`, {
     "retry-after": String(retryAfterSeconds),
   });
+
+/** A refusal of `take` or `check`. */
+export const isRateLimited = (error: unknown): error is AppError =>
+  error instanceof AppError && error.code === "rate_limited";
 
 export const isOff = (limit: Limit): boolean => (limit.kind === "window" ? limit.max : limit.perMinute) === 0;
 

@@ -1,8 +1,16 @@
 // Presence and rate limits of `serve --workers` without Redis: held by the supervising parent, asked over IPC.
-import { AppError } from "../kernel/errors";
 import type { PairPresence, PresenceStatus } from "./presence";
 import { MemoryPresence } from "./presence.memory";
-import { type Clock, isOff, type Limit, type RateLimiter, rateLimited, type WindowLimit } from "./rate-limit";
+import {
+  type BucketLimit,
+  type Clock,
+  isOff,
+  isRateLimited,
+  type Limit,
+  type RateLimiter,
+  rateLimited,
+  type WindowLimit,
+} from "./rate-limit";
 import { MemoryRateLimiter } from "./rate-limit.memory";
 
 /** A worker's question to the parent. */
@@ -10,7 +18,8 @@ export type SharedRequest =
   | { kind: "shared"; id: number; op: "join" | "leave"; matchId: number; userId: number; now?: string }
   | { kind: "shared"; id: number; op: "status"; matchId: number; userId: number }
   | { kind: "shared"; id: number; op: "take"; limit: Limit; key: string | number }
-  | { kind: "shared"; id: number; op: "check" | "fail"; limit: WindowLimit; key: string };
+  | { kind: "shared"; id: number; op: "check" | "fail"; limit: WindowLimit; key: string }
+  | { kind: "shared"; id: number; op: "giveBack"; limit: BucketLimit; key: string | number };
 
 /** The parent's answer: a boolean (join, leave), a status, or the seconds to wait (null: go ahead). */
 export interface SharedReply {
@@ -61,6 +70,9 @@ export class SharedState {
       case "fail":
         await this.limiter.fail(request.limit, request.key);
         return null;
+      case "giveBack":
+        await this.limiter.giveBack(request.limit, request.key);
+        return null;
     }
   }
 
@@ -85,7 +97,7 @@ async function retryAfterOf(take: () => Promise<void>): Promise<number | null> {
     await take();
     return null;
   } catch (error) {
-    if (error instanceof AppError && error.status === 429) return Number(error.headers["retry-after"]);
+    if (isRateLimited(error)) return Number(error.headers["retry-after"]);
     throw error;
   }
 }
@@ -163,5 +175,10 @@ export class WorkerRateLimiter implements RateLimiter {
   async fail(limit: WindowLimit, key: string): Promise<void> {
     if (isOff(limit)) return;
     await parent().ask({ op: "fail", limit, key });
+  }
+
+  async giveBack(limit: BucketLimit, key: string | number): Promise<void> {
+    if (isOff(limit)) return;
+    await parent().ask({ op: "giveBack", limit, key });
   }
 }

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { signToken } from "../../src/modules/auth/jwt";
 import { signInitData } from "../../src/modules/auth/telegram";
+import { type RateLimiter, rateLimited } from "../../src/realtime/rate-limit";
 import { MemoryRateLimiter } from "../../src/realtime/rate-limit.memory";
+import { type SharedRequest, SharedState } from "../../src/realtime/shared.ipc";
 import { BOT_TOKEN, countRows, createTestContext, JWT_SECRET, ManualClock, type TestContext } from "../helpers/app";
 import { redisLimiters } from "../helpers/limiters";
 import { SocketClient } from "../helpers/socket";
@@ -94,6 +96,58 @@ describe("per-user and per-address limits", () => {
     alice.send({ type: "message", text: "one too many", client_msg_id: "c3" });
     expect(await alice.next("error")).toMatchObject({ error: "rate_limited", client_msg_id: "c3" });
     await alice.close();
+  });
+
+  test("a repeat of a stored send is answered as its replay even with no tokens left, over REST and the socket", async () => {
+    const [a, b] = [14_000_071, 14_000_072];
+    await ctx.addUsers({ id: a }, { id: b });
+    const matchId = await ctx.addMatch(a, b);
+    const send = (text: string, clientMsgId: string) =>
+      ctx.request("POST", "/api/mystery/send-message", {
+        as: a,
+        body: { match_id: matchId, message_text: text, client_msg_id: clientMsgId },
+      });
+    const first = await send("first", "r-1");
+    expect(first.status).toBe(200);
+    for (const id of ["r-2", "r-3"]) expect((await send(id, id)).status).toBe(200);
+    expect((await send("new", "r-4")).status).toBe(429);
+
+    // The client did not hear the first reply and asks again: the first reply, not 429.
+    const repeat = await send("first", "r-1");
+    expect(repeat.status).toBe(200);
+    expect(repeat.body).toEqual(first.body);
+    const base = ctx.listen();
+    const alice = await SocketClient.open(
+      `${base.ws}/api/mystery/ws/chat/${matchId}/${a}?token=${signToken(JWT_SECRET, a, 60)}`,
+    );
+    alice.send({ type: "message", text: "first", client_msg_id: "r-1" });
+    expect(await alice.next("ack")).toMatchObject({
+      client_msg_id: "r-1",
+      message_id: (first.body as { message_id: number }).message_id,
+    });
+    // A send never stored is still refused, and nothing new was stored.
+    alice.send({ type: "message", text: "new", client_msg_id: "r-4" });
+    expect(await alice.next("error")).toMatchObject({ error: "rate_limited", client_msg_id: "r-4" });
+    expect(await countRows(ctx.db, `messages WHERE match_id = ${matchId}`)).toBe(3);
+    await alice.close();
+  });
+
+  test("a repeat of a stored send takes no token: the sends after it get the whole burst", async () => {
+    const [a, b] = [14_000_081, 14_000_082];
+    await ctx.addUsers({ id: a }, { id: b });
+    const matchId = await ctx.addMatch(a, b);
+    const send = async (clientMsgId: string) =>
+      (
+        await ctx.request("POST", "/api/mystery/send-message", {
+          as: a,
+          body: { match_id: matchId, message_text: clientMsgId, client_msg_id: clientMsgId },
+        })
+      ).status;
+    // One, its repeat twice (a reconnecting client sends what it has not heard back about), two, three.
+    const statuses = [await send("s-1"), await send("s-1"), await send("s-1"), await send("s-2"), await send("s-3")];
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    expect(await send("s-4")).toBe(429);
+    expect(await countRows(ctx.db, `messages WHERE match_id = ${matchId}`)).toBe(3);
   });
 
   test("find-match: the third in a minute is 429 rate_limited", async () => {
@@ -222,6 +276,61 @@ describe("RedisRateLimiter", () => {
   test("a limit of 0 is off", async () => {
     const limiter = await limiterOn(limiters.url(), `mm-rate-test-${crypto.randomUUID()}`, new ManualClock(t0));
     for (let i = 0; i < 100; i++) await limiter.take({ ...limit, max: 0 }, 1);
+  });
+});
+
+describe("a token given back (a send that was a replay)", () => {
+  const bucket = { kind: "bucket", name: "g", burst: 2, perMinute: 1 } as const;
+  const limiters = redisLimiters();
+
+  async function giveBackBehaviour(one: RateLimiter, two: RateLimiter): Promise<void> {
+    await one.take(bucket, 1);
+    await two.take(bucket, 1);
+    await expect(one.take(bucket, 1)).rejects.toMatchObject({ status: 429 });
+    await two.giveBack(bucket, 1);
+    await one.take(bucket, 1);
+    await expect(two.take(bucket, 1)).rejects.toMatchObject({ status: 429 });
+    // Never above the burst, and another key's bucket is untouched.
+    for (let i = 0; i < 5; i++) await one.giveBack(bucket, 1);
+    await two.take(bucket, 1);
+    await one.take(bucket, 1);
+    await expect(two.take(bucket, 1)).rejects.toMatchObject({ status: 429 });
+    await one.giveBack(bucket, 2);
+    await one.take(bucket, 2);
+    await two.take(bucket, 2);
+    await expect(one.take(bucket, 2)).rejects.toMatchObject({ status: 429 });
+  }
+
+  test("in memory", async () => {
+    const limiter = new MemoryRateLimiter(new ManualClock(0).now);
+    await giveBackBehaviour(limiter, limiter);
+  });
+
+  test("in Redis, for every process", async () => {
+    const clock = new ManualClock(0);
+    const prefix = `mm-rate-test-${crypto.randomUUID()}`;
+    await giveBackBehaviour(
+      await limiters.on(limiters.url(), prefix, clock),
+      await limiters.on(limiters.url(), prefix, clock),
+    );
+  });
+
+  test("in the parent of --workers, asked over IPC by its workers", async () => {
+    const shared = new SharedState(new ManualClock(0).now);
+    let nextId = 0;
+    const worker = (n: number): RateLimiter => {
+      const ask = async (request: object) => {
+        const { value } = await shared.answer(n, { ...request, kind: "shared", id: nextId++ } as SharedRequest);
+        if (value !== null) throw rateLimited(value as number);
+      };
+      return {
+        take: (limit, key) => ask({ op: "take", limit, key }),
+        giveBack: (limit, key) => ask({ op: "giveBack", limit, key }),
+        check: (limit, key) => ask({ op: "check", limit, key }),
+        fail: (limit, key) => ask({ op: "fail", limit, key }),
+      };
+    };
+    await giveBackBehaviour(worker(1), worker(2));
   });
 });
 

@@ -8,6 +8,7 @@ import { invalidField } from "../../kernel/errors";
 import type { Metric } from "../../kernel/metrics";
 import { log } from "../../log";
 import type { Bus } from "../../realtime/bus";
+import { isRateLimited } from "../../realtime/rate-limit";
 import { participantTopic } from "../../realtime/topics";
 import { hasContactDetails } from "../contact-details";
 import type { AppDeps } from "../deps";
@@ -24,7 +25,7 @@ import {
 import { contactDetailsAllowed, contactDetailsLocked, isPremium, unlockProgress } from "../rules";
 import { messageView } from "./history";
 import { MAX_MESSAGE_CHARS, type SentMessage } from "./model";
-import { countsBeforeSend, type SendResult } from "./store";
+import { countsBeforeSend, replayOf, type SendArgs, type SendResult } from "./store";
 import { createMessageWriter } from "./writer";
 
 export interface SendInput {
@@ -76,6 +77,23 @@ async function checkContactDetails(
   }
 }
 
+/**
+ * A repeat of a stored send costs no token (`send` gives back the one it took) and is never refused
+ * for the rate: a client that did not hear the first reply asks again, and gets that reply. So the
+ * sender's rate is checked first (the store is read only when it refuses): null when a token was
+ * taken, the replay when there was none but the client_msg_id is stored, else the 429.
+ */
+async function replayPastLimit(take: () => Promise<void>, db: Db, args: SendArgs): Promise<SendResult | null> {
+  try {
+    await take();
+    return null;
+  } catch (error) {
+    const replay = isRateLimited(error) ? await replayOf(db, args, new Date()) : null;
+    if (replay) return replay;
+    throw error;
+  }
+}
+
 export function createChatSender({ db, config, realtime }: AppDeps): ChatSender {
   // Sends over HTTP and sockets share one writer, so they batch together; half the pool at most.
   const writer = createMessageWriter(db, config.unlockThresholds, Math.max(1, Math.floor(config.dbPoolSize / 2)));
@@ -86,9 +104,13 @@ export function createChatSender({ db, config, realtime }: AppDeps): ChatSender 
     metrics: writer.metrics,
     async send(senderId, input, { textField = "message_text", onStored } = {}) {
       checkMessageText(input.text, textField);
-      await realtime.limiter.take(limits.send, senderId);
-      await checkContactDetails(db, thresholds, config.contactUnlockLevel, senderId, input);
-      const sent = await writer.send({ ...input, senderId });
+      const args = { ...input, senderId };
+      let sent = await replayPastLimit(() => realtime.limiter.take(limits.send, senderId), db, args);
+      if (!sent) {
+        await checkContactDetails(db, thresholds, config.contactUnlockLevel, senderId, input);
+        sent = await writer.send(args);
+        if (sent.replayed) await realtime.limiter.giveBack(limits.send, senderId);
+      }
       const { message, senderIsPremium } = sent;
       const reply: SentMessage = {
         success: true,

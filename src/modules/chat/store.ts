@@ -265,12 +265,14 @@ async function storeOne(db: Db, thresholds: Thresholds, send: SendArgs, now: Dat
 }
 
 /**
- * The message a client_msg_id was first used for: stored, or self-destructed (then only its id and
- * count are left, which is all a replayed reply carries; its text is gone for good).
+ * The reply a client_msg_id this sender already used in this match was first given (a replay), else
+ * null. Its message is stored, or self-destructed (then only its id and count are left, which is all
+ * a replayed reply carries; its text is gone for good).
  */
-async function findByClientMsgId(db: Db, args: SendArgs): Promise<MessageRow | undefined> {
-  const taken = sql`match_id = ${args.matchId} AND sender_id = ${args.senderId} AND client_msg_id = ${args.clientMsgId ?? null}`;
-  const [row] = await rows<MessageRow>(
+export async function replayOf(db: Db, args: SendArgs, now: Date): Promise<SendResult | null> {
+  if (!args.clientMsgId) return null;
+  const taken = sql`match_id = ${args.matchId} AND sender_id = ${args.senderId} AND client_msg_id = ${args.clientMsgId}`;
+  const [first] = await rows<MessageRow>(
     db,
     sql`SELECT first.*, (SELECT premium_until FROM users WHERE id = ${args.senderId}) AS "senderPremiumUntil",
           (SELECT CASE WHEN m.user_a = ${args.senderId} THEN m.user_b ELSE m.user_a END
@@ -283,7 +285,7 @@ async function findByClientMsgId(db: Db, args: SendArgs): Promise<MessageRow | u
         ) AS first
         LIMIT 1`,
   );
-  return row;
+  return first ? toResult(first, now, true) : null;
 }
 
 /**
@@ -351,10 +353,8 @@ export async function sendMessage(
       if (!(args.clientMsgId && isUniqueViolation(error))) throw error;
     }
     if (stored) return stored;
-    if (args.clientMsgId) {
-      const first = await findByClientMsgId(db, args);
-      if (first) return toResult(first, now, true);
-    }
+    const replay = await replayOf(db, args, now);
+    if (replay) return replay;
     const reason = await refusal(db, args, now);
     if (reason) throw reason;
   }
