@@ -84,10 +84,10 @@ export class ChatConnection {
   }
 
   /**
-   * A chat message: over the socket when it is open (the ack comes as an event; resolves with null),
-   * else over REST (resolves with the reply; the socket catches up with since= later).
+   * A chat message: over the socket when it is open (null: the ack comes as an event), else over
+   * REST (the reply; the socket catches up with since= later).
    */
-  async sendMessage(text: string, clientMsgId: string): Promise<SentMessage | null> {
+  sendMessage(text: string, clientMsgId: string): Promise<SentMessage> | null {
     if (this.send({ type: "message", text, client_msg_id: clientMsgId })) return null;
     return ok(
       client.api.mystery["send-message"].post({

@@ -7,8 +7,8 @@ import type { SentMessage } from "../modules/chat/model";
 const ACK_TIMEOUT_MS = 10_000;
 
 export interface OutboxTransport {
-  /** Over the socket (resolves null: the ack comes as an event) or over REST (resolves with the reply). */
-  send(text: string, clientMsgId: string): Promise<SentMessage | null>;
+  /** Over the socket (null: the ack comes as an event) or over REST (the reply). */
+  send(text: string, clientMsgId: string): Promise<SentMessage> | null;
 }
 
 export interface OutboxEvents {
@@ -22,6 +22,8 @@ interface Send {
   id: string;
   text: string;
   state: "queued" | "sending" | "failed";
+  /** Its last try went over the socket, so a socket that closed may have lost it (REST answers for itself). */
+  overSocket: boolean;
   timer: number;
 }
 
@@ -39,7 +41,7 @@ export class Outbox {
   /** Queues a new send and returns its client_msg_id. */
   add(text: string): string {
     const id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-    this.sends.push({ id, text, state: "queued", timer: 0 });
+    this.sends.push({ id, text, state: "queued", overSocket: false, timer: 0 });
     this.pump();
     return id;
   }
@@ -86,10 +88,10 @@ export class Outbox {
     return true;
   }
 
-  /** The socket opened again: a frame in flight may have been lost; it goes again, same id. */
+  /** The socket opened again: a frame in flight on the last one may have been lost; it goes again, same id. */
   reconnected(): void {
     for (const send of this.sends) {
-      if (send.state !== "sending") continue;
+      if (send.state !== "sending" || !send.overSocket) continue;
       clearTimeout(send.timer);
       send.state = "queued";
     }
@@ -109,8 +111,10 @@ export class Outbox {
     if (!next) return;
     next.state = "sending";
     next.timer = window.setTimeout(() => this.fail(next, "No answer from the server."), ACK_TIMEOUT_MS);
-    this.transport.send(next.text, next.id).then(
-      (reply) => reply && this.acked(next.id, reply),
+    const reply = this.transport.send(next.text, next.id);
+    next.overSocket = reply === null;
+    reply?.then(
+      (stored) => this.acked(next.id, stored),
       (error: unknown) => this.fail(next, this.describe(error)),
     );
   }

@@ -119,6 +119,47 @@ describe.skipIf(!HAVE_CHROMIUM)("the chat on a wide screen", () => {
     await page.context().close();
   }, 60_000);
 
+  test("a send that went over REST before the socket opened is not sent again over the socket", async () => {
+    await ctx.addUsers({ id: 8401 }, { id: 8402 });
+    const matchId = await ctx.addMatch(8401, 8402);
+    clock.advance(60_000);
+    const context = await browser.newContext({ viewport: WIDE });
+    // The chat's socket waits until the send's REST request is on its way; that reply is held a moment
+    // longer, so the socket's `connected` comes while the send is still waiting for it.
+    let restSent!: () => void;
+    const restOnItsWay = new Promise<void>((resolve) => {
+      restSent = resolve;
+    });
+    const frames: string[] = [];
+    await context.routeWebSocket(/\/api\/mystery\/ws\/chat\//, async (socket) => {
+      await restOnItsWay;
+      const server = socket.connectToServer();
+      socket.onMessage((frame) => {
+        frames.push(String(frame));
+        server.send(frame);
+      });
+    });
+    let restSends = 0;
+    await context.route("**/api/mystery/send-message", async (route) => {
+      restSends++;
+      restSent();
+      const response = await route.fetch();
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await route.fulfill({ response });
+    });
+    const page = await context.newPage();
+    await demoSignIn(page, base, 8401, WAIT);
+    await page.locator(`button.match[data-match="${matchId}"]`).click();
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.waitFor(WAIT);
+    await box.fill("sent while the socket was not there");
+    await box.press("Enter");
+    await page.locator('.msg.me[data-status="sent"]', { hasText: "sent while the socket" }).waitFor(WAIT);
+    expect(restSends).toBe(1);
+    expect(frames.filter((frame) => JSON.parse(frame).type === "message")).toEqual([]);
+    await context.close();
+  }, 60_000);
+
   test("scrolling up loads older pages and keeps the position; the dark theme of its own", async () => {
     await ctx.addUsers({ id: 8201 }, { id: 8202 });
     const matchId = await ctx.addMatch(8201, 8202, { messageCount: 120, messagesA: 60, messagesB: 60 });
