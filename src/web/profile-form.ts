@@ -10,6 +10,7 @@ import { toast } from "./ui";
 export class ProfileForm {
   profile: OwnProfile | null = null;
   private readonly form = byId<HTMLFormElement>("profile-form");
+  private readonly box = byId<HTMLDetailsElement>("profile-box");
 
   constructor(
     signal: AbortSignal,
@@ -24,6 +25,9 @@ export class ProfileForm {
     // If the profile cannot be read, it stays so (with the error said); the next load opens it.
     this.form.inert = true;
     this.form.setAttribute("aria-busy", "true");
+    // Closed for a signed-in person's start; a load opens it for someone with no profile yet, and never
+    // closes it (it may have been opened before the profile arrived, or be open while coins reload it).
+    this.box.open = false;
     this.form.addEventListener("submit", (event) => void this.save(event), { signal });
   }
 
@@ -31,7 +35,6 @@ export class ProfileForm {
     try {
       const { profile } = await ok(client.api.mystery.profile.get());
       this.show(profile);
-      byId<HTMLDetailsElement>("profile-box").open = false;
     } catch (error) {
       if (!(error instanceof ApiError && error.code === "user_not_found")) {
         toast(humanError(error), "error");
@@ -39,7 +42,7 @@ export class ProfileForm {
       }
       this.form.reset();
       this.show(null);
-      byId<HTMLDetailsElement>("profile-box").open = true;
+      this.box.open = true;
     }
   }
 

@@ -6,7 +6,15 @@ import { PhotoLinks } from "../../src/modules/photos/token";
 import { createTestContext, JWT_SECRET, type TestContext } from "../helpers/app";
 import { apiClient, ok } from "../helpers/client";
 import { facePixels, jpegOf } from "../helpers/images";
-import { accessibilityProblems, HAVE_CHROMIUM, launch, phoneSignedIn, photoPicker, screenshot } from "./browser";
+import {
+  accessibilityProblems,
+  demoSignIn,
+  HAVE_CHROMIUM,
+  launch,
+  phoneSignedIn,
+  photoPicker,
+  screenshot,
+} from "./browser";
 
 const WAIT = { timeout: 10_000 };
 
@@ -61,6 +69,27 @@ describe.skipIf(!HAVE_CHROMIUM)("photos on the page", () => {
     expect(await own.isVisible()).toBe(false);
     expect((await ok(apiClient(ctx, 7001).api.mystery.profile.get())).profile.photo).toBeNull();
     expect(errors).toEqual([]);
+  }, 60_000);
+
+  test("the profile card opened before the stored profile arrives stays open, and its refusals can be read", async () => {
+    await ctx.addUsers({ id: 7201, gender: "male", age: 41 });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    // The stored profile is held until the person has opened the card.
+    const held = Promise.withResolvers<void>();
+    await page.route("**/api/mystery/profile", async (route) => {
+      if (route.request().method() === "GET") await held.promise;
+      await route.continue();
+    });
+    await demoSignIn(page, base, 7201, WAIT);
+    await page.locator("#profile-box summary").click();
+    held.resolve();
+    const picker = await photoPicker(page, WAIT);
+    expect(await page.locator("#profile-box").evaluate((box: HTMLDetailsElement) => box.open)).toBe(true);
+    expect(await page.locator('#profile-form input[name="age"]').inputValue()).toBe("41");
+    await picker.setInputFiles({ name: "notes.jpg", mimeType: "image/jpeg", buffer: Buffer.from("not a photo") });
+    await page.locator("#profile-form").getByText("That file isn't a photo we can use").waitFor(WAIT);
+    await context.close();
   }, 60_000);
 
   test("the partner card at level 2: the strong rendition, the BlurHash drawn until it arrives", async () => {
