@@ -52,6 +52,11 @@ export type ServerEvent = typeof ServerEvent.static;
 export const MATCH_ENDED_CLOSE_CODE = 4410;
 /** Close code of every socket of a user who was just banned (after an `error` event with error "banned"). */
 export const BANNED_CLOSE_CODE = 4403;
+/**
+ * Close code (1012, "service restart") of the sockets whose events may have been lost between
+ * processes (the bus's connection dropped): the client reconnects with `since` and misses nothing.
+ */
+export const CATCH_UP_CLOSE_CODE = 1012;
 /** Close code of a user's oldest socket when they open one more than MAX_SOCKETS_PER_USER. */
 export const TOO_MANY_SOCKETS_CLOSE_CODE = 4409;
 

@@ -1,5 +1,6 @@
 // The many-process Bus: local delivery at once, and Redis pub/sub on one channel per recipient user.
 
+import type { RedisClient } from "bun";
 import type { ServerEvent } from "../kernel/events";
 import { log } from "../log";
 import type { Bus, LocalDelivery } from "./bus";
@@ -7,11 +8,8 @@ import { RedisSubscriber } from "./redis-subscriber";
 import { RedisShards } from "./shards";
 import { recipientOf } from "./topics";
 
-interface Envelope {
-  origin: string;
-  topic: string;
-  event: ServerEvent;
-}
+/** An event for `topic`, or word that `catchUp`'s events could not all be published (LocalDelivery.catchUp). */
+type Envelope = { origin: string; topic: string; event: ServerEvent } | { origin: string; catchUp: number };
 
 /** Channels per SUBSCRIBE when a reconnected server is given every channel again. */
 const RESUBSCRIBE_BATCH = 1000;
@@ -23,7 +21,10 @@ const RESUBSCRIBE_BATCH = 1000;
  * deliver it. Subscribes and unsubscribes made in the same turn of the event loop go out as one
  * command per server; a server that reconnects is given every claimed channel again.
  * Local sockets are served first and without Redis, so a Redis outage only stops delivery across
- * processes (clients catch up with `since` when they reconnect).
+ * processes. Nothing is lost silently: once a server is back, the sockets of every user whose
+ * events may have gone missing there are closed to catch up (LocalDelivery.catchUp) — on a fresh
+ * subscriber connection, every user of that server this process holds; on a fresh publisher
+ * connection, a catch-up envelope goes to each user this process could not publish to meanwhile.
  */
 export class RedisBus implements Bus {
   private readonly origin = crypto.randomUUID();
@@ -32,6 +33,8 @@ export class RedisBus implements Bus {
   private readonly publishers: RedisShards;
   private readonly subscribers: RedisShards<RedisSubscriber>;
   private publishErrorLogged = false;
+  /** Per server, the users an event could not be published to there: told to catch up once it is back. */
+  private readonly unsent: Set<number>[];
   /** Claims held per user. */
   private readonly claims = new Map<number, number>();
   /** Per server, the users whose channel its current subscriber connection is subscribed to (or being). */
@@ -48,7 +51,10 @@ export class RedisBus implements Bus {
     private readonly local: LocalDelivery,
   ) {
     this.subscribed = urls.map(() => new Set());
-    this.publishers = RedisShards.ofClients(urls, "bus-publisher");
+    this.unsent = urls.map(() => new Set());
+    this.publishers = RedisShards.ofClients(urls, "bus-publisher", (client, index) =>
+      this.announceUnsent(client, index),
+    );
     this.subscribers = new RedisShards(
       urls,
       "bus-subscriber",
@@ -72,20 +78,39 @@ export class RedisBus implements Bus {
 
   publish(topic: string, event: ServerEvent): void {
     this.local.deliver(topic, event);
-    const channel = this.channelOf(recipientOf(topic));
-    const client = this.publishers.for(channel).current;
-    if (!client) return;
+    const recipient = recipientOf(topic);
+    const channel = this.channelOf(recipient);
+    const index = this.publishers.indexOf(channel);
+    const client = this.publishers.connections[index]!.current;
+    if (!client) return void this.unsent[index]!.add(recipient);
     const envelope: Envelope = { origin: this.origin, topic, event };
     client.publish(channel, JSON.stringify(envelope)).then(
       () => {
         this.publishErrorLogged = false;
       },
       (error) => {
+        this.unsent[index]!.add(recipient);
         if (this.publishErrorLogged) return;
         this.publishErrorLogged = true;
         log("error", "redis publish failed", { error: String(error) });
       },
     );
+  }
+
+  /** A fresh publisher connection to server `index`: the users whose events did not go out there are told to catch up. */
+  private async announceUnsent(client: RedisClient, index: number): Promise<void> {
+    const users = [...this.unsent[index]!];
+    if (users.length === 0) return;
+    await Promise.all(
+      users.map((userId) =>
+        client.publish(
+          this.channelOf(userId),
+          JSON.stringify({ origin: this.origin, catchUp: userId } satisfies Envelope),
+        ),
+      ),
+    );
+    for (const userId of users) this.unsent[index]!.delete(userId);
+    log("info", "bus: users told to catch up after events went unpublished", { server: index, users: users.length });
   }
 
   async claim(userId: number): Promise<void> {
@@ -178,6 +203,10 @@ export class RedisBus implements Bus {
     for (const userId of [...users, ...this.claims.keys()]) {
       if (this.subscribers.indexOf(this.channelOf(userId)) === index) this.markDirty(userId);
     }
+    // Their events of the time without this connection were not heard here.
+    if (users.length === 0) return;
+    const sockets = this.local.catchUp(users);
+    log("info", "bus: sockets closed to catch up after the subscriber reconnected", { server: index, sockets });
   }
 
   private deliver(raw: string): void {
@@ -189,7 +218,8 @@ export class RedisBus implements Bus {
     } catch {
       return;
     }
-    this.local.deliver(envelope.topic, envelope.event);
+    if ("catchUp" in envelope) this.local.catchUp([envelope.catchUp]);
+    else this.local.deliver(envelope.topic, envelope.event);
   }
 
   async close(): Promise<void> {

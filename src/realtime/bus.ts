@@ -1,7 +1,7 @@
 // The Bus: "deliver this event to topic T on every process", and the local delivery it ends in.
 import type { Server, ServerWebSocket } from "bun";
-import { BANNED_CLOSE_CODE, MATCH_ENDED_CLOSE_CODE, type ServerEvent } from "../kernel/events";
-import { isUserTopic, participantTopic, userTopic } from "./topics";
+import { BANNED_CLOSE_CODE, CATCH_UP_CLOSE_CODE, MATCH_ENDED_CLOSE_CODE, type ServerEvent } from "../kernel/events";
+import { isUserTopic, participantTopic, recipientOf, userTopic } from "./topics";
 
 export interface Bus {
   /**
@@ -97,7 +97,7 @@ export class LocalDelivery {
     this.count++;
     for (const topic of topics) addTo(this.byTopic, topic, ws);
     if (!gap) return;
-    const kept = gap.close();
+    const { kept, missed } = gap.close();
     for (const { topic, event } of kept) {
       ws.send(JSON.stringify(event));
       const close = closingCode(topic, event);
@@ -106,6 +106,7 @@ export class LocalDelivery {
         return;
       }
     }
+    if (missed) ws.close(CATCH_UP_CLOSE_CODE, CATCH_UP_REASON);
   }
 
   unsubscribe(ws: Socket, topics: string[]): void {
@@ -155,6 +156,32 @@ export class LocalDelivery {
     if (close !== null) for (const ws of this.socketsOf(topic)) ws.close(close, closeReason(event));
   }
 
+  /**
+   * Events for these users may have been lost on the way to this process (the bus's connection
+   * dropped, or another process could not publish): every socket of theirs closes with
+   * CATCH_UP_CLOSE_CODE, and one still being opened once it has subscribed. A client reconnecting
+   * with `since` gets every message back and the match as it stands in `connected`. Returns how many closed.
+   */
+  catchUp(userIds: Iterable<number>): number {
+    let closed = 0;
+    for (const userId of userIds) {
+      const topic = userTopic(userId);
+      for (const gap of valuesOf(this.gaps.get(topic))) gap.missedEvents();
+      for (const ws of this.socketsOf(topic)) {
+        ws.close(CATCH_UP_CLOSE_CODE, CATCH_UP_REASON);
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  /** The users this process holds sockets of (every socket is on its user's topic). */
+  users(): number[] {
+    const users: number[] = [];
+    for (const topic of this.byTopic.keys()) if (isUserTopic(topic)) users.push(recipientOf(topic));
+    return users;
+  }
+
   /** Closes every socket (graceful shutdown). */
   closeAll(code: number, reason: string): void {
     const all = new Set<Socket>();
@@ -166,11 +193,12 @@ export class LocalDelivery {
 /**
  * The events delivered on a socket's topics between the start of its checks and its subscription
  * (LocalDelivery.openGap). Typing is not kept (it is stale by then); past GAP_EVENTS_MAX only
- * closing events are.
+ * closing events are. Events the bus may have lost meanwhile are not in it: then `missed` is set.
  */
 export class Gap {
   /** Made at the first event kept: most gaps keep none. */
   private kept: Array<{ topic: string; event: ServerEvent }> | null = null;
+  private missed = false;
   private open = true;
 
   constructor(
@@ -185,14 +213,19 @@ export class Gap {
     this.kept.push({ topic, event });
   }
 
-  /** Stops keeping; gives what was kept (nothing the second time). */
-  close(): Array<{ topic: string; event: ServerEvent }> {
-    if (!this.open) return [];
+  /** Events for this socket may have been lost on the bus while it was being opened (LocalDelivery.catchUp). */
+  missedEvents(): void {
+    if (this.open) this.missed = true;
+  }
+
+  /** Stops keeping; gives what was kept, and whether events were missed (nothing the second time). */
+  close(): { kept: Array<{ topic: string; event: ServerEvent }>; missed: boolean } {
+    if (!this.open) return { kept: [], missed: false };
     this.open = false;
     this.delivery.forgetGap(this);
-    const kept = this.kept ?? [];
+    const closed = { kept: this.kept ?? [], missed: this.missed };
     this.kept = null;
-    return kept;
+    return closed;
   }
 }
 
@@ -205,6 +238,8 @@ function closingCode(topic: string, event: ServerEvent): number | null {
   if (event.type === "error" && event.error === "banned") return BANNED_CLOSE_CODE;
   return null;
 }
+
+const CATCH_UP_REASON = "events may have been missed: reconnect with since";
 
 const closeReason = (event: ServerEvent) => (event.type === "match_ended" ? `match ended: ${event.reason}` : "banned");
 

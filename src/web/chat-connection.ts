@@ -53,9 +53,10 @@ export class ChatConnection {
       this.ws = null;
       if (this.closed) return;
       if (event.code === MATCH_ENDED_CLOSE) return this.on.ended();
-      // A refused upgrade or a dropped connection: try again, slower each time, catching up with since=.
+      // A refused upgrade, a dropped connection or the server asking to catch up (1012): try again,
+      // slower each time, catching up with since=; spread over ±50 % so a server's sockets do not all come back at once.
       this.retries += 1;
-      const delay = Math.min(10_000, 500 * 2 ** this.retries);
+      const delay = Math.min(10_000, 500 * 2 ** this.retries) * (0.5 + Math.random());
       this.on.reconnecting();
       setTimeout(() => {
         if (!this.closed) this.open();

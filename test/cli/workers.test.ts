@@ -215,28 +215,43 @@ describe("without Redis (LISTEN/NOTIFY between the workers)", () => {
   );
 
   test(
-    "after PostgreSQL restarts, events cross the workers again by themselves",
+    "after PostgreSQL restarts, each worker LISTENs again by itself and closes its sockets to catch up; events cross again",
     async () => {
       const pair = pairs[2]!;
       const before = await pidsOf(server.http, 2);
+      // Alice and six sockets of Bob's from before the restart: the kernel spreads them over both workers.
+      const users = [pair.a, pair.b, pair.b, pair.b, pair.b, pair.b, pair.b];
+      const held: SocketClient[] = [];
+      for (const userId of users) {
+        const socket = await connect(server.ws, pair, userId);
+        await socket.next("connected");
+        held.push(socket);
+      }
       await pg.stop();
       await pg.start();
-      // Sockets opened after the restart (the upgrade needs the database), several for Bob so that some are on the other worker.
-      const alice = await eventuallyConnected(server.ws, pair, pair.a);
-      const bobs: SocketClient[] = [];
-      for (let i = 0; i < 6; i++) bobs.push(await eventuallyConnected(server.ws, pair, pair.b));
-      // A worker LISTENs again a moment after the database is back, and what was published meanwhile is not
-      // replayed: typing (which nothing stores) until every Bob, on either worker, has heard it.
+      // A worker that LISTENs again heard nothing in between: every socket it held is closed with 1012,
+      // and a client reconnecting with since= misses nothing.
+      const closes = await Promise.all(held.map((socket) => socket.closed));
+      expect(closes.map((closed) => closed.code)).toEqual(users.map(() => 1012));
+
+      // Connected again, as the page does: events cross the workers, typing (which nothing stores)
+      // until every Bob, on either worker, has heard it.
+      const open = await Promise.all(users.map((userId) => eventuallyConnected(server.ws, pair, userId)));
       const heard = await eventually(
         async () => {
-          alice.send({ type: "typing", is_typing: true });
-          return bobs.every((bob) => bob.count("typing") > 0);
+          // A socket a worker closed to catch up after these opened (its LISTEN came back later) opens again.
+          for (const [i, socket] of open.entries()) {
+            if (socket.ws.readyState !== WebSocket.OPEN)
+              open[i] = await eventuallyConnected(server.ws, pair, users[i]!);
+          }
+          open[0]!.send({ type: "typing", is_typing: true });
+          return open.slice(1).every((bob) => bob.count("typing") > 0);
         },
         30_000,
         200,
       );
       expect(heard).toBe(true);
-      for (const socket of [alice, ...bobs]) await socket.close();
+      for (const socket of open) await socket.close();
       // The same workers: they reconnected (LISTEN included), none was restarted.
       expect(await pidsOf(server.http, 2)).toEqual(before);
     },

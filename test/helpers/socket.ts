@@ -81,3 +81,58 @@ export async function upgradeStatus(httpUrl: string): Promise<{ status: number; 
   } catch {}
   return { status: response.status, body };
 }
+
+/**
+ * A chat client that behaves as the page does: when the server closes its socket to catch up (1012),
+ * it connects again with since= the newest message it has, so every message reaches it. Keeps the
+ * texts of the match's messages, once each, and how many catch-ups it went through.
+ */
+export class FollowingClient {
+  readonly texts: string[] = [];
+  catchUps = 0;
+  socket!: SocketClient;
+  private readonly ids = new Set<number>();
+  private stopped = false;
+
+  private constructor(
+    private readonly url: (since: number) => string,
+    private newest: number,
+  ) {}
+
+  /** `url` gives the socket's address for a `since`; the first connect uses `since`. */
+  static async open(url: (since: number) => string, since = 0): Promise<FollowingClient> {
+    const client = new FollowingClient(url, since);
+    await client.connect();
+    return client;
+  }
+
+  has(text: string): boolean {
+    return this.texts.includes(text);
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    await this.socket.close();
+  }
+
+  private async connect(): Promise<void> {
+    const socket = await SocketClient.open(this.url(this.newest));
+    this.socket = socket;
+    socket.ws.addEventListener("message", (message) => {
+      const event = JSON.parse(String(message.data));
+      const messages = event.type === "message" ? [event.message] : event.type === "history" ? event.messages : [];
+      for (const { id, message: text } of messages) {
+        if (this.ids.has(id)) continue;
+        this.ids.add(id);
+        this.newest = Math.max(this.newest, id);
+        this.texts.push(text);
+      }
+    });
+    void socket.closed.then(({ code }) => {
+      if (code !== 1012 || this.stopped) return;
+      this.catchUps++;
+      void this.connect();
+    });
+    await socket.next("connected");
+  }
+}

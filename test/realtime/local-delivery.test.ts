@@ -281,6 +281,38 @@ describe("closing", () => {
     ]);
   });
 
+  test("catchUp closes every socket of the users named with 1012, and one still opening once it subscribes", async () => {
+    const local = attached();
+    const [aliceId, bobId, carolId] = [++topicSeq, ++topicSeq, ++topicSeq];
+    const [alice, aliceAgain, bob, carol] = [await connect(), await connect(), await connect(), await connect()];
+    local.subscribe(alice.ws, [`m:15:${aliceId}`, `u:${aliceId}`]);
+    local.subscribe(aliceAgain.ws, [`m:16:${aliceId}`, `u:${aliceId}`]);
+    local.subscribe(bob.ws, [`m:15:${bobId}`, `u:${bobId}`]);
+    local.subscribe(carol.ws, [`m:17:${carolId}`, `u:${carolId}`]);
+    // Carol's second socket is past its claim and still being checked.
+    const opening = local.openGap([`m:18:${carolId}`, `u:${carolId}`]);
+    expect(local.users().toSorted()).toEqual([aliceId, bobId, carolId]);
+
+    expect(local.catchUp([aliceId, carolId, 999_999])).toBe(3);
+    const closed = { code: 1012, reason: "events may have been missed: reconnect with since" };
+    expect(await Promise.all([alice.client.closed, aliceAgain.client.closed, carol.client.closed])).toEqual([
+      closed,
+      closed,
+      closed,
+    ]);
+    const carolLate = await connect();
+    local.subscribe(carolLate.ws, opening.topics.slice(), opening);
+    expect(await carolLate.client.closed).toEqual(closed);
+    // Bob was not named: his socket stays, and so does a gap opened after the catch-up.
+    await settle(local, `m:15:${bobId}`, bob.client);
+    expect(bob.client.ws.readyState).toBe(WebSocket.OPEN);
+    const after = local.openGap([`m:19:${carolId}`, `u:${carolId}`]);
+    const carolAfter = await connect();
+    local.subscribe(carolAfter.ws, after.topics.slice(), after);
+    await settle(local, `u:${carolId}`, carolAfter.client);
+    expect(carolAfter.client.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
   test("closeAll with no sockets does nothing", () => {
     attached().closeAll(1001, "server shutting down");
   });
@@ -346,9 +378,9 @@ describe("the gap between a socket's checks and its subscription", () => {
     const match = topic("m:22:1");
     const [first, second, abandoned] = [local.openGap([match]), local.openGap([match]), local.openGap([match])];
     local.deliver(match, read(1));
-    expect(abandoned.close()).toEqual([{ topic: match, event: read(1) }]);
+    expect(abandoned.close().kept).toEqual([{ topic: match, event: read(1) }]);
     local.deliver(match, read(2));
-    expect(abandoned.close()).toEqual([]);
+    expect(abandoned.close().kept).toEqual([]);
     const [a, b] = [await connect(), await connect()];
     local.subscribe(a.ws, [match], first);
     local.subscribe(b.ws, [match], second);
@@ -357,7 +389,7 @@ describe("the gap between a socket's checks and its subscription", () => {
     expect(b.client.events).toEqual([read(1), read(2), { type: "pong" }]);
     // Closed gaps are forgotten: an event now is kept by none of them.
     local.deliver(match, read(3));
-    expect([first.close(), second.close(), abandoned.close()]).toEqual([[], [], []]);
+    expect([first.close(), second.close(), abandoned.close()].map((closed) => closed.kept)).toEqual([[], [], []]);
   });
 
   test("a gap keeps at most 100 events, and past them still a closing one", async () => {
@@ -367,7 +399,7 @@ describe("the gap between a socket's checks and its subscription", () => {
     for (let i = 1; i <= 150; i++) local.deliver(match, read(i));
     const ended: ServerEvent = { type: "match_ended", match_id: 23, reason: "blocked" };
     local.deliver(match, ended);
-    const kept = gap.close();
+    const { kept } = gap.close();
     expect(kept).toHaveLength(101);
     expect(kept[99]!.event).toEqual(read(100));
     expect(kept[100]!.event).toEqual(ended);
