@@ -27,7 +27,8 @@ export const socketPath: Paths = {
         "Server events: message, ack, typing, read, user_online, user_offline, unlock, secret_chat_requested,",
         "secret_chat_started, secret_chat_declined, secret_chat_ended, match_extended, new_match, match_ended",
         "(with match_id; the match's sockets then close with 4410, the users' other sockets stay open), error. A bad frame gets `error` and the socket stays open; a client that keeps",
-        "flooding is closed with 1008. See API.md, WebSocket protocol.",
+        "flooding is closed with 1008. Closed with 1012: events may have been lost between processes; reconnect with `since`.",
+        "See API.md, WebSocket protocol.",
       ].join("\n"),
       parameters: [
         { name: "match_id", in: "path", required: true, schema: integer },
