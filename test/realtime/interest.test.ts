@@ -133,18 +133,24 @@ test("after a Redis restart each process subscribes again to every channel it ne
 
   await redis.stop();
   await redis.start();
-  expect(await settles([pair.a, pair.b, pairs[1]!.a], [1, 1, 1])).toBe(true);
+  // Once its channels are subscribed again, each process closes the sockets they are for to catch up
+  // (what crossed processes meanwhile was not heard there).
+  expect((await Promise.all([alice.closed, bob.closed, carol.closed])).map((closed) => closed.code)).toEqual([
+    1012, 1012, 1012,
+  ]);
   // A fresh server counts from zero: one SUBSCRIBE per process, whatever the number of channels.
   const calls = /cmdstat_subscribe:calls=(\d+)/.exec(await redisInfo("commandstats"))?.[1];
   expect(Number(calls)).toBe(2);
 
+  // A socket opened again hears the other process.
+  const bobAgain = await connect(two, pair, pair.b);
   const sent = await call(one.http, "POST", "/api/mystery/send-message", {
     as: pair.a,
     body: { match_id: pair.matchId, message_text: "after the restart" },
   });
   expect(sent.status).toBe(200);
-  expect((await bob.next("message")).message.message).toBe("after the restart");
-  await Promise.all([alice.close(), bob.close(), carol.close()]);
+  expect((await bobAgain.next("message")).message.message).toBe("after the restart");
+  await bobAgain.close();
 });
 
 test("claims and releases made in one turn of the event loop go out as one SUBSCRIBE and one UNSUBSCRIBE", async () => {

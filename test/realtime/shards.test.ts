@@ -5,7 +5,7 @@ import { RedisClient } from "bun";
 import { redisServers, serverFor } from "../../src/realtime/shards";
 import { type ServerProcess, startServer } from "../helpers/process";
 import { call, eventually, type Pair, seedPairs, serverEnv, tokenFor } from "../helpers/remote";
-import { SocketClient } from "../helpers/socket";
+import { FollowingClient } from "../helpers/socket";
 import { type ThrowawayRedis, throwawayServers } from "../helpers/throwaway";
 
 describe("serverFor", () => {
@@ -49,7 +49,7 @@ describe("two Redis servers under two processes", () => {
   let one: ServerProcess;
   let two: ServerProcess;
   let pairs: Pair[];
-  const sockets: SocketClient[] = [];
+  const clients: FollowingClient[] = [];
 
   beforeAll(async () => {
     const [pg, r1, r2] = await Promise.all([servers.postgres(), servers.redis(), servers.redis()]);
@@ -63,17 +63,16 @@ describe("two Redis servers under two processes", () => {
     pairs = await seedPairs(pg.url, 8, 45_000_000);
   }, 60_000);
   afterAll(async () => {
-    for (const socket of sockets) socket.ws.close();
+    await Promise.all(clients.map((client) => client.close()));
     await Promise.all([one?.stop(), two?.stop()]);
   }, 30_000);
 
-  async function connect(server: ServerProcess, pair: Pair, userId: number): Promise<SocketClient> {
-    const socket = await SocketClient.open(
-      `${server.ws}/api/mystery/ws/chat/${pair.matchId}/${userId}?token=${tokenFor(userId)}`,
+  async function follow(server: ServerProcess, pair: Pair, userId: number): Promise<FollowingClient> {
+    const client = await FollowingClient.open(
+      (since) => `${server.ws}/api/mystery/ws/chat/${pair.matchId}/${userId}?token=${tokenFor(userId)}&since=${since}`,
     );
-    sockets.push(socket);
-    await socket.next("connected");
-    return socket;
+    clients.push(client);
+    return client;
   }
 
   async function onServer<T>(server: ThrowawayRedis, command: string, args: string[]): Promise<T> {
@@ -103,15 +102,13 @@ describe("two Redis servers under two processes", () => {
     expect(reply.status).toBe(200);
   }
 
-  const received = (socket: SocketClient, text: string) =>
-    socket.events.some((event) => event.type === "message" && event.message.message === text);
-
   test("channels and keys spread over both servers; stopping one stops only its share, until it is back", async () => {
-    // Alice of each pair on process one, Bob on process two: every message crosses processes.
-    const bobs: SocketClient[] = [];
+    // Alice of each pair on process one, Bob on process two: every message crosses processes. They
+    // reconnect to catch up as the page does.
+    const bobs: FollowingClient[] = [];
     for (const pair of pairs) {
-      await connect(one, pair, pair.a);
-      bobs.push(await connect(two, pair, pair.b));
+      await follow(one, pair, pair.a);
+      bobs.push(await follow(two, pair, pair.b));
     }
     // Each user's channel lives on exactly one server, the same for both processes (else nothing would arrive).
     const home = new Map<number, number>();
@@ -125,7 +122,7 @@ describe("two Redis servers under two processes", () => {
     expect(new Set(home.values()).size).toBe(2);
     for (const [i, pair] of pairs.entries()) {
       await send(one, pair, `before ${i}`);
-      expect(await eventually(async () => received(bobs[i]!, `before ${i}`), 5_000, 20)).toBe(true);
+      expect(await eventually(async () => bobs[i]!.has(`before ${i}`), 5_000, 20)).toBe(true);
     }
     // Presence keys and rate-limit counters (the send bucket of each sender) are on both servers too.
     for (const server of redis) {
@@ -136,14 +133,20 @@ describe("two Redis servers under two processes", () => {
     await redis[1].stop();
     // Every send is still stored and answered; Bobs whose channel is on the running server still get theirs.
     for (const [i, pair] of pairs.entries()) await send(one, pair, `during ${i}`);
-    const bobsOnRunning = pairs.flatMap((pair, i) => (home.get(pair.b) === 0 ? [i] : []));
+    const onRunning = (i: number) => home.get(pairs[i]!.b) === 0;
+    const bobsOnRunning = pairs.flatMap((_, i) => (onRunning(i) ? [i] : []));
     expect(bobsOnRunning.length).toBeGreaterThan(0);
     for (const i of bobsOnRunning) {
-      expect(await eventually(async () => received(bobs[i]!, `during ${i}`), 5_000, 20)).toBe(true);
+      expect(await eventually(async () => bobs[i]!.has(`during ${i}`), 5_000, 20)).toBe(true);
     }
 
-    // Back by itself: each process subscribes again on the restarted server, and delivery resumes.
+    // Back by itself: each process subscribes again on the restarted server; the sockets of its share
+    // (and only those) close to catch up, and what they missed reaches them.
     await redis[1].start();
+    for (const [i, bob] of bobs.entries()) {
+      expect(await eventually(async () => bob.has(`during ${i}`), 15_000, 20)).toBe(true);
+      expect(bob.catchUps).toBe(onRunning(i) ? 0 : 1);
+    }
     for (const pair of pairs) {
       for (const userId of [pair.a, pair.b]) {
         const expected = home.get(userId) === 0 ? [1, 0] : [0, 1];
@@ -152,7 +155,7 @@ describe("two Redis servers under two processes", () => {
     }
     for (const [i, pair] of pairs.entries()) {
       await send(one, pair, `after ${i}`);
-      expect(await eventually(async () => received(bobs[i]!, `after ${i}`), 5_000, 20)).toBe(true);
+      expect(await eventually(async () => bobs[i]!.has(`after ${i}`), 5_000, 20)).toBe(true);
     }
   }, 60_000);
 });
