@@ -131,8 +131,20 @@ export class FollowingClient {
     void socket.closed.then(({ code }) => {
       if (code !== 1012 || this.stopped) return;
       this.catchUps++;
-      void this.connect();
+      void this.reconnect();
     });
     await socket.next("connected");
+  }
+
+  /** Tries again while the server refuses (it may be coming back itself), for up to 10 s. */
+  private async reconnect(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.connect();
+      } catch (error) {
+        if (attempt >= 100) throw error;
+        await Bun.sleep(100);
+      }
+    }
   }
 }
