@@ -1,6 +1,6 @@
 // The benchmark entry point: seeds a scratch database, runs the scenarios, writes bench/RESULTS.md.
 //
-//   bun run bench [all|http|hold|fanout] [--quick] [--users 1000000 --matches 100000 --messages 50]
+//   bun run bench [all|http|hold|fanout|catchup] [--quick] [--users 1000000 --matches 100000 --messages 50]
 //                 [--duration 10] [--connections 64,256] [--processes 2] [--pool 10] [--sockets 100000]
 //                 [--fanout-matches 10000] [--rate 5000,1000] [--typing-rate 1] [--pace 0.5] [--reuse] [--keep] [--no-write]
 //
@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
+import { catchUpAfterCut, catchUpSection } from "./catch-up";
 import { type HttpRow, httpScenarios, httpTable, type Kind, SCENARIOS } from "./http";
 import { databaseUrl, fmt, loadLine, machine, run, SECRET, say, utcStamp, writeSection } from "./lib";
 import { type FanoutResult, fanout, fanoutSection, holdSection, holdSockets } from "./sockets";
@@ -44,8 +45,8 @@ const { values, positionals } = parseArgs({
   },
 });
 const scenario = positionals[0] ?? "all";
-if (!["all", "http", "hold", "fanout", "seed"].includes(scenario)) {
-  console.error("usage: bun run bench [all|http|hold|fanout|seed] [--quick] (see bench/run.ts)");
+if (!["all", "http", "hold", "fanout", "catchup", "seed"].includes(scenario)) {
+  console.error("usage: bun run bench [all|http|hold|fanout|catchup|seed] [--quick] (see bench/run.ts)");
   process.exit(2);
 }
 const quick = values.quick;
@@ -209,6 +210,13 @@ ${httpTable(rows)}
   if (scenario === "all" || scenario === "hold") {
     const hold = await holdSockets({ dbUrl: DB_URL, redisUrl: REDIS_URL, serverRoot, sockets });
     write("Sockets held across processes", `${await header(seedLine, seedSeconds)}\n${holdSection(hold)}`);
+  }
+  if (scenario === "all" || scenario === "catchup") {
+    const result = await catchUpAfterCut({ dbUrl: DB_URL, redisUrl: REDIS_URL, serverRoot, sockets });
+    write(
+      `Catch-up after the bus's connections were cut${values.label ? ` (${values.label})` : ""}`,
+      `${await header(seedLine, seedSeconds)}\n${catchUpSection(result)}`,
+    );
   }
   if (scenario === "all" || scenario === "fanout") {
     const result: FanoutResult = await fanout({

@@ -23,7 +23,7 @@ import {
 } from "./lib";
 
 /** Sockets per server process and per client process: under the 20,000 open files of one process. */
-const PER_PROCESS = 15_000;
+export const PER_PROCESS = 15_000;
 
 interface Pair {
   match: number;
@@ -32,7 +32,7 @@ interface Pair {
 }
 
 /** `count` matches that stay open through the run, neither user banned. */
-async function pairs(dbUrl: string, count: number): Promise<Pair[]> {
+export async function pairs(dbUrl: string, count: number): Promise<Pair[]> {
   const db = postgres(dbUrl, { max: 1, onnotice: () => {} });
   const rows = await db.unsafe(
     `SELECT m.id AS match, m.user_a AS a, m.user_b AS b FROM matches m
@@ -46,17 +46,17 @@ async function pairs(dbUrl: string, count: number): Promise<Pair[]> {
   return rows.map((r) => ({ match: Number(r.match), a: Number(r.a), b: Number(r.b) }));
 }
 
-type ServerKind = "server" | "bare";
+export type ServerKind = "server" | "bare";
 
 /** The executable the hold scenario measures, as deployed: `bun run build` in the measured checkout. */
-async function buildBinary(root: string): Promise<string[]> {
+export async function buildBinary(root: string): Promise<string[]> {
   const build = await run(["bun", "run", "build"], {}, root);
   if (build.code !== 0) throw new Error(`bun run build failed in ${root}: ${build.stderr}`);
   return [join(root, "dist/mystery-match"), "serve"];
 }
 
 /** Server processes, each on its own loopback address (127.0.0.2, .3, …), one Redis between them. */
-async function startServers(
+export async function startServers(
   kind: ServerKind,
   count: number,
   options: { dbUrl: string; redisUrl: string; serverRoot: string },
@@ -73,7 +73,7 @@ async function startServers(
 }
 
 /** Deletes the run's presence and last-seen keys (they would live in Redis for 30 days). */
-async function dropRedisKeys(url: string, prefix: string): Promise<void> {
+export async function dropRedisKeys(url: string, prefix: string): Promise<void> {
   const redis = new RedisClient(url);
   try {
     let cursor = "0";
@@ -90,7 +90,7 @@ async function dropRedisKeys(url: string, prefix: string): Promise<void> {
   }
 }
 
-interface Client {
+export interface Client {
   child: Bun.Subprocess<"pipe", "pipe", "inherit">;
   lines: AsyncIterator<string>;
   sockets: number;
@@ -111,7 +111,7 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
   }
 }
 
-async function nextEvent(client: Client): Promise<Record<string, any>> {
+export async function nextEvent(client: Client): Promise<Record<string, any>> {
   for (;;) {
     const { value, done } = await client.lines.next();
     if (done) throw new Error("a load client exited");
@@ -123,7 +123,7 @@ async function nextEvent(client: Client): Promise<Record<string, any>> {
  * Spreads the sockets of `list` (both users of each match, kept in one client process) over
  * `clients` processes; each socket goes to server (user id mod servers), as a balancer would.
  */
-async function startClients(kind: ServerKind, list: Pair[], servers: Started[], clientCount: number) {
+export async function startClients(kind: ServerKind, list: Pair[], servers: Started[], clientCount: number) {
   const dir = mkdtempSync(join(tmpdir(), "mm-bench-ws-"));
   const wsUrls = servers.map((s) => s.url.replace(/^http/, "ws"));
   const clients: Client[] = [];
@@ -159,7 +159,7 @@ async function startClients(kind: ServerKind, list: Pair[], servers: Started[], 
   };
 }
 
-async function stopClients(clients: Client[]) {
+export async function stopClients(clients: Client[]) {
   for (const c of clients) {
     c.child.stdin.write('{"cmd":"exit"}\n');
     c.child.stdin.flush();

@@ -11,8 +11,12 @@
 //   {"cmd":"messages","rate":2500,"seconds":20}  message frames at `rate`/s in all, round robin;
 //                                               latency = send → the partner's `message` event
 //   {"cmd":"typing","perSocket":4,"seconds":20}   typing frames (alternating true/false), each socket at perSocket/s
+//   {"cmd":"catchup","seconds":60}  waits (at most `seconds`) until every socket the server closed with 1012
+//                                   (catch up) has connected again, as the page does: after 1 s spread ±50 %,
+//                                   with since= the newest message it had, again after 2 s, 4 s … when refused
 //   {"cmd":"exit"}
-// and answers each phase with {"event":"result","phase":…,"sent":…,"received":…,"inWindow":…,"hist":{…}}.
+// and answers each phase with {"event":"result","phase":…,"sent":…,"received":…,"inWindow":…,"hist":{…}}
+// (catchup: {"event":"catchup","closed":…,"back":…,"failed":…,"lastBackMs":…,"hist":{…}}, times from the command).
 import { readFileSync } from "node:fs";
 import { Histogram } from "./lib";
 
@@ -25,7 +29,16 @@ const config = JSON.parse(readFileSync(process.env.BENCH_CLIENT ?? "", "utf8")) 
 const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
 
 const sockets: WebSocket[] = new Array(config.sockets.length);
+/** Per socket, the newest message id it has seen (its since= when it reconnects). */
+const newest = new Array<number>(config.sockets.length).fill(0);
+/**
+ * Closes once a catch-up began (1012, and any other a page would reconnect after), and what became of
+ * them: when each socket was back (performance.now()), or gave up.
+ */
+const catchUps = { closed: 0, asked: 0, back: 0, failed: 0, lastBackAt: 0, sinceClose: new Histogram() };
 let unexpectedCloses = 0;
+/** The close codes of the closes after a catch-up began other than 1012. */
+const closeCodes = new Map<number, number>();
 let closing = false;
 const errors = new Map<string, number>();
 
@@ -41,7 +54,18 @@ let phase: {
   windowEnd: number;
 } | null = null;
 
+/** The newest message id in a frame that carries messages (a message event, or a since= replay). */
+function noteNewest(index: number, raw: string) {
+  if (raw.startsWith('{"type":"history"')) {
+    for (const match of raw.matchAll(/"id":(\d+)/g)) newest[index] = Math.max(newest[index]!, Number(match[1]));
+  } else if (raw.startsWith('{"type":"message"')) {
+    const at = raw.indexOf('"id":') + 5;
+    newest[index] = Math.max(newest[index]!, Number.parseInt(raw.slice(at, at + 20), 10));
+  }
+}
+
 function onMessage(index: number, raw: string) {
+  noteNewest(index, raw);
   if (!phase) return;
   const now = performance.now();
   // Cheap checks first: most frames here are the ones we measure.
@@ -74,9 +98,10 @@ function noteError(raw: string, index: number) {
   if (phase?.kind === "typing") phase.queues[config.sockets[index]!.partner]!.pop();
 }
 
-function open(index: number): Promise<boolean> {
+/** Opens socket `index`; connecting again, with since= as the page does (it replays what is newer). */
+function open(index: number, again = false): Promise<boolean> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(config.sockets[index]!.url);
+    const ws = new WebSocket(config.sockets[index]!.url + (again ? `&since=${newest[index]}` : ""));
     sockets[index] = ws;
     let first = true;
     ws.onmessage = (event) => {
@@ -93,12 +118,60 @@ function open(index: number): Promise<boolean> {
         resolve(false);
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       if (first) {
         first = false;
         resolve(false);
-      } else if (!closing) unexpectedCloses++;
+      } else if (closing) return;
+      else if (event.code === 1012 || catchUps.asked > 0) void catchUp(index, event.code);
+      else unexpectedCloses++;
     };
+  });
+}
+
+/**
+ * As the page does after a close (a 1012, or once a catch-up began any other, e.g. 1006 when this
+ * process was too busy to read a close frame in time): connect again after 1 s (then 2 s, 4 s … when
+ * refused), each spread ±50 %.
+ */
+async function catchUp(index: number, code: number) {
+  const closedAt = performance.now();
+  catchUps.closed++;
+  if (code === 1012) catchUps.asked++;
+  else closeCodes.set(code, (closeCodes.get(code) ?? 0) + 1);
+  for (let retries = 1; retries <= 6; retries++) {
+    await Bun.sleep(Math.min(10_000, 500 * 2 ** retries) * (0.5 + Math.random()));
+    if (closing) return;
+    if (await open(index, true)) {
+      const now = performance.now();
+      catchUps.back++;
+      catchUps.lastBackAt = Math.max(catchUps.lastBackAt, now);
+      catchUps.sinceClose.add(now - closedAt);
+      return;
+    }
+  }
+  catchUps.failed++;
+}
+
+/** Waits until every socket closed to catch up is back (or gave up), at most `seconds`. */
+async function awaitCatchUp(seconds: number) {
+  const began = performance.now();
+  const deadline = began + seconds * 1000;
+  while (performance.now() < deadline) {
+    const settled = catchUps.back + catchUps.failed;
+    if (catchUps.asked === config.sockets.length && settled === catchUps.closed) break;
+    await Bun.sleep(50);
+  }
+  emit({
+    event: "catchup",
+    asked: catchUps.asked,
+    closed: catchUps.closed,
+    back: catchUps.back,
+    failed: catchUps.failed,
+    lastBackMs: catchUps.lastBackAt > began ? catchUps.lastBackAt - began : 0,
+    hist: catchUps.sinceClose.toJSON(),
+    unexpectedCloses,
+    closeCodes: Object.fromEntries(closeCodes),
   });
 }
 
@@ -185,6 +258,7 @@ for await (const line of console) {
   const cmd = JSON.parse(line) as { cmd: string; rate?: number; perSocket?: number; seconds?: number };
   if (cmd.cmd === "messages") await drive("messages", cmd.rate!, cmd.seconds!);
   else if (cmd.cmd === "typing") await drive("typing", cmd.perSocket! * config.sockets.length, cmd.seconds!);
+  else if (cmd.cmd === "catchup") await awaitCatchUp(cmd.seconds!);
   else if (cmd.cmd === "exit") break;
 }
 closing = true;
