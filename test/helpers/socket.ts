@@ -1,4 +1,6 @@
-// A WebSocket test client that records every event and lets a test await the next one of a type.
+// A WebSocket test client that records every event and lets a test await the next one of a type;
+// one that catches up as the page does; a server that upgrades everything.
+import type { Server, WebSocketHandler } from "bun";
 
 export interface Closed {
   code: number;
@@ -147,4 +149,17 @@ export class FollowingClient {
       }
     }
   }
+}
+
+/** A Bun server on 127.0.0.1 that upgrades every request to a WebSocket handled by `websocket`. */
+export function upgradingServer(websocket: WebSocketHandler<unknown>): Server<unknown> {
+  return Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch(req, srv) {
+      if (srv.upgrade(req, { data: undefined })) return;
+      return new Response("upgrade only", { status: 400 });
+    },
+    websocket,
+  });
 }

@@ -6,7 +6,7 @@ import type { Server, ServerWebSocket } from "bun";
 import type { ServerEvent } from "../../src/kernel/events";
 import { LocalDelivery } from "../../src/realtime/bus";
 import { PostgresBus } from "../../src/realtime/bus.postgres";
-import { SocketClient } from "../helpers/socket";
+import { SocketClient, upgradingServer } from "../helpers/socket";
 import { type ThrowawayPostgres, throwawayServers } from "../helpers/throwaway";
 
 type Socket = ServerWebSocket<unknown>;
@@ -59,15 +59,7 @@ beforeAll(async () => {
   pg = await servers.postgres();
   proxy = new CuttableProxy(pg.port);
   proxyUrl = pg.url.replace(`:${pg.port}/`, `:${await proxy.listen()}/`);
-  server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch(req, srv) {
-      if (srv.upgrade(req, { data: undefined })) return;
-      return new Response("upgrade only", { status: 400 });
-    },
-    websocket: { open: (ws) => pendingOpen.shift()!(ws), message() {} },
-  });
+  server = upgradingServer({ open: (ws) => pendingOpen.shift()!(ws), message() {} });
 }, 60_000);
 afterAll(async () => {
   await Promise.all(buses.map((bus) => bus.close()));

@@ -4,7 +4,7 @@ import net from "node:net";
 import type { Server, ServerWebSocket } from "bun";
 import type { ServerEvent } from "../../src/kernel/events";
 import { LocalDelivery } from "../../src/realtime/bus";
-import { type Closed, SocketClient } from "../helpers/socket";
+import { type Closed, SocketClient, upgradingServer } from "../helpers/socket";
 
 type Socket = ServerWebSocket<unknown>;
 
@@ -21,22 +21,14 @@ const serverClose = new Map<Socket, PromiseWithResolvers<Closed>>();
 let server: Server<unknown>;
 
 beforeAll(() => {
-  server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch(req, srv) {
-      if (srv.upgrade(req, { data: undefined })) return;
-      return new Response("upgrade only", { status: 400 });
+  server = upgradingServer({
+    open(ws) {
+      serverClose.set(ws, Promise.withResolvers<Closed>());
+      pendingOpen.shift()!(ws);
     },
-    websocket: {
-      open(ws) {
-        serverClose.set(ws, Promise.withResolvers<Closed>());
-        pendingOpen.shift()!(ws);
-      },
-      message() {},
-      close(ws, code, reason) {
-        serverClose.get(ws)!.resolve({ code, reason });
-      },
+    message() {},
+    close(ws, code, reason) {
+      serverClose.get(ws)!.resolve({ code, reason });
     },
   });
 });

@@ -3,7 +3,7 @@
 // scrolling up without moving what is in view.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { asc, eq, sql } from "drizzle-orm";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { messages } from "../../src/db/schema";
 import { createTestContext, ManualClock, type TestContext } from "../helpers/app";
 import { accessibilityProblems, demoSignIn, HAVE_CHROMIUM, launch, screenshot } from "./browser";
@@ -36,6 +36,14 @@ async function open(
   return page;
 }
 
+/** Opens match `matchId`'s chat from the list; its message box, once shown. */
+async function openChat(page: Page, matchId: number): Promise<Locator> {
+  await page.locator(`button.match[data-match="${matchId}"]`).click();
+  const box = page.getByRole("textbox", { name: "Message" });
+  await box.waitFor(WAIT);
+  return box;
+}
+
 describe.skipIf(!HAVE_CHROMIUM)("the chat on a wide screen", () => {
   // Three quick sends at once, then one a minute, on a clock the test moves.
   const clock = new ManualClock(Date.now());
@@ -61,9 +69,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the chat on a wide screen", () => {
     await ctx.addUsers({ id: 8101 }, { id: 8102 });
     const matchId = await ctx.addMatch(8101, 8102);
     const page = await open(browser, base, 8101, "light");
-    await page.locator(`button.match[data-match="${matchId}"]`).click();
-    const box = page.getByRole("textbox", { name: "Message" });
-    await box.waitFor(WAIT);
+    const box = await openChat(page, matchId);
     for (const line of ["one", "two", "three", "four"]) {
       await box.fill(line);
       await box.press("Enter");
@@ -100,9 +106,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the chat on a wide screen", () => {
       if (lost) dropped++;
       return !lost;
     });
-    await page.locator(`button.match[data-match="${matchId}"]`).click();
-    const box = page.getByRole("textbox", { name: "Message" });
-    await box.waitFor(WAIT);
+    const box = await openChat(page, matchId);
     await box.fill("the ack of this one is lost");
     await box.press("Enter");
     await page.locator('.msg.me[data-status="sent"]', { hasText: "the ack of this one is lost" }).waitFor(WAIT);
@@ -149,9 +153,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the chat on a wide screen", () => {
     });
     const page = await context.newPage();
     await demoSignIn(page, base, 8401, WAIT);
-    await page.locator(`button.match[data-match="${matchId}"]`).click();
-    const box = page.getByRole("textbox", { name: "Message" });
-    await box.waitFor(WAIT);
+    const box = await openChat(page, matchId);
     await box.fill("sent while the socket was not there");
     await box.press("Enter");
     await page.locator('.msg.me[data-status="sent"]', { hasText: "sent while the socket" }).waitFor(WAIT);
