@@ -78,7 +78,7 @@ export function createApp(deps: AppDeps) {
       channels: () => realtime.channels?.() ?? null,
       worker,
       db: () => dbStats?.() ?? null,
-      modules: [...sender.metrics, ...paymentMetrics(deps), ...(deps.metrics ?? [])],
+      modules: [...sender.metrics, ...realtime.local.metrics, ...paymentMetrics(deps), ...(deps.metrics ?? [])],
     },
   });
   // /swagger/json is the plugin's; its page at /swagger (which would load Scalar from a CDN) is replaced by

@@ -1,6 +1,7 @@
 // The Bus: "deliver this event to topic T on every process", and the local delivery it ends in.
 import type { Server, ServerWebSocket } from "bun";
 import { BANNED_CLOSE_CODE, CATCH_UP_CLOSE_CODE, MATCH_ENDED_CLOSE_CODE, type ServerEvent } from "../kernel/events";
+import type { Metric } from "../kernel/metrics";
 import { isUserTopic, participantTopic, recipientOf, userTopic } from "./topics";
 
 export interface Bus {
@@ -65,6 +66,7 @@ export class LocalDelivery {
   private readonly byTopic = new Map<string, OneOrMore<Socket>>();
   private readonly listeners = new Map<string, Set<(event: ServerEvent) => void>>();
   private count = 0;
+  private caughtUp = 0;
   /** The gaps open on each topic: sockets whose checks have begun and that have not subscribed yet. */
   private readonly gaps = new Map<string, OneOrMore<Gap>>();
 
@@ -172,8 +174,19 @@ export class LocalDelivery {
         closed++;
       }
     }
+    this.caughtUp += closed;
     return closed;
   }
+
+  /** For /metrics: how often sockets were closed to catch up (a bus connection that drops shows here). */
+  readonly metrics: readonly Metric[] = [
+    {
+      name: "mystery_match_socket_catch_ups_total",
+      type: "counter",
+      help: "Sockets closed with 1012 because events for them may have been lost between processes (a bus connection dropped).",
+      value: () => this.caughtUp,
+    },
+  ];
 
   /** The users this process holds sockets of (every socket is on its user's topic). */
   users(): number[] {

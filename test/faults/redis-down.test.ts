@@ -141,18 +141,27 @@ async function killConnections(type: "pubsub" | "normal"): Promise<void> {
   }
 }
 
+/** The process's count of sockets closed to catch up, from its /metrics. */
+async function catchUpsOf(server: ServerProcess): Promise<number> {
+  const text = await fetch(`${server.http}/metrics`).then((response) => response.text());
+  return Number(/^mystery_match_socket_catch_ups_total (\d+)$/m.exec(text)?.[1]);
+}
+
 test("a subscriber connection lost for a moment: sockets catch up, and what crossed meanwhile reaches them", async () => {
   const bob = await follow(two, cross, cross.b);
   const alice = await follow(one, cross, cross.a);
   await send(one, cross, cross.a, "before the cut");
   expect(await eventually(async () => bob.has("before the cut"), 5_000, 20)).toBe(true);
 
+  const before = [await catchUpsOf(one), await catchUpsOf(two)];
   await killConnections("pubsub");
   // At once, before the subscribers are back (they retry after 1 s): the event cannot reach process two.
   await send(one, cross, cross.a, "while the subscribers were away");
   expect(await eventually(async () => bob.has("while the subscribers were away"), 15_000, 20)).toBe(true);
   expect(bob.catchUps).toBe(1);
   expect(alice.catchUps).toBe(1);
+  // Each process counts the sockets it closed to catch up: one each (alice on one, bob on two).
+  expect([(await catchUpsOf(one)) - before[0]!, (await catchUpsOf(two)) - before[1]!]).toEqual([1, 1]);
   await Promise.all([bob.close(), alice.close()]);
 }, 60_000);
 
