@@ -143,9 +143,12 @@ describe("two Redis servers under two processes", () => {
     // Back by itself: each process subscribes again on the restarted server; the sockets of its share
     // (and only those) close to catch up, and what they missed reaches them.
     await redis[1].start();
+    // A Bob of the restarted share may be asked twice: by his own process's new subscriber, and by process
+    // one's new publisher for what it could not publish to him (when that came after his resubscribe).
     for (const [i, bob] of bobs.entries()) {
       expect(await eventually(async () => bob.has(`during ${i}`), 15_000, 20)).toBe(true);
-      expect(bob.catchUps).toBe(onRunning(i) ? 0 : 1);
+      if (onRunning(i)) expect(bob.catchUps).toBe(0);
+      else expect(bob.catchUps).toBeGreaterThanOrEqual(1);
     }
     for (const pair of pairs) {
       for (const userId of [pair.a, pair.b]) {
