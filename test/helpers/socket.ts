@@ -140,7 +140,7 @@ export class FollowingClient {
 
   /** Tries again while the server refuses (it may be coming back itself), for up to 10 s. */
   private async reconnect(): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; !this.stopped; attempt++) {
       try {
         return await this.connect();
       } catch (error) {
