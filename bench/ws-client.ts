@@ -16,7 +16,8 @@
 //                                   with since= the newest message it had, again after 2 s, 4 s … when refused
 //   {"cmd":"exit"}
 // and answers each phase with {"event":"result","phase":…,"sent":…,"received":…,"inWindow":…,"hist":{…}}
-// (catchup: {"event":"catchup","closed":…,"back":…,"failed":…,"lastBackMs":…,"hist":{…}}, times from the command).
+// (catchup: {"event":"catchup","asked":…,"closed":…,"back":…,"failed":…,"lastBackMs":…,"hist":{…},"closeCodes":{…}},
+// times from the command).
 import { readFileSync } from "node:fs";
 import { Histogram } from "./lib";
 
@@ -130,9 +131,9 @@ function open(index: number, again = false): Promise<boolean> {
 }
 
 /**
- * As the page does after a close (a 1012, or once a catch-up began any other, e.g. 1006 when this
- * process was too busy to read a close frame in time): connect again after 1 s (then 2 s, 4 s … when
- * refused), each spread ±50 %.
+ * As the page does after a close (a 1012, or once a catch-up began any other, e.g. a 1006 from the
+ * server's idle timeout when this process was too busy to answer its pings): connect again after 1 s
+ * (then 2 s, 4 s … when refused), each spread ±50 %.
  */
 async function catchUp(index: number, code: number) {
   const closedAt = performance.now();
