@@ -132,6 +132,33 @@ describe("per-user and per-address limits", () => {
     await alice.close();
   });
 
+  test("out of tokens, someone else's client_msg_id replays nothing: the partner and a stranger both get the same 429", async () => {
+    const [a, b, stranger] = [14_000_091, 14_000_092, 14_000_093];
+    await ctx.addUsers({ id: a }, { id: b }, { id: stranger });
+    const matchId = await ctx.addMatch(a, b);
+    const send = (as: number, text: string, clientMsgId: string) =>
+      ctx.request("POST", "/api/mystery/send-message", {
+        as,
+        body: { match_id: matchId, message_text: text, client_msg_id: clientMsgId },
+      });
+    expect((await send(a, "alice's", "shared-id")).status).toBe(200);
+    // Bob spends his burst; the stranger's sends to a match not theirs are refused, and count too.
+    for (const id of ["b-1", "b-2", "b-3"]) expect((await send(b, id, id)).status).toBe(200);
+    for (const id of ["s-1", "s-2", "s-3"]) expect((await send(stranger, id, id)).status).toBe(404);
+    // Alice's client_msg_id, tried by each of them: neither gets her reply (her message id, her counts).
+    const replies = [await send(b, "alice's", "shared-id"), await send(stranger, "alice's", "shared-id")];
+    for (const reply of replies) {
+      expect(reply.status).toBe(429);
+      expect(reply.body).toEqual({
+        success: false,
+        error: "rate_limited",
+        message: "Too many requests; try again in 20 s",
+      });
+    }
+    expect(replies[0]!.headers.get("retry-after")).toBe(replies[1]!.headers.get("retry-after"));
+    expect(await countRows(ctx.db, `messages WHERE match_id = ${matchId}`)).toBe(4);
+  });
+
   test("a repeat of a stored send takes no token: the sends after it get the whole burst", async () => {
     const [a, b] = [14_000_081, 14_000_082];
     await ctx.addUsers({ id: a }, { id: b });
