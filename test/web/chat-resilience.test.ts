@@ -36,6 +36,13 @@ async function open(
   return page;
 }
 
+/** Types `text` into the chat's box, sends it, and waits for its bubble to say Sent. */
+async function sendAndSettle(page: Page, box: Locator, text: string): Promise<void> {
+  await box.fill(text);
+  await box.press("Enter");
+  await page.locator('.msg.me[data-status="sent"]', { hasText: text }).waitFor(WAIT);
+}
+
 /** Opens match `matchId`'s chat from the list; its message box, once shown. */
 async function openChat(page: Page, matchId: number): Promise<Locator> {
   await page.locator(`button.match[data-match="${matchId}"]`).click();
@@ -107,14 +114,10 @@ describe.skipIf(!HAVE_CHROMIUM)("the chat on a wide screen", () => {
       return !lost;
     });
     const box = await openChat(page, matchId);
-    await box.fill("the ack of this one is lost");
-    await box.press("Enter");
-    await page.locator('.msg.me[data-status="sent"]', { hasText: "the ack of this one is lost" }).waitFor(WAIT);
+    await sendAndSettle(page, box, "the ack of this one is lost");
     expect(dropped).toBe(1);
     // The next send (its ack arrives) settles as before, and nothing was shown twice.
-    await box.fill("and this one is acked");
-    await box.press("Enter");
-    await page.locator('.msg.me[data-status="sent"]', { hasText: "and this one is acked" }).waitFor(WAIT);
+    await sendAndSettle(page, box, "and this one is acked");
     expect(await page.locator(".msg.me .text").allTextContents()).toEqual([
       "the ack of this one is lost",
       "and this one is acked",
@@ -154,9 +157,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the chat on a wide screen", () => {
     const page = await context.newPage();
     await demoSignIn(page, base, 8401, WAIT);
     const box = await openChat(page, matchId);
-    await box.fill("sent while the socket was not there");
-    await box.press("Enter");
-    await page.locator('.msg.me[data-status="sent"]', { hasText: "sent while the socket" }).waitFor(WAIT);
+    await sendAndSettle(page, box, "sent while the socket was not there");
     expect(restSends).toBe(1);
     expect(frames.filter((frame) => JSON.parse(frame).type === "message")).toEqual([]);
     await context.close();
