@@ -56,7 +56,9 @@ test(
   "with a DATA_DIR of its own and no JWT_SECRET, the token hint names that directory, and its command works",
   async () => {
     const dir = freshDir();
-    const child = embedded({ JWT_SECRET: "" }, dir);
+    // Started as `bun src/main.ts`, not by a package manager: the hint is then the command this test runs,
+    // whether the suite itself runs under `bun run test` or `npm test` (whose user agent children inherit).
+    const child = embedded({ JWT_SECRET: "", npm_config_user_agent: "" }, dir);
     try {
       const line = await listening(child);
       expect(line.token).toEndWith(`token <user_id> --data-dir ${dir}`);
